@@ -1,0 +1,146 @@
+"""Palaver's configuration: one settings class, read from PALAVER_* variables and `.env`."""
+
+from __future__ import annotations
+
+import re
+from functools import cached_property
+from pathlib import Path
+from typing import Annotated
+
+from pydantic import Field, SecretStr, field_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+
+REPOSITORY_ROOT = Path(__file__).resolve().parent.parent
+DEFAULT_BOT_API_URL = "https://api.telegram.org"
+DEFAULT_DATABASE_URL = "sqlite:///palaver.db"
+
+# The shape BotFather hands out: a numeric bot id, a colon, then a 35-character secret.
+TOKEN_PATTERN = re.compile(r"^\d{4,20}:[A-Za-z0-9_-]{30,64}$")
+HOW_TO_GET_A_TOKEN = (
+    "Open Telegram, talk to @BotFather, send /newbot, and put the token it gives you "
+    "in PALAVER_TELEGRAM_TOKEN (in the environment or in a .env file)."
+)
+
+
+class ConfigurationError(Exception):
+    """A setting is missing or malformed; the message says how to fix it."""
+
+
+class Settings(BaseSettings):
+    """Everything Palaver can be told from outside. Each field is a PALAVER_* variable."""
+
+    model_config = SettingsConfigDict(
+        env_prefix="PALAVER_", env_file=".env", env_file_encoding="utf-8", extra="ignore"
+    )
+
+    telegram_token: SecretStr | None = Field(
+        default=None, description="The bot token from @BotFather. Required for `palaver run`."
+    )
+    database_url: str = Field(
+        default=DEFAULT_DATABASE_URL,
+        description="Where Palaver keeps its data: sqlite:///file.db or postgresql://user@host/db.",
+    )
+    bot_api_url: str = Field(
+        default=DEFAULT_BOT_API_URL,
+        description="The Bot API server. Change only for a self-hosted Bot API server or tests.",
+    )
+    admins: Annotated[frozenset[int], NoDecode] = Field(
+        default=frozenset(),
+        description="Telegram user ids (comma-separated) who are organizers from the start.",
+    )
+    default_locale: str = Field(
+        default="en", description="Language for people whose own language Palaver lacks."
+    )
+    log_level: str = Field(default="INFO", description="DEBUG, INFO, WARNING or ERROR.")
+    locales_dir: Path = Field(
+        default=REPOSITORY_ROOT / "locales", description="Where the gettext catalogs live."
+    )
+    dialogues_dir: Path = Field(
+        default=REPOSITORY_ROOT / "dialogues", description="Where the dialogue flows live."
+    )
+    consent_version: str = Field(
+        default="2026-11",
+        description="Version of the consent text; changing it asks everyone to consent again.",
+    )
+
+    @field_validator("admins", mode="before")
+    @classmethod
+    def _parse_admin_ids(cls, value: object) -> object:
+        if isinstance(value, str):
+            parts = [part.strip() for part in value.replace(";", ",").split(",")]
+            try:
+                return frozenset(int(part) for part in parts if part)
+            except ValueError:
+                raise ValueError(
+                    "PALAVER_ADMINS must be Telegram user ids (numbers) separated by commas"
+                ) from None
+        if isinstance(value, int):
+            return frozenset({value})
+        return value
+
+    @field_validator("log_level")
+    @classmethod
+    def _known_log_level(cls, value: str) -> str:
+        level = value.upper()
+        if level not in {"DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"}:
+            raise ValueError("PALAVER_LOG_LEVEL must be DEBUG, INFO, WARNING or ERROR")
+        return level
+
+    @field_validator("bot_api_url")
+    @classmethod
+    def _no_trailing_slash(cls, value: str) -> str:
+        return value.rstrip("/")
+
+    def require_token(self) -> str:
+        """The bot token, or a ConfigurationError that says how to get one."""
+        if self.telegram_token is None or not self.telegram_token.get_secret_value().strip():
+            raise ConfigurationError(f"PALAVER_TELEGRAM_TOKEN is not set. {HOW_TO_GET_A_TOKEN}")
+        token = self.telegram_token.get_secret_value().strip()
+        if not TOKEN_PATTERN.match(token):
+            raise ConfigurationError(
+                "PALAVER_TELEGRAM_TOKEN does not look like a bot token "
+                f"(expected 123456789:AA…). {HOW_TO_GET_A_TOKEN}"
+            )
+        return token
+
+    @cached_property
+    def async_database_url(self) -> str:
+        """The database URL with the async driver Palaver uses for that database."""
+        return to_async_database_url(self.database_url)
+
+
+def to_async_database_url(url: str) -> str:
+    """Turn an ordinary database URL into one with an async driver.
+
+    People write `sqlite:///palaver.db` or `postgresql://user@host/db`; SQLAlchemy needs to
+    be told to use aiosqlite or psycopg's async mode, so we pick the driver for them.
+    """
+    scheme, separator, rest = url.partition("://")
+    if not separator:
+        raise ConfigurationError(
+            f"PALAVER_DATABASE_URL {url!r} is not a URL. "
+            "Use sqlite:///palaver.db or postgresql://user@host/database."
+        )
+    dialect = scheme.split("+", 1)[0].lower()
+    if dialect == "sqlite":
+        return f"sqlite+aiosqlite://{rest}"
+    if dialect in {"postgresql", "postgres"}:
+        return f"postgresql+psycopg://{rest}"
+    raise ConfigurationError(
+        f"PALAVER_DATABASE_URL uses {dialect!r}, which Palaver does not support. "
+        "Use sqlite:///palaver.db or postgresql://user@host/database."
+    )
+
+
+def load_settings(**overrides: object) -> Settings:
+    """Read the settings, turning validation errors into one readable ConfigurationError."""
+    from pydantic import ValidationError
+
+    try:
+        return Settings(**overrides)  # type: ignore[arg-type]
+    except ValidationError as error:
+        problems = "; ".join(
+            f"PALAVER_{'_'.join(str(part) for part in issue['loc']).upper()}: {issue['msg']}"
+            for issue in error.errors()
+        )
+        raise ConfigurationError(problems) from None

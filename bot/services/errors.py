@@ -1,0 +1,27 @@
+"""Failures a person can cause. Each is turned into a translated message at the edge."""
+
+from __future__ import annotations
+
+from bot.i18n.translator import N_
+
+
+class PalaverError(Exception):
+    """Base of every failure a person can cause; `message` is a gettext msgid."""
+
+    message = N_("Something went wrong.")
+
+    def __init__(self, **params: object) -> None:
+        super().__init__(self.message)
+        self.params = params
+
+
+class UnknownLanguage(PalaverError):
+    message = N_("I can't speak that language yet. Please choose one from the list.")
+
+
+class ConsentRequired(PalaverError):
+    message = N_("Please read the note about your data first and choose Accept or Decline.")
+
+
+class StaleButton(PalaverError):
+    message = N_("That button is no longer active.")

@@ -1,0 +1,355 @@
+"""First contact: /start, choosing a language, informed consent, and the home message."""
+
+from __future__ import annotations
+
+import logging
+import re
+from dataclasses import dataclass
+
+from sqlalchemy.exc import IntegrityError
+
+from bot.i18n.catalogs import Catalogs
+from bot.i18n.translator import Translator
+from bot.services.errors import ConsentRequired, PalaverError, UnknownLanguage
+from bot.services.pseudonyms import random_pseudonym
+from bot.services.replies import Button, ButtonAction, Outcome, Reply
+from bot.storage.tables import Person
+from bot.storage.types import utc_now
+from bot.storage.unit_of_work import Database, UnitOfWork
+
+log = logging.getLogger(__name__)
+
+# Invite codes travel in t.me/<bot>?start=<code>; Telegram allows 1-64 of these characters.
+INVITE_CODE_PATTERN = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
+PSEUDONYM_ATTEMPTS = 20
+
+
+class LanguageAction:
+    """Button kinds handled by onboarding."""
+
+    CHOOSE = "language"
+
+
+class ConsentAction:
+    KIND = "consent"
+    ACCEPT = "accept"
+    DECLINE = "decline"
+
+
+@dataclass(frozen=True)
+class Sender:
+    """Who sent an update, as far as onboarding needs to know."""
+
+    telegram_id: int
+    telegram_language: str | None = None
+    pressed_button: bool = False
+
+
+class Onboarding:
+    """The use cases of a person's first minutes with Palaver."""
+
+    def __init__(self, database: Database, catalogs: Catalogs, consent_version: str) -> None:
+        self._database = database
+        self._catalogs = catalogs
+        self._consent_version = consent_version
+
+    async def start(self, sender: Sender, invite_code: str | None = None) -> Outcome:
+        """/start (optionally from an invite link): remember them and take the next step."""
+        async with self._database.unit_of_work() as uow:
+            person = await self._find_or_add(uow, sender)
+            if invite_code and INVITE_CODE_PATTERN.match(invite_code):
+                # Kept only until they accept or decline consent: the invite flow needs it.
+                person.pending_invite = invite_code
+            person.blocked_bot_at = None
+            person.updated_at = utc_now()
+            await uow.commit()
+        t = self.translator_for(person)
+        if not person.language_chosen:
+            return Outcome(replies=(self._language_question(t),))
+        if not person.has_consented(self._consent_version):
+            return Outcome(replies=(self._consent_question(t),))
+        return Outcome(replies=(self._home(t, person, returning=True),))
+
+    async def offer_languages(self, sender: Sender) -> Outcome:
+        """/language: show the language choice."""
+        t = await self.translator_for_sender(sender)
+        return Outcome(replies=(self._language_question(t),))
+
+    async def choose_language(self, sender: Sender, language: str) -> Outcome:
+        """A language button: store the choice, then continue where they were."""
+        if language not in self._catalogs.languages:
+            raise UnknownLanguage()
+        async with self._database.unit_of_work() as uow:
+            person = await self._find_or_add(uow, sender)
+            person.language = language
+            person.language_chosen = True
+            person.updated_at = utc_now()
+            await uow.commit()
+        t = self.translator_for(person)
+        confirmation = Reply(
+            t.gettext(
+                "Done. I'll write to you in {language}.",
+                language=self._catalogs.display_name(language),
+            ),
+            replaces_pressed_message=True,
+        )
+        if not person.has_consented(self._consent_version):
+            return Outcome(replies=(confirmation, self._consent_question(t)))
+        return Outcome(replies=(confirmation,))
+
+    async def answer_consent(self, sender: Sender, answer: str) -> Outcome:
+        """Accept or Decline on the consent question."""
+        async with self._database.unit_of_work() as uow:
+            person = await self._find_or_add(uow, sender)
+            t = self.translator_for(person)
+            if person.has_consented(self._consent_version):
+                return Outcome(notice=t.gettext("You have already agreed. Thank you."))
+            if answer == ConsentAction.ACCEPT:
+                await self._record_consent(uow, person)
+            else:
+                self._record_refusal(uow, person)
+            await uow.commit()
+        if answer == ConsentAction.ACCEPT:
+            return Outcome(
+                replies=(
+                    Reply(t.gettext("Thank you for agreeing."), replaces_pressed_message=True),
+                    self._home(t, person, returning=False),
+                )
+            )
+        return Outcome(
+            replies=(
+                Reply(
+                    t.gettext(
+                        "That's all right. I keep only your Telegram account number, your "
+                        "language and that you said no, so that I don't ask again by "
+                        "mistake. If you change your mind, send /start."
+                    ),
+                    replaces_pressed_message=True,
+                ),
+            )
+        )
+
+    async def help(self, sender: Sender) -> Outcome:
+        """/help: what Palaver is and what this person can do now."""
+        t = await self.translator_for_sender(sender)
+        return Outcome(replies=(Reply(self._help_text(t)),))
+
+    async def unknown_command(self, sender: Sender, command: str) -> Outcome:
+        """A command Palaver does not have."""
+        t = await self.translator_for_sender(sender)
+        return Outcome(
+            replies=(
+                Reply(
+                    t.gettext(
+                        "I don't know the command {command}. Send /help to see what I can do.",
+                        command=command[:40],
+                    )
+                ),
+            )
+        )
+
+    async def unexpected_message(self, sender: Sender) -> Outcome:
+        """A sticker, photo, voice note or anything else that is not text."""
+        t = await self.translator_for_sender(sender)
+        return Outcome(
+            replies=(
+                Reply(
+                    t.gettext(
+                        "I can only read text messages and button presses here. "
+                        "Send /help to see what I can do."
+                    )
+                ),
+            )
+        )
+
+    async def text_without_question(self, sender: Sender) -> Outcome:
+        """Text when no question is waiting for an answer."""
+        t = await self.translator_for_sender(sender)
+        return Outcome(
+            replies=(
+                Reply(
+                    t.gettext(
+                        "Thank you. No question is waiting for an answer right now. "
+                        "Send /help to see what I can do."
+                    )
+                ),
+            )
+        )
+
+    async def apology(self, sender: Sender) -> Outcome:
+        """Something failed on Palaver's side while handling their update."""
+        t = await self.translator_for_sender(sender)
+        return Outcome(
+            replies=(Reply(t.gettext("Sorry, something went wrong on my side. Please try again.")),)
+        )
+
+    async def refusal(self, sender: Sender, error: PalaverError) -> Outcome:
+        """A failure they caused (a stale button, an unknown language), in their language."""
+        t = await self.translator_for_sender(sender)
+        text = t.gettext(error.message, **error.params)
+        return Outcome(notice=text) if sender.pressed_button else Outcome(replies=(Reply(text),))
+
+    async def require_consent(self, sender: Sender) -> Person:
+        """The person, if they have agreed to the current consent text; else ConsentRequired."""
+        async with self._database.unit_of_work() as uow:
+            person = await uow.people.by_telegram_id(sender.telegram_id)
+        if person is None or not person.has_consented(self._consent_version):
+            raise ConsentRequired()
+        return person
+
+    async def mark_blocked(self, telegram_id: int) -> None:
+        """Telegram said this person blocked the bot: stop writing to them until they return."""
+        async with self._database.unit_of_work() as uow:
+            person = await uow.people.by_telegram_id(telegram_id, for_update=True)
+            if person is None or person.blocked_bot_at is not None:
+                return
+            person.blocked_bot_at = utc_now()
+            uow.audit.record(
+                "person.blocked_bot",
+                actor_id=person.id,
+                subject_type="person",
+                subject_id=person.id,
+            )
+            await uow.commit()
+
+    async def translator_for_sender(self, sender: Sender) -> Translator:
+        """The translator for whoever sent an update, known to Palaver or not."""
+        async with self._database.unit_of_work() as uow:
+            person = await uow.people.by_telegram_id(sender.telegram_id)
+        if person is not None:
+            return self.translator_for(person)
+        return self._catalogs.translator(self._catalogs.negotiate(sender.telegram_language))
+
+    def translator_for(self, person: Person) -> Translator:
+        return self._catalogs.translator(self._catalogs.negotiate(person.language))
+
+    # --- the steps -------------------------------------------------------------------
+
+    async def _find_or_add(self, uow: UnitOfWork, sender: Sender) -> Person:
+        person = await uow.people.by_telegram_id(sender.telegram_id, for_update=True)
+        if person is not None:
+            return person
+        person = Person(
+            telegram_id=sender.telegram_id,
+            language=self._catalogs.negotiate(sender.telegram_language),
+        )
+        uow.people.add(person)
+        try:
+            await uow.people.flush()
+        except IntegrityError:
+            # Another process added them a moment ago; theirs is the row to use.
+            raise PersonAddedConcurrently() from None
+        return person
+
+    async def _record_consent(self, uow: UnitOfWork, person: Person) -> None:
+        person.consent_given_at = utc_now()
+        person.consent_version = self._consent_version
+        person.consent_declined_at = None
+        if person.pseudonym is None:
+            person.pseudonym = await self._unused_pseudonym(uow)
+        uow.audit.record(
+            "consent.given",
+            actor_id=person.id,
+            subject_type="person",
+            subject_id=person.id,
+            version=self._consent_version,
+        )
+
+    def _record_refusal(self, uow: UnitOfWork, person: Person) -> None:
+        # Declining keeps only what is needed to remember the refusal.
+        person.consent_declined_at = utc_now()
+        person.consent_given_at = None
+        person.consent_version = self._consent_version
+        person.pending_invite = None
+        person.pseudonym = None
+        uow.audit.record(
+            "consent.declined",
+            actor_id=person.id,
+            subject_type="person",
+            subject_id=person.id,
+            version=self._consent_version,
+        )
+
+    async def _unused_pseudonym(self, uow: UnitOfWork) -> str:
+        for _ in range(PSEUDONYM_ATTEMPTS):
+            pseudonym = random_pseudonym()
+            if not await uow.people.pseudonym_taken(pseudonym):
+                return pseudonym
+        raise RuntimeError("could not find an unused pseudonym; add words to the lists")
+
+    # --- the messages ----------------------------------------------------------------
+
+    def _language_question(self, t: Translator) -> Reply:
+        buttons = tuple(
+            (
+                Button(
+                    self._catalogs.display_name(language),
+                    ButtonAction(LanguageAction.CHOOSE, language),
+                ),
+            )
+            for language in self._catalogs.languages
+        )
+        return Reply(t.gettext("Which language would you like me to use?"), buttons=buttons)
+
+    def _consent_question(self, t: Translator) -> Reply:
+        text = "\n\n".join(
+            (
+                t.gettext("Before we start, here is what Palaver keeps about you:"),
+                t.gettext(
+                    "• your Telegram account number and the language you choose;\n"
+                    "• a made-up name that other people see instead of your real name;\n"
+                    "• your answers in the dialogues you join, so that they can go on."
+                ),
+                t.gettext(
+                    "Organizers see only summaries, never who said what. Chats with bots on "
+                    "Telegram are not end-to-end encrypted, so please never share anything "
+                    "that could identify you or someone else."
+                ),
+                t.gettext("You can stop at any time. Do you agree?"),
+            )
+        )
+        buttons = (
+            (
+                Button(t.gettext("Accept"), ButtonAction(ConsentAction.KIND, ConsentAction.ACCEPT)),
+                Button(
+                    t.gettext("Decline"), ButtonAction(ConsentAction.KIND, ConsentAction.DECLINE)
+                ),
+            ),
+        )
+        return Reply(text, buttons=buttons)
+
+    def _home(self, t: Translator, person: Person, *, returning: bool) -> Reply:
+        greeting = (
+            t.gettext("Welcome back, {pseudonym}.", pseudonym=person.pseudonym)
+            if returning
+            else t.gettext(
+                "Welcome, {pseudonym}! This is your name in Palaver: other people see it, "
+                "never your Telegram name.",
+                pseudonym=person.pseudonym,
+            )
+        )
+        return Reply(f"{greeting}\n\n{self._help_text(t)}")
+
+    def _help_text(self, t: Translator) -> str:
+        return "\n\n".join(
+            (
+                t.gettext(
+                    "Palaver helps people from different communities listen to each other "
+                    "and talk things through, one conversation at a time."
+                ),
+                t.gettext(
+                    "When an organizer invites you to a dialogue program, open their link "
+                    "and I will guide you from there."
+                ),
+                t.gettext(
+                    "/start: begin, or see where you are\n"
+                    "/language: choose your language\n"
+                    "/help: show this message"
+                ),
+                t.gettext("You can always skip a question, take a pause, or leave."),
+            )
+        )
+
+
+class PersonAddedConcurrently(Exception):
+    """Two updates from a new person raced to add them; retrying the update resolves it."""

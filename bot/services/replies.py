@@ -1,0 +1,43 @@
+"""What a use case asks the Telegram shell to show: plain data, already translated."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+
+@dataclass(frozen=True)
+class ButtonAction:
+    """What pressing a button means, e.g. ButtonAction("language", "uk")."""
+
+    kind: str
+    value: str = ""
+
+
+@dataclass(frozen=True)
+class Button:
+    """An inline button: a translated label and the action it triggers."""
+
+    label: str
+    action: ButtonAction
+
+
+@dataclass(frozen=True)
+class Reply:
+    """A message to the person who caused the update.
+
+    `replaces_pressed_message` edits the message whose button was pressed (so an answered
+    question loses its buttons and shows the choice) instead of sending a new one.
+    """
+
+    text: str
+    buttons: tuple[tuple[Button, ...], ...] = ()
+    replaces_pressed_message: bool = False
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """Everything that should happen after a use case has committed its changes."""
+
+    replies: tuple[Reply, ...] = ()
+    notice: str | None = field(default=None)
+    """A short toast shown for a button press (answerCallbackQuery text)."""

@@ -1,0 +1,40 @@
+"""The async database engine: one per process, tuned for SQLite or PostgreSQL."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import event
+from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async_engine
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from bot.config import to_async_database_url
+
+SQLITE_BUSY_TIMEOUT_MS = 5_000
+
+
+def create_engine(database_url: str) -> AsyncEngine:
+    """An async engine for an ordinary URL (sqlite:///… or postgresql://…)."""
+    async_url = to_async_database_url(database_url)
+    if async_url.startswith("sqlite"):
+        engine = create_async_engine(async_url, connect_args={"timeout": 30})
+        event.listen(engine.sync_engine, "connect", _tune_sqlite_connection)
+        return engine
+    return create_async_engine(async_url, pool_size=5, max_overflow=10, pool_pre_ping=True)
+
+
+def _tune_sqlite_connection(dbapi_connection: Any, _record: Any) -> None:
+    # WAL lets readers work while one writer writes; the busy timeout makes a second writer
+    # wait instead of failing with "database is locked"; SQLite enforces foreign keys only
+    # when asked.
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.execute("PRAGMA synchronous=NORMAL")
+    cursor.close()
+
+
+def session_factory(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
+    """Sessions that keep loaded objects usable after commit (we read them to reply)."""
+    return async_sessionmaker(engine, class_=AsyncSession, expire_on_commit=False)

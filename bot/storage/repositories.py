@@ -1,0 +1,98 @@
+"""Repositories: the only code that writes SQL queries for the service layer."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlmodel import col, select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from bot.storage.tables import AuditEntry, Person, Program, Role, RoleName
+
+
+class PersonRepository:
+    """People, looked up by their Telegram id."""
+
+    def __init__(self, session: AsyncSession) -> None:
+        self._session = session
+
+    async def by_telegram_id(self, telegram_id: int, *, for_update: bool = False) -> Person | None:
+        statement = select(Person).where(Person.telegram_id == telegram_id)
+        if for_update:
+            # Serialises two updates from the same person on PostgreSQL; SQLite already
+            # serialises writers.
+            statement = statement.with_for_update()
+        return (await self._session.exec(statement)).first()
+
+    def add(self, person: Person) -> None:
+        self._session.add(person)
+
+    async def pseudonym_taken(self, pseudonym: str) -> bool:
+        statement = select(Person.id).where(Person.pseudonym == pseudonym)
+        return (await self._session.exec(statement)).first() is not None
+
+    async def flush(self) -> None:
+        await self._session.flush()
+
+
+class RoleRepository:
+    """Who is participant, facilitator or organizer of which program."""
+
+    def __init__(self, session: AsyncSession) -> None:
+        self._session = session
+
+    async def of_person(self, person_id: int) -> list[Role]:
+        statement = select(Role).where(Role.person_id == person_id).order_by(col(Role.id))
+        return list((await self._session.exec(statement)).all())
+
+    async def holds(self, person_id: int, role: RoleName, program_id: int | None = None) -> bool:
+        statement = select(Role.id).where(Role.person_id == person_id, Role.name == role)
+        if program_id is not None:
+            statement = statement.where(Role.program_id == program_id)
+        return (await self._session.exec(statement)).first() is not None
+
+    def add(self, role: Role) -> None:
+        self._session.add(role)
+
+
+class ProgramRepository:
+    """Dialogue programs."""
+
+    def __init__(self, session: AsyncSession) -> None:
+        self._session = session
+
+    async def get(self, program_id: int) -> Program | None:
+        return await self._session.get(Program, program_id)
+
+    def add(self, program: Program) -> None:
+        self._session.add(program)
+
+
+class AuditLog:
+    """Append-only record of changes to roles, consent and personal data."""
+
+    def __init__(self, session: AsyncSession) -> None:
+        self._session = session
+
+    def record(
+        self,
+        action: str,
+        *,
+        actor_id: int | None,
+        subject_type: str,
+        subject_id: int | None,
+        **details: Any,
+    ) -> None:
+        self._session.add(
+            AuditEntry(
+                action=action,
+                actor_id=actor_id,
+                subject_type=subject_type,
+                subject_id=subject_id,
+                details=details,
+            )
+        )
+
+    async def entries(self) -> list[AuditEntry]:
+        statement = select(AuditEntry).order_by(col(AuditEntry.id))
+        return list((await self._session.exec(statement)).all())

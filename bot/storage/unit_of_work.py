@@ -1,0 +1,70 @@
+"""The unit of work: one transaction, the repositories that share it, commit or roll back."""
+
+from __future__ import annotations
+
+from types import TracebackType
+from typing import Self
+
+from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from bot.storage.database import create_engine, session_factory
+from bot.storage.repositories import AuditLog, PersonRepository, ProgramRepository, RoleRepository
+
+
+class UnitOfWork:
+    """Everything a use case reads and writes, committed together or not at all.
+
+    Leaving the block without `commit()` rolls back, so a failure half-way never leaves
+    half a change behind.
+    """
+
+    people: PersonRepository
+    programs: ProgramRepository
+    roles: RoleRepository
+    audit: AuditLog
+
+    def __init__(self, sessions: async_sessionmaker[AsyncSession]) -> None:
+        self._sessions = sessions
+        self._session: AsyncSession | None = None
+
+    async def __aenter__(self) -> Self:
+        self._session = self._sessions()
+        self.people = PersonRepository(self._session)
+        self.programs = ProgramRepository(self._session)
+        self.roles = RoleRepository(self._session)
+        self.audit = AuditLog(self._session)
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        assert self._session is not None
+        try:
+            await self._session.rollback()
+        finally:
+            await self._session.close()
+            self._session = None
+
+    async def commit(self) -> None:
+        assert self._session is not None, "commit() outside `async with`"
+        await self._session.commit()
+
+
+class Database:
+    """The process's connection to its database."""
+
+    def __init__(self, database_url: str) -> None:
+        self.url = database_url
+        self.engine: AsyncEngine = create_engine(database_url)
+        self._sessions = session_factory(self.engine)
+
+    def unit_of_work(self) -> UnitOfWork:
+        return UnitOfWork(self._sessions)
+
+    async def dispose(self) -> None:
+        """Close every pooled connection (on shutdown)."""
+        await self.engine.dispose()

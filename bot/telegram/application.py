@@ -1,0 +1,77 @@
+"""The one place where Palaver's python-telegram-bot Application is built."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+
+from telegram import Update
+from telegram.ext import AIORateLimiter, Application, ApplicationBuilder
+
+from bot.config import Settings
+from bot.i18n.catalogs import Catalogs
+from bot.services.onboarding import Onboarding
+from bot.storage.unit_of_work import Database
+from bot.telegram.commands import register_commands
+from bot.telegram.handlers import PalaverHandlers
+from bot.telegram.update_processor import PerSenderUpdateProcessor
+
+log = logging.getLogger(__name__)
+
+# Enough to serve many people at once on a small machine; Telegram's own limits (about 30
+# messages a second overall) are enforced by the rate limiter, not by this number.
+MAX_CONCURRENT_UPDATES = 32
+CONNECTION_POOL_SIZE = MAX_CONCURRENT_UPDATES + 8
+# A 429 from Telegram is retried after its retry_after this many times before giving up.
+RATE_LIMIT_RETRIES = 3
+LONG_POLL_SECONDS = 30
+
+
+@dataclass
+class Palaver:
+    """The running bot: the Application and what it needs to shut down cleanly."""
+
+    application: Application  # type: ignore[type-arg]
+    database: Database
+    catalogs: Catalogs
+
+
+def build_palaver(settings: Settings) -> Palaver:
+    """Build the Application with handlers, rate limiting and lifecycle hooks."""
+    database = Database(settings.database_url)
+    catalogs = Catalogs.load(settings.locales_dir, settings.default_locale)
+    onboarding = Onboarding(database, catalogs, settings.consent_version)
+    handlers = PalaverHandlers(onboarding)
+
+    async def on_startup(application: Application) -> None:  # type: ignore[type-arg]
+        await register_commands(application.bot, catalogs)
+        log.info("Palaver is up as @%s", application.bot.username)
+
+    async def on_shutdown(_application: Application) -> None:  # type: ignore[type-arg]
+        await database.dispose()
+        log.info("database connections closed")
+
+    api = settings.bot_api_url
+    application = (
+        ApplicationBuilder()
+        .token(settings.require_token())
+        .base_url(f"{api}/bot")
+        .base_file_url(f"{api}/file/bot")
+        .rate_limiter(AIORateLimiter(max_retries=RATE_LIMIT_RETRIES))
+        .concurrent_updates(PerSenderUpdateProcessor(MAX_CONCURRENT_UPDATES))
+        .connection_pool_size(CONNECTION_POOL_SIZE)
+        .pool_timeout(10)
+        .connect_timeout(10)
+        .read_timeout(15)
+        .write_timeout(15)
+        .get_updates_read_timeout(LONG_POLL_SECONDS + 10)
+        .post_init(on_startup)
+        .post_shutdown(on_shutdown)
+        .build()
+    )
+    application.add_handlers(handlers.all())
+    application.add_error_handler(handlers.on_error)
+    return Palaver(application=application, database=database, catalogs=catalogs)
+
+
+ALLOWED_UPDATES = Update.ALL_TYPES

@@ -1,0 +1,63 @@
+"""The command menus Telegram shows, per audience and language (setMyCommands)."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+
+from telegram import (
+    Bot,
+    BotCommand,
+    BotCommandScope,
+    BotCommandScopeAllChatAdministrators,
+    BotCommandScopeAllGroupChats,
+    BotCommandScopeAllPrivateChats,
+)
+
+from bot.i18n.catalogs import Catalogs
+from bot.i18n.translator import N_, Translator
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class CommandSpec:
+    """A command and the gettext msgid of its one-line description."""
+
+    name: str
+    description: str
+
+
+PARTICIPANT_COMMANDS = (
+    CommandSpec("start", N_("Begin, or see where you are")),
+    CommandSpec("language", N_("Choose your language")),
+    CommandSpec("help", N_("What Palaver can do")),
+)
+# In groups everyone may ask for help; facilitator tools join this list for group
+# administrators (Telegram shows the admin menu only to them).
+GROUP_MEMBER_COMMANDS = (CommandSpec("help", N_("What Palaver can do")),)
+GROUP_ADMINISTRATOR_COMMANDS = (CommandSpec("help", N_("What Palaver can do")),)
+
+MENUS: tuple[tuple[BotCommandScope, tuple[CommandSpec, ...]], ...] = (
+    (BotCommandScopeAllPrivateChats(), PARTICIPANT_COMMANDS),
+    (BotCommandScopeAllGroupChats(), GROUP_MEMBER_COMMANDS),
+    (BotCommandScopeAllChatAdministrators(), GROUP_ADMINISTRATOR_COMMANDS),
+)
+
+
+async def register_commands(bot: Bot, catalogs: Catalogs) -> None:
+    """Publish every menu in every language; the default language also without a code."""
+    for scope, specs in MENUS:
+        await bot.set_my_commands(_commands(specs, catalogs.translator(None)), scope=scope)
+        for language in catalogs.languages:
+            if language != catalogs.default_language and len(language) == 2:
+                await bot.set_my_commands(
+                    _commands(specs, catalogs.translator(language)),
+                    scope=scope,
+                    language_code=language,
+                )
+    log.info("command menus registered for %d languages", len(catalogs.languages))
+
+
+def _commands(specs: tuple[CommandSpec, ...], t: Translator) -> list[BotCommand]:
+    return [BotCommand(spec.name, t.gettext(spec.description)) for spec in specs]

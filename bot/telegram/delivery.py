@@ -1,0 +1,107 @@
+"""Performs a use case's Outcome on Telegram: answers, edits and sends messages."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Awaitable, Callable
+
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
+from telegram.error import BadRequest, Forbidden
+from telegram.ext import ExtBot
+
+from bot.services.replies import Outcome, Reply
+from bot.telegram.callback_data import encode
+
+log = logging.getLogger(__name__)
+
+MAX_MESSAGE_LENGTH = 4096
+MAX_NOTICE_LENGTH = 200
+
+OnBlocked = Callable[[int], Awaitable[None]]
+
+
+async def deliver(
+    outcome: Outcome, update: Update, bot: ExtBot[None], on_blocked: OnBlocked
+) -> None:
+    """Show `outcome` to whoever sent `update`.
+
+    Called only after the use case committed, so what is said here has already happened.
+    """
+    query = update.callback_query
+    if query is not None:
+        notice = outcome.notice[:MAX_NOTICE_LENGTH] if outcome.notice else None
+        try:
+            await query.answer(text=notice)
+        except BadRequest as error:
+            # The query expired (pressed long ago, or answered after a restart): the replies
+            # below still tell them what happened.
+            log.info("could not answer a button press: %s", error.message)
+    chat = update.effective_chat
+    if chat is None:
+        return
+    pressed = query.message if query is not None and isinstance(query.message, Message) else None
+    try:
+        for reply in outcome.replies:
+            if reply.replaces_pressed_message and pressed is not None:
+                await _replace(bot, pressed, reply)
+            else:
+                await send(bot, chat.id, reply)
+    except Forbidden:
+        log.info("a person has blocked the bot; marking them so")
+        await on_blocked(chat.id)
+
+
+async def send(bot: ExtBot[None], chat_id: int, reply: Reply) -> None:
+    """Send a reply, split into several messages if it is longer than Telegram allows."""
+    parts = split_text(reply.text)
+    for index, part in enumerate(parts):
+        is_last = index == len(parts) - 1
+        await bot.send_message(chat_id, part, reply_markup=_keyboard(reply) if is_last else None)
+
+
+async def _replace(bot: ExtBot[None], message: Message, reply: Reply) -> None:
+    if len(reply.text) > MAX_MESSAGE_LENGTH:
+        await send(bot, message.chat_id, reply)
+        return
+    try:
+        await bot.edit_message_text(
+            reply.text,
+            chat_id=message.chat_id,
+            message_id=message.message_id,
+            reply_markup=_keyboard(reply),
+        )
+    except BadRequest as error:
+        if "not modified" in error.message:
+            return
+        # Too old to edit, or deleted: say it in a new message instead.
+        log.info("could not edit a message, sending a new one: %s", error.message)
+        await send(bot, message.chat_id, reply)
+
+
+def _keyboard(reply: Reply) -> InlineKeyboardMarkup | None:
+    if not reply.buttons:
+        return None
+    return InlineKeyboardMarkup(
+        [
+            [
+                InlineKeyboardButton(button.label, callback_data=encode(button.action))
+                for button in row
+            ]
+            for row in reply.buttons
+        ]
+    )
+
+
+def split_text(text: str, limit: int = MAX_MESSAGE_LENGTH) -> list[str]:
+    """Split text into parts of at most `limit` characters, at paragraph, line or word ends."""
+    parts: list[str] = []
+    rest = text
+    while len(rest) > limit:
+        window = rest[:limit]
+        cut = max(window.rfind("\n\n"), window.rfind("\n"), window.rfind(" "))
+        if cut <= limit // 2:
+            cut = limit
+        parts.append(rest[:cut].rstrip())
+        rest = rest[cut:].lstrip()
+    parts.append(rest)
+    return [part for part in parts if part] or [text[:limit]]

@@ -104,8 +104,8 @@ class ShareWithPartner:
     heading: str
     message: str | None = None
 
-    def to_event(self, now: datetime, sender: str = "") -> PartnerShared:
-        """The event to deliver to the partner's run."""
+    def to_event(self, now: datetime, sender: str = "", completes: bool = True) -> PartnerShared:
+        """The event to deliver to the partner's run (see `PartnerShared` for `completes`)."""
         return PartnerShared(
             key=self.key,
             text=self.text,
@@ -113,6 +113,7 @@ class ShareWithPartner:
             heading=self.heading,
             message=self.message,
             sender=sender,
+            completes=completes,
         )
 
 
@@ -129,11 +130,11 @@ class RecordAnswer:
 
 @dataclass(frozen=True)
 class RecordCommitment:
-    """Keep a commitment for follow-up: what, by when, and who (if asked)."""
+    """Keep a commitment for follow-up: what, by when (None if skipped), and who (if asked)."""
 
     key: str
     what: str
-    due: date
+    due: date | None
     owner: str | None
     step_id: str
 

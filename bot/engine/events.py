@@ -40,6 +40,11 @@ class PartnerShared:
     `text` is the partner's own words (None when they skipped), or `message` a fixed msgid
     written for the reader. `sender` is the partner's pseudonym, filled into `{partner}` of
     the heading; in a circle it tells the members apart.
+
+    `completes`: whether this share lets a waiting run move on. Between two partners it is
+    always true. In a circle the shell, which alone knows who is in it, relays each member's
+    share as it comes with `completes=False` and marks the last one of the round true, so
+    every member sees everyone's words before the next round.
     """
 
     key: str
@@ -48,6 +53,7 @@ class PartnerShared:
     heading: str = DEFAULT_SHARE_HEADING
     message: str | None = None
     sender: str = ""
+    completes: bool = True
 
 
 @dataclass(frozen=True)

@@ -7,7 +7,7 @@ translates them like any flow text.
 from __future__ import annotations
 
 
-def N_(message: str) -> str:  # noqa: N802  (gettext's conventional name)
+def N_(message: str) -> str:  # gettext's conventional name
     """Mark a string for extraction without translating it (the shell translates it)."""
     return message
 

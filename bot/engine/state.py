@@ -22,6 +22,7 @@ class ReceivedShare(BaseModel):
     message: str | None = None
     heading: str
     sender: str = ""
+    completes: bool = True
     received_at: datetime
 
 

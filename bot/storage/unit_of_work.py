@@ -43,11 +43,10 @@ class UnitOfWork:
         traceback: TracebackType | None,
     ) -> None:
         assert self._session is not None
-        try:
-            await self._session.rollback()
-        finally:
-            await self._session.close()
-            self._session = None
+        # Closing rolls back whatever was not committed and detaches loaded objects without
+        # expiring them, so callers may still read what they loaded.
+        await self._session.close()
+        self._session = None
 
     async def commit(self) -> None:
         assert self._session is not None, "commit() outside `async with`"

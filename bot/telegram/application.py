@@ -25,6 +25,7 @@ CONNECTION_POOL_SIZE = MAX_CONCURRENT_UPDATES + 8
 # A 429 from Telegram is retried after its retry_after this many times before giving up.
 RATE_LIMIT_RETRIES = 3
 LONG_POLL_SECONDS = 30
+ALLOWED_UPDATES = Update.ALL_TYPES
 
 
 @dataclass
@@ -34,6 +35,30 @@ class Palaver:
     application: Application  # type: ignore[type-arg]
     database: Database
     catalogs: Catalogs
+
+    async def start(self) -> None:
+        """Start serving inside an already running event loop (what run_polling does)."""
+        application = self.application
+        await application.initialize()
+        if application.post_init is not None:
+            await application.post_init(application)
+        assert application.updater is not None
+        await application.updater.start_polling(
+            timeout=LONG_POLL_SECONDS, allowed_updates=ALLOWED_UPDATES, drop_pending_updates=False
+        )
+        await application.start()
+
+    async def stop(self) -> None:
+        """Finish the updates being handled, then close the Bot API and database connections."""
+        application = self.application
+        assert application.updater is not None
+        if application.updater.running:
+            await application.updater.stop()
+        if application.running:
+            await application.stop()
+        await application.shutdown()
+        if application.post_shutdown is not None:
+            await application.post_shutdown(application)
 
 
 def build_palaver(settings: Settings) -> Palaver:
@@ -72,6 +97,3 @@ def build_palaver(settings: Settings) -> Palaver:
     application.add_handlers(handlers.all())
     application.add_error_handler(handlers.on_error)
     return Palaver(application=application, database=database, catalogs=catalogs)
-
-
-ALLOWED_UPDATES = Update.ALL_TYPES

@@ -7,6 +7,7 @@ build step and no compiled files in the repository.
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from io import BytesIO
@@ -106,6 +107,22 @@ def compile_po(po_path: Path) -> Translations:
     return Translations(buffer, domain=DOMAIN)
 
 
+_PLACEHOLDER = re.compile(r"{([^{}]*)}")
+
+
+def placeholders_differ(source: str | tuple[str, ...], translation: str | tuple[str, ...]) -> bool:
+    """Whether a translation uses other `{name}` placeholders than its source."""
+    sources = (source,) if isinstance(source, str) else source
+    translations = (translation,) if isinstance(translation, str) else translation
+    expected = set().union(*(_PLACEHOLDER.findall(text) for text in sources))
+    # Plural forms may leave out {count} (e.g. "one" spelled as a word) but add nothing new.
+    return any(
+        (text and not (set(_PLACEHOLDER.findall(text)) <= expected))
+        or (text and not (expected - {"count"}) <= set(_PLACEHOLDER.findall(text)))
+        for text in translations
+    )
+
+
 def problems_in(locales_dir: Path) -> Iterable[str]:
     """What prevents the catalogs from loading, one line each (for `palaver doctor`)."""
     if not locales_dir.is_dir():
@@ -121,3 +138,8 @@ def problems_in(locales_dir: Path) -> Iterable[str]:
         for message in catalog:
             for problem in message.check(catalog):
                 yield f"{po_path}: {message.id!r}: {problem}"
+            if message.id and message.string and placeholders_differ(message.id, message.string):
+                yield (
+                    f"{po_path}: {message.id!r}: the translation's placeholders differ from the "
+                    "source's; copy every {name} exactly as written in the source"
+                )

@@ -11,9 +11,15 @@ from bot.config import ConfigurationError, Settings, load_settings, to_async_dat
     ("written", "used"),
     [
         ("sqlite:///palaver.db", "sqlite+aiosqlite:///palaver.db"),
-        ("sqlite:////var/lib/palaver/palaver.db", "sqlite+aiosqlite:////var/lib/palaver/palaver.db"),
+        (
+            "sqlite:////var/lib/palaver/palaver.db",
+            "sqlite+aiosqlite:////var/lib/palaver/palaver.db",
+        ),
         ("postgresql://user@host/db", "postgresql+psycopg://user@host/db"),
-        ("postgres://user:pw@host:5433/db?sslmode=require", "postgresql+psycopg://user:pw@host:5433/db?sslmode=require"),
+        (
+            "postgres://user:pw@host:5433/db?sslmode=require",
+            "postgresql+psycopg://user:pw@host:5433/db?sslmode=require",
+        ),
         ("postgresql+asyncpg://user@host/db", "postgresql+psycopg://user@host/db"),
     ],
 )
@@ -23,7 +29,7 @@ def test_ordinary_database_urls_get_an_async_driver(written: str, used: str) -> 
 
 @pytest.mark.parametrize("url", ["mysql://root@localhost/db", "palaver.db"])
 def test_unsupported_database_urls_say_what_to_use(url: str) -> None:
-    with pytest.raises(ConfigurationError, match="sqlite:///palaver.db"):
+    with pytest.raises(ConfigurationError, match=r"sqlite:///palaver\.db"):
         to_async_database_url(url)
 
 
@@ -33,7 +39,9 @@ def test_missing_token_says_how_to_get_one() -> None:
         settings.require_token()
 
 
-@pytest.mark.parametrize("token", ["abc", "123:short", "123456789 AAEhBP0av28-testTOKENtestTOKENtest12"])
+@pytest.mark.parametrize(
+    "token", ["abc", "123:short", "123456789 AAEhBP0av28-testTOKENtestTOKENtest12"]
+)
 def test_malformed_token_is_refused(token: str) -> None:
     settings = Settings(_env_file=None, telegram_token=token)  # type: ignore[call-arg, arg-type]
     with pytest.raises(ConfigurationError, match="does not look like a bot token"):

@@ -1,0 +1,108 @@
+"""The command line: helpful --help, clear one-line errors, doctor's verdicts."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from bot import __version__
+from bot.cli import main
+from tests.conftest import TEST_TOKEN
+
+
+@pytest.fixture
+def runner(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> CliRunner:
+    monkeypatch.chdir(tmp_path)  # no stray .env, a fresh SQLite file
+    for name in ("PALAVER_TELEGRAM_TOKEN", "PALAVER_DATABASE_URL", "PALAVER_ADMINS"):
+        monkeypatch.delenv(name, raising=False)
+    return CliRunner()
+
+
+def test_version(runner: CliRunner) -> None:
+    result = runner.invoke(main, ["--version"])
+    assert result.exit_code == 0
+    assert __version__ in result.output
+
+
+@pytest.mark.parametrize("command", [[], ["run"], ["migrate"], ["doctor"]])
+def test_every_command_explains_itself(runner: CliRunner, command: list[str]) -> None:
+    result = runner.invoke(main, [*command, "--help"])
+    assert result.exit_code == 0
+    assert "Usage:" in result.output
+    assert len(result.output.splitlines()) > 4
+
+
+def test_run_without_a_token_is_one_line_about_botfather(runner: CliRunner) -> None:
+    result = runner.invoke(main, ["run"])
+    assert result.exit_code == 1
+    lines = result.output.strip().splitlines()
+    assert len(lines) == 1
+    assert "@BotFather" in lines[0]
+    assert "Traceback" not in result.output
+
+
+def test_run_with_a_malformed_token_is_one_line(
+    runner: CliRunner, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("PALAVER_TELEGRAM_TOKEN", "not-a-token")
+    result = runner.invoke(main, ["run"])
+    assert result.exit_code == 1
+    assert len(result.output.strip().splitlines()) == 1
+    assert "does not look like a bot token" in result.output
+    assert "not-a-token" not in result.output
+
+
+def test_migrate_then_doctor_is_all_well(
+    runner: CliRunner, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("PALAVER_TELEGRAM_TOKEN", TEST_TOKEN)
+    assert runner.invoke(main, ["migrate"]).exit_code == 0
+    result = runner.invoke(main, ["doctor"])
+    assert result.exit_code == 0, result.output
+    assert "All is well." in result.output
+    assert TEST_TOKEN not in result.output
+
+
+def test_doctor_says_to_migrate_an_unmigrated_database(
+    runner: CliRunner, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("PALAVER_TELEGRAM_TOKEN", TEST_TOKEN)
+    result = runner.invoke(main, ["doctor"])
+    assert result.exit_code == 1
+    assert "run `palaver migrate`" in result.output
+
+
+def test_doctor_reports_an_unreachable_database(
+    runner: CliRunner, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("PALAVER_TELEGRAM_TOKEN", TEST_TOKEN)
+    monkeypatch.setenv("PALAVER_DATABASE_URL", "postgresql://nobody@127.0.0.1:1/none")
+    result = runner.invoke(main, ["doctor"])
+    assert result.exit_code == 1
+    assert "cannot reach" in result.output and "PALAVER_DATABASE_URL" in result.output
+
+
+def test_doctor_reports_a_broken_catalog(
+    runner: CliRunner, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    broken = tmp_path / "locales" / "xx" / "LC_MESSAGES"
+    broken.mkdir(parents=True)
+    (broken / "messages.po").write_text('msgid "Hello {name}"\nmsgstr "Hallo {nom}"\n')
+    monkeypatch.setenv("PALAVER_TELEGRAM_TOKEN", TEST_TOKEN)
+    monkeypatch.setenv("PALAVER_LOCALES_DIR", str(tmp_path / "locales"))
+    runner.invoke(main, ["migrate"])
+    result = runner.invoke(main, ["doctor"])
+    assert result.exit_code == 1
+    assert "catalogs" in result.output and "messages.po" in result.output
+
+
+def test_migrate_reports_an_unreachable_database_in_one_line(
+    runner: CliRunner, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("PALAVER_DATABASE_URL", "postgresql://nobody@127.0.0.1:1/none")
+    result = runner.invoke(main, ["migrate"])
+    assert result.exit_code == 1
+    assert "Could not migrate" in result.output
+    assert "Traceback" not in result.output

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import signal
 import sys
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -62,13 +63,8 @@ def run(migrate: bool) -> None:
     if migrate:
         _migrate(settings)
 
-    from bot.telegram.application import ALLOWED_UPDATES, LONG_POLL_SECONDS, build_palaver
-
-    palaver = build_palaver(settings)
     try:
-        palaver.application.run_polling(
-            allowed_updates=ALLOWED_UPDATES, timeout=LONG_POLL_SECONDS, drop_pending_updates=False
-        )
+        asyncio.run(_serve(settings))
     except InvalidToken:
         raise PalaverCliError(
             "Telegram did not accept PALAVER_TELEGRAM_TOKEN. Check it with @BotFather "
@@ -80,6 +76,23 @@ def run(migrate: bool) -> None:
             "Check the network, or PALAVER_BOT_API_URL."
         ) from None
     log.info("Palaver stopped")
+
+
+async def _serve(settings: Settings) -> None:
+    """Serve until SIGINT or SIGTERM, then finish in-flight updates and close everything."""
+    from bot.telegram.application import build_palaver
+
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for stop_signal in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(stop_signal, stop.set)
+    palaver = build_palaver(settings)
+    try:
+        await palaver.start()
+        await stop.wait()
+        log.info("stop requested; finishing the updates in hand")
+    finally:
+        await palaver.stop()
 
 
 @main.command()

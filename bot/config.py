@@ -44,6 +44,11 @@ class Settings(BaseSettings):
         default=DEFAULT_BOT_API_URL,
         description="The Bot API server. Change only for a self-hosted Bot API server or tests.",
     )
+    bot_api_timeout: float = Field(
+        default=15.0,
+        gt=0,
+        description="Seconds to wait for an answer from the Bot API before giving up.",
+    )
     admins: Annotated[frozenset[int], NoDecode] = Field(
         default=frozenset(),
         description="Telegram user ids (comma-separated) who are organizers from the start.",

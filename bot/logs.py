@@ -46,6 +46,9 @@ def configure_logging(level: str, secrets: Iterable[str] = ()) -> None:
         root.removeHandler(existing)
     root.addHandler(handler)
     root.setLevel(level)
-    # httpx logs every request URL at INFO, and Bot API URLs contain the token.
-    for noisy in ("httpx", "httpcore", "apscheduler", "aiosqlite"):
-        logging.getLogger(noisy).setLevel(max(logging.WARNING, logging.getLevelName(level)))
+    # httpx logs every request URL at INFO, and Bot API URLs contain the token;
+    # python-telegram-bot logs whole updates and request parameters (people's words) at DEBUG.
+    quieter = {"httpx": logging.WARNING, "httpcore": logging.WARNING, "aiosqlite": logging.WARNING}
+    quieter |= {"telegram": logging.INFO, "apscheduler": logging.INFO}
+    for name, floor in quieter.items():
+        logging.getLogger(name).setLevel(max(floor, logging.getLevelNamesMapping()[level]))

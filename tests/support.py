@@ -9,6 +9,7 @@ from sqlmodel.sql.expression import SelectOfScalar
 
 from bot.storage.tables import Person
 from bot.telegram.application import Palaver
+from tests.fakebot import FakeBotApi
 
 
 async def person_row(palaver: Palaver, telegram_id: int) -> Person | None:
@@ -21,3 +22,9 @@ async def rows(palaver: Palaver, statement: SelectOfScalar[Any]) -> list[Any]:
     """Every row a query returns, read in a session of its own."""
     async with AsyncSession(palaver.database.engine) as session:
         return list((await session.exec(statement)).all())
+
+
+async def settle(fake_api: FakeBotApi, palaver: Palaver) -> None:
+    """Wait until Palaver has fetched and fully handled every update injected so far."""
+    await fake_api.wait_until_delivered()
+    await palaver.application.update_queue.join()

@@ -64,6 +64,7 @@ DONE_VALUE = "_done"
 """Button value of the Done button of a multiple choice."""
 
 COMMITMENT_WHAT_MAX_LENGTH = 500
+OWNER_MAX_LENGTH = 100
 _DUE_BUTTONS = (
     ("d7", m.DUE_IN_A_WEEK, 7),
     ("d14", m.DUE_IN_TWO_WEEKS, 14),
@@ -627,10 +628,13 @@ def _commit_text(
             effects.append(_reask(Message(m.DUE_IN_THE_PAST), buttons))
             return state
         return _set_due(flow, state, commit, due, event.now, effects)
-    if not text or len(text) > 100:
-        effects.append(
-            _reask(Message(m.TEXT_TOO_SHORT, {"min": 1}), _commit_prompt(commit, state).buttons)
+    if not text or len(text) > OWNER_MAX_LENGTH:
+        problem = (
+            Message(m.TEXT_TOO_SHORT, {"min": 1})
+            if not text
+            else Message(m.TEXT_TOO_LONG, {"max": OWNER_MAX_LENGTH, "length": len(text)})
         )
+        effects.append(_reask(problem, _commit_prompt(commit, state).buttons))
         return state
     return _complete_commitment(flow, state, commit, text, event.now, effects)
 

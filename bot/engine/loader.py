@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -56,7 +56,7 @@ class LoadedFlow:
 
     flow: Flow
     source: str
-    step_lines: dict[str, int] = field(default_factory=dict)
+    step_lines: tuple[int, ...] = ()
     line: int = 1
 
     @property
@@ -65,10 +65,16 @@ class LoadedFlow:
         return version_hash(self.flow)
 
     def line_of(self, step_id: str | None) -> int:
-        """The line a step starts on (the top of the file when unknown)."""
-        if step_id is None:
+        """The line a step starts on (the first step with that id; the top when unknown)."""
+        if step_id is None or not self.flow.has_step(step_id):
             return self.line
-        return self.step_lines.get(step_id, self.line)
+        return self.line_at_index(self.flow.position(step_id))
+
+    def line_at_index(self, position: int) -> int:
+        """The line the step at this position in the list starts on."""
+        if 0 <= position < len(self.step_lines):
+            return self.step_lines[position]
+        return self.line
 
 
 @dataclass(frozen=True)
@@ -132,36 +138,67 @@ def _step_id_at(data: Any, location: tuple[int | str, ...]) -> str | None:
         steps = data.get("steps") if isinstance(data, dict) else None
         if isinstance(steps, list) and 0 <= location[1] < len(steps):
             step = steps[location[1]]
-            if isinstance(step, dict) and isinstance(step.get("id"), str):
-                return step["id"]
+            step_id = step.get("id") if isinstance(step, dict) else None
+            if isinstance(step_id, str):
+                return step_id
     return None
 
 
-def _describe(error: Any) -> str:
-    location = [part for part in error["loc"] if part not in ("steps",)]
-    field_name = ".".join(str(part) for part in location if not isinstance(part, int))
+def _field_path(data: Any, location: tuple[int | str, ...], error_type: str) -> str:
+    """The dotted field path of an error, without list positions and union tags.
+
+    Tags (the `kind` of a step, the `type` of an answer) appear in pydantic's location but
+    not in the YAML, so a part that is not a key of the data at that point is a tag, except
+    the last part of a "missing" error, which is the missing field itself.
+    """
+    names: list[str] = []
+    node = data
+    for position, part in enumerate(location):
+        if isinstance(part, int):
+            node = node[part] if isinstance(node, list) and 0 <= part < len(node) else None
+            continue
+        if isinstance(node, dict) and part in node:
+            names.append(part)
+            node = node[part]
+        elif error_type == "missing" and position == len(location) - 1:
+            names.append(part)
+    return ".".join(names[1:] if names[:1] == ["steps"] else names)
+
+
+def _describe(data: Any, error: Any) -> str:
+    location = tuple(error["loc"])
+    kind = str(error["type"])
+    field_name = _field_path(data, location, kind)
     message = str(error["msg"]).removeprefix("Value error, ")
-    if error["type"] == "extra_forbidden":
+    context = error.get("ctx") or {}
+    if kind == "extra_forbidden":
         return f"unknown field '{field_name.rsplit('.', 1)[-1]}' (check the spelling)"
-    if error["type"] == "union_tag_invalid":
-        return f"{field_name or 'value'}: {message}"
+    if kind == "union_tag_invalid":
+        discriminator = str(context.get("discriminator", "kind")).strip("'")
+        return (
+            f"{discriminator} '{context.get('tag')}' is not known; "
+            f"use one of {context.get('expected_tags')}"
+        )
+    if kind == "union_tag_not_found":
+        discriminator = str(context.get("discriminator", "kind")).strip("'")
+        return f"missing '{discriminator}': say what sort of step or answer this is"
+    if location == ("schema_version",):
+        return (
+            f"schema_version {error.get('input')!r} is not supported; this version of "
+            "Palaver reads schema_version 1"
+        )
+    if kind == "missing":
+        return f"missing required field '{field_name}'"
     return f"{field_name}: {message}" if field_name else message
 
 
-def _step_lines(node: yaml.Node | None) -> dict[str, int]:
-    lines: dict[str, int] = {}
+def _step_lines(node: yaml.Node | None) -> tuple[int, ...]:
     if not isinstance(node, yaml.MappingNode):
-        return lines
+        return ()
     for key_node, value_node in node.value:
-        if key_node.value != "steps" or not isinstance(value_node, yaml.SequenceNode):
-            continue
-        for item in value_node.value:
-            if not isinstance(item, yaml.MappingNode):
-                continue
-            for step_key, step_value in item.value:
-                if step_key.value == "id" and isinstance(step_value, yaml.ScalarNode):
-                    lines.setdefault(step_value.value, item.start_mark.line + 1)
-    return lines
+        if key_node.value == "steps" and isinstance(value_node, yaml.SequenceNode):
+            return tuple(item.start_mark.line + 1 for item in value_node.value)
+    return ()
 
 
 def read_flow_text(text: str, source: str = "<flow>") -> LoadedFlow:
@@ -180,7 +217,7 @@ def read_flow_text(text: str, source: str = "<flow>") -> LoadedFlow:
                 source,
                 line_at(parsed.node, detail["loc"]),
                 _step_id_at(parsed.data, detail["loc"]),
-                _describe(detail),
+                _describe(parsed.data, detail),
             )
             for detail in error.errors()
         ]

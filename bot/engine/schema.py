@@ -466,6 +466,10 @@ class Flow(_Model):
         """Whether a step with this id exists."""
         return step_id in self._index
 
+    def position(self, step_id: str) -> int:
+        """Where the step with this id sits in the list; KeyError if there is none."""
+        return self._index[step_id]
+
     def step_by_id(self, step_id: str) -> Step:
         """The step with this id; KeyError if there is none."""
         return self.steps[self._index[step_id]]

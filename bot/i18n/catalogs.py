@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import logging
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from io import BytesIO
 from pathlib import Path
@@ -110,7 +110,7 @@ def compile_po(po_path: Path) -> Translations:
 _PLACEHOLDER = re.compile(r"{([^{}]*)}")
 
 
-def placeholders_differ(source: str | tuple[str, ...], translation: str | tuple[str, ...]) -> bool:
+def placeholders_differ(source: str | Sequence[str], translation: str | Sequence[str]) -> bool:
     """Whether a translation uses other `{name}` placeholders than its source."""
     sources = (source,) if isinstance(source, str) else source
     translations = (translation,) if isinstance(translation, str) else translation

@@ -51,14 +51,15 @@ class Palaver:
     async def stop(self) -> None:
         """Finish the updates being handled, then close the Bot API and database connections."""
         application = self.application
-        assert application.updater is not None
-        if application.updater.running:
-            await application.updater.stop()
-        if application.running:
-            await application.stop()
-        await application.shutdown()
-        if application.post_shutdown is not None:
-            await application.post_shutdown(application)
+        try:
+            if application.updater is not None and application.updater.running:
+                await application.updater.stop()
+            if application.running:
+                await application.stop()
+            await application.shutdown()
+        finally:
+            if application.post_shutdown is not None:
+                await application.post_shutdown(application)
 
 
 def build_palaver(settings: Settings) -> Palaver:
@@ -87,8 +88,8 @@ def build_palaver(settings: Settings) -> Palaver:
         .connection_pool_size(CONNECTION_POOL_SIZE)
         .pool_timeout(10)
         .connect_timeout(10)
-        .read_timeout(15)
-        .write_timeout(15)
+        .read_timeout(settings.bot_api_timeout)
+        .write_timeout(settings.bot_api_timeout)
         .get_updates_read_timeout(LONG_POLL_SECONDS + 10)
         .post_init(on_startup)
         .post_shutdown(on_shutdown)

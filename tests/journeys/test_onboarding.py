@@ -7,7 +7,7 @@ from sqlmodel import select
 from bot.storage.tables import AuditEntry, Person
 from bot.telegram.application import Palaver
 from tests.fakebot import FakeBotApi
-from tests.support import person_row, rows
+from tests.support import person_row, rows, settle
 
 
 async def test_start_choose_language_accept_consent_reaches_home(
@@ -212,7 +212,7 @@ async def test_edited_messages_do_not_trigger_commands(
     message_id = amal.send("hello")
     await amal.expect_message("No question is waiting")
     amal.edit(message_id, "/start")
-    await fake_api.wait_until_delivered()
+    await settle(fake_api, palaver)
     await amal.expect_no_message()
 
 

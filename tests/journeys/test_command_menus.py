@@ -1,0 +1,30 @@
+"""Command menus: participants see theirs in private chats, in every language."""
+
+from __future__ import annotations
+
+from bot.telegram.application import Palaver
+from tests.fakebot import FakeBotApi
+
+
+def _menu(fake_api: FakeBotApi, scope: str, language: str = "") -> list[str]:
+    return [command["command"] for command in fake_api.commands({"type": scope}, language)]
+
+
+async def test_private_chats_show_participant_commands(
+    fake_api: FakeBotApi, palaver: Palaver
+) -> None:
+    assert _menu(fake_api, "all_private_chats") == ["start", "language", "help"]
+
+
+async def test_menus_are_translated_per_language(fake_api: FakeBotApi, palaver: Palaver) -> None:
+    ukrainian = fake_api.commands({"type": "all_private_chats"}, "uk")
+    assert [command["command"] for command in ukrainian] == ["start", "language", "help"]
+    assert ukrainian[1]["description"] == "Вибрати мову"
+
+
+async def test_groups_and_their_administrators_get_their_own_menus(
+    fake_api: FakeBotApi, palaver: Palaver
+) -> None:
+    assert _menu(fake_api, "all_group_chats") == ["help"]
+    assert "help" in _menu(fake_api, "all_chat_administrators")
+    assert "start" not in _menu(fake_api, "all_group_chats")

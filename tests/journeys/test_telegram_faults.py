@@ -1,0 +1,90 @@
+"""Telegram misbehaves: rate limits, blocked users, server errors, timeouts. Nothing is lost."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+
+import pytest
+
+from bot.config import Settings
+from bot.telegram.application import Palaver, build_palaver
+from tests.fakebot import FakeBotApi
+from tests.support import person_row, settle
+
+
+async def test_rate_limited_message_is_sent_after_retry_after(
+    fake_api: FakeBotApi, palaver: Palaver
+) -> None:
+    amal = fake_api.user(first_name="Amal", language_code="en")
+    fake_api.fail_next("sendMessage", error_code=429, retry_after=1, chat_id=amal.id)
+    amal.send("/start")
+    await amal.expect_message("Which language", timeout=10)
+    statuses = [call.status for call in fake_api.calls_to("sendMessage")]
+    assert statuses == [429, 200]
+
+
+async def test_person_who_blocked_the_bot_is_marked_and_welcomed_back(
+    fake_api: FakeBotApi, palaver: Palaver
+) -> None:
+    amal = fake_api.user(first_name="Amal", language_code="en")
+    amal.send("/start")
+    await amal.expect_message("Which language")
+    amal.block_bot()
+    amal.send("/help")
+    await fake_api.wait_for_call("sendMessage", lambda call: call.status == 403)
+    await settle(fake_api, palaver)
+    person = await person_row(palaver, amal.id)
+    assert person is not None and person.blocked_bot_at is not None
+
+    amal.unblock_bot()
+    amal.send("/start")
+    await amal.expect_message("Which language")
+    person = await person_row(palaver, amal.id)
+    assert person is not None and person.blocked_bot_at is None
+
+
+async def test_server_error_gets_an_apology_and_the_bot_keeps_serving(
+    fake_api: FakeBotApi, palaver: Palaver
+) -> None:
+    amal = fake_api.user(first_name="Amal", language_code="en")
+    fake_api.fail_next("sendMessage", error_code=500, description="Internal Server Error")
+    amal.send("/start")
+    await amal.expect_message("Sorry, something went wrong")
+    person = await person_row(palaver, amal.id)
+    assert person is not None, "the person was stored before Telegram failed"
+    amal.send("/start")
+    await amal.expect_message("Which language")
+
+
+@pytest.fixture
+async def impatient_palaver(settings: Settings) -> AsyncIterator[Palaver]:
+    running = build_palaver(settings.model_copy(update={"bot_api_timeout": 0.5}))
+    await running.start()
+    try:
+        yield running
+    finally:
+        await running.stop()
+
+
+async def test_timed_out_send_gets_an_apology_not_a_crash(
+    fake_api: FakeBotApi, impatient_palaver: Palaver
+) -> None:
+    amal = fake_api.user(first_name="Amal", language_code="en")
+    fake_api.delay_next("sendMessage", seconds=3.0)
+    amal.send("/start")
+    await amal.expect_message("Sorry, something went wrong", timeout=10)
+    amal.send("/help")
+    await amal.expect_message("Palaver helps people")
+
+
+async def test_answers_in_groups_stay_quiet_except_help(
+    fake_api: FakeBotApi, palaver: Palaver
+) -> None:
+    circle = fake_api.group(title="River circle")
+    amal = fake_api.user(first_name="Amal", language_code="en")
+    circle.add_member(amal)
+    amal.send_to_group(circle, "hello everyone")
+    amal.send_to_group(circle, "/help")
+    await circle.expect_message("Palaver helps people")
+    await settle(fake_api, palaver)
+    assert len(circle.messages) == 1

@@ -11,13 +11,14 @@ from dataclasses import dataclass
 from typing import TypeVar
 
 import click
-import yaml
 from sqlalchemy import text
 from sqlalchemy.exc import DBAPIError, SQLAlchemyError
 from telegram.error import InvalidToken, NetworkError
 
 from bot import __version__
+from bot.cli_flows import flows_group, try_command
 from bot.config import ConfigurationError, Settings, load_settings
+from bot.engine.check import check_flow_files
 from bot.i18n.catalogs import problems_in
 from bot.logs import configure_logging
 from bot.storage.database import create_engine
@@ -42,6 +43,10 @@ def main() -> None:
     Settings come from PALAVER_* environment variables or a .env file in the current folder
     (see .env.example).
     """
+
+
+main.add_command(flows_group)
+main.add_command(try_command)
 
 
 @main.command()
@@ -188,18 +193,16 @@ def _flow_checks(settings: Settings) -> Iterator[DoctorCheck]:
             "flows", False, f"{folder} does not exist; set PALAVER_DIALOGUES_DIR to the flows"
         )
         return
-    broken = []
     files = sorted(folder.glob("*.yaml"))
-    for path in files:
-        try:
-            yaml.safe_load(path.read_text(encoding="utf-8"))
-        except (OSError, yaml.YAMLError) as error:
-            broken.append(f"{path.name}: {_first_line(error)}")
-    if broken:
-        for problem in broken:
-            yield DoctorCheck("flows", False, f"{problem}; fix the file")
-    else:
-        yield DoctorCheck("flows", True, f"{len(files)} flow file(s) in {folder} read")
+    errors = [
+        problem
+        for problem in check_flow_files([folder], {path.stem for path in files})
+        if problem.severity == "error"
+    ]
+    for problem in errors:
+        yield DoctorCheck("flows", False, f"{problem}; run `palaver flows check` for details")
+    if not errors:
+        yield DoctorCheck("flows", True, f"{len(files)} flow(s) in {folder} are valid")
 
 
 def _catalog_checks(settings: Settings) -> Iterator[DoctorCheck]:

@@ -1,64 +1,44 @@
 """Command-line tools for flow authors: `flows check`, `flows graph` and `try`.
 
-The main CLI adds them with `cli.add_command(flows_group)` and `cli.add_command(try_command)`.
-Translations are plugged in through `use_translations` (the i18n layer knows the catalogs);
-without it `--lang` has nothing to load and texts are shown in English.
+The main CLI adds them with `main.add_command(flows_group)` and `main.add_command(try_command)`.
 """
 
 from __future__ import annotations
 
 import shutil
 import subprocess
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from pathlib import Path
 
 import click
 
 import bot
+from bot.config import load_settings
 from bot.engine.check import check_flow_files
 from bot.engine.graph import to_dot, to_mermaid, with_readme_diagrams
 from bot.engine.loader import FlowLoadError, LoadedFlow, load_flow, read_flow_file
 from bot.engine.problems import has_errors
 from bot.engine.rehearsal import rehearse
 from bot.engine.schema import flow_json_schema_text
+from bot.i18n.catalogs import SOURCE_LANGUAGE, Catalogs
 
 DIALOGUES_DIR = Path(bot.__file__).resolve().parent.parent / "dialogues"
 """The flows shipped with Palaver."""
 
-TranslatorFor = Callable[[str], Callable[[str], str]]
-"""Given a language code, a function translating one msgid (KeyError: no such language)."""
-CatalogMsgids = Callable[[], Mapping[str, set[str]]]
-"""The msgids each language's catalog translates, for missing-translation warnings."""
 
-_translator_for: TranslatorFor | None = None
-_catalog_msgids: CatalogMsgids | None = None
-
-
-def use_translations(
-    translator_for: TranslatorFor | None, catalog_msgids: CatalogMsgids | None = None
-) -> None:
-    """Plug in the translation catalogs used by `try --lang` and `flows check`."""
-    global _translator_for, _catalog_msgids
-    _translator_for = translator_for
-    _catalog_msgids = catalog_msgids
-
-
-def _identity(text: str) -> str:
-    return text
+def _catalogs() -> Catalogs:
+    return Catalogs.load(load_settings().locales_dir)
 
 
 def _translator(language: str | None) -> Callable[[str], str]:
-    if language is None or language == "en":
-        return _identity
-    if _translator_for is None:
+    if language is None or language == SOURCE_LANGUAGE:
+        return lambda text: text
+    catalogs = _catalogs()
+    if language not in catalogs.languages:
         raise click.UsageError(
-            f"no translations are available to this command, so --lang {language} cannot "
-            "be used; leave out --lang to rehearse in English"
+            f"there is no '{language}' catalog; available: {', '.join(catalogs.languages)}"
         )
-    try:
-        return _translator_for(language)
-    except KeyError:
-        raise click.UsageError(f"there is no '{language}' translation catalog") from None
+    return catalogs.translator(language).gettext
 
 
 def _find_flow(name: str) -> LoadedFlow:
@@ -92,7 +72,7 @@ def check_command(paths: tuple[Path, ...]) -> None:
     targets = list(paths) or [DIALOGUES_DIR]
     # Flows in the shipped directory may be scheduled from anywhere.
     known = {p.stem for p in DIALOGUES_DIR.glob("*.yaml")}
-    translations = _catalog_msgids() if _catalog_msgids is not None else None
+    translations = _catalogs().translated_msgids()
     problems = check_flow_files(targets, known, translations)
     for problem in problems:
         click.echo(str(problem), err=problem.severity == "error")

@@ -14,6 +14,7 @@ from io import BytesIO
 from pathlib import Path
 
 from babel import Locale, UnknownLocaleError
+from babel.messages.catalog import Catalog
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 from babel.support import NullTranslations, Translations
@@ -36,6 +37,7 @@ class Catalogs:
 
     default_language: str = SOURCE_LANGUAGE
     _translations: dict[str, NullTranslations] = field(default_factory=dict)
+    _translated: dict[str, set[str]] = field(default_factory=dict)
 
     @classmethod
     def load(cls, locales_dir: Path, default_language: str = SOURCE_LANGUAGE) -> Catalogs:
@@ -44,11 +46,21 @@ class Catalogs:
         catalogs._translations[SOURCE_LANGUAGE] = NullTranslations()
         for po_path in sorted(locales_dir.glob(f"*/LC_MESSAGES/{DOMAIN}.po")):
             language = po_path.parent.parent.name
-            catalogs._translations[language] = compile_po(po_path)
+            catalog = read_catalog(po_path)
+            catalogs._translations[language] = compile_catalog(catalog)
+            catalogs._translated[language] = {
+                str(message.id if isinstance(message.id, str) else message.id[0])
+                for message in catalog
+                if message.id and message.string and not message.fuzzy
+            }
         if default_language not in catalogs._translations:
             log.warning("default locale %s has no catalog; using English", default_language)
             catalogs.default_language = SOURCE_LANGUAGE
         return catalogs
+
+    def translated_msgids(self) -> dict[str, set[str]]:
+        """For each language with a catalog, the messages it translates (not fuzzy ones)."""
+        return {language: set(ids) for language, ids in self._translated.items()}
 
     @property
     def languages(self) -> list[str]:
@@ -94,13 +106,17 @@ class Catalogs:
         return name[:1].upper() + name[1:]
 
 
-def compile_po(po_path: Path) -> Translations:
-    """Compile one .po file into gettext translations, in memory."""
+def read_catalog(po_path: Path) -> Catalog:
+    """Read one .po file; CatalogError if it cannot be read."""
     try:
         with po_path.open("rb") as po_file:
-            catalog = read_po(po_file, locale=po_path.parent.parent.name)
-    except (OSError, ValueError) as error:
+            return read_po(po_file, locale=po_path.parent.parent.name)
+    except (OSError, ValueError, UnknownLocaleError) as error:
         raise CatalogError(f"{po_path}: {error}") from error
+
+
+def compile_catalog(catalog: Catalog) -> Translations:
+    """Compile a catalog into gettext translations, in memory (fuzzy entries left out)."""
     buffer = BytesIO()
     write_mo(buffer, catalog, use_fuzzy=False)
     buffer.seek(0)

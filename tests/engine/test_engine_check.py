@@ -212,10 +212,11 @@ def test_try_command_runs_until_input_ends() -> None:
     assert "Rehearsal stopped." in result.output
 
 
-def test_try_with_a_language_but_no_catalogs_says_what_to_do() -> None:
-    result = CliRunner().invoke(try_command, ["exchange-followup", "--lang", "ar"])
+def test_try_with_a_language_without_a_catalog_names_the_available_ones() -> None:
+    result = CliRunner().invoke(try_command, ["exchange-followup", "--lang", "xx"])
     assert result.exit_code == 2
-    assert "leave out --lang" in result.output
+    assert "there is no 'xx' catalog" in result.output
+    assert "en" in result.output
 
 
 def test_engine_imports_nothing_from_telegram_storage_or_services() -> None:

@@ -25,3 +25,7 @@ class ConsentRequired(PalaverError):
 
 class StaleButton(PalaverError):
     message = N_("That button is no longer active.")
+
+
+class NotAllowed(PalaverError):
+    message = N_("Sorry, you can't do that here.")

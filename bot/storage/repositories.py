@@ -51,6 +51,12 @@ class RoleRepository:
             statement = statement.where(Role.program_id == program_id)
         return (await self._session.exec(statement)).first() is not None
 
+    async def names_in(self, person_id: int, program_id: int) -> set[RoleName]:
+        statement = select(Role.name).where(
+            Role.person_id == person_id, Role.program_id == program_id
+        )
+        return set((await self._session.exec(statement)).all())
+
     def add(self, role: Role) -> None:
         self._session.add(role)
 

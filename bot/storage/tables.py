@@ -7,10 +7,20 @@ only after consent, a pseudonym. Names, usernames and phone numbers are never st
 from __future__ import annotations
 
 import enum
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import JSON, BigInteger, Column, Enum, ForeignKey, Integer, UniqueConstraint
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Column,
+    Enum,
+    ForeignKey,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+)
 from sqlmodel import Field, SQLModel
 
 from bot.storage.types import UTCDateTime, utc_now
@@ -93,6 +103,25 @@ class Program(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     name: str = Field(max_length=200)
     default_language: str = Field(default="en", max_length=16)
+    languages: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    flows: list[str] = Field(
+        default_factory=list,
+        sa_column=Column(JSON, nullable=False),
+        description="Ids of the flows the program offers, e.g. story-exchange.",
+    )
+    same_language_pairs: bool = Field(
+        default=True, description="Pair only people who share a language."
+    )
+    quiet_hours_start: int | None = Field(default=None, description="Hour 0-23, local time.")
+    quiet_hours_end: int | None = Field(default=None)
+    time_zone: str = Field(default="UTC", max_length=64)
+    min_group_size: int = Field(default=5, description="Smaller groups are hidden in exports.")
+    retention_days: int = Field(default=30, description="Relayed text is deleted after this.")
+    partner_silence_hours: int = Field(
+        default=48, description="After this, a silent partner's partner may get a new one."
+    )
+    consent_version: str | None = Field(default=None, max_length=32)
+    is_demo: bool = Field(default=False)
     status: ProgramStatus = Field(
         default=ProgramStatus.ACTIVE, sa_column=_enum_column(ProgramStatus, "program_status")
     )
@@ -148,3 +177,321 @@ class AuditEntry(SQLModel, table=True):
     subject_type: str = Field(max_length=32)
     subject_id: int | None = Field(default=None)
     details: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+
+
+# --- programs: communities, invites, memberships ------------------------------------------
+
+
+class InviteKind(enum.StrEnum):
+    """What opening an invite link makes of someone."""
+
+    PARTICIPANT = "participant"
+    FACILITATOR = "facilitator"
+
+
+class MembershipStatus(enum.StrEnum):
+    """Where a participant is in a program (organizers see only counts of these)."""
+
+    JOINED = "joined"
+    LEFT = "left"
+
+
+class Community(SQLModel, table=True):
+    """One of the communities a program brings together, e.g. "east bank"."""
+
+    __tablename__ = "community"
+    __table_args__ = (UniqueConstraint("program_id", "name", name="uq_community_program_name"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    program_id: int = Field(
+        sa_column=Column(
+            Integer, ForeignKey("program.id", ondelete="CASCADE"), nullable=False, index=True
+        )
+    )
+    name: str = Field(max_length=100)
+    position: int = Field(default=0)
+
+
+class Invite(SQLModel, table=True):
+    """An invite link's code: t.me/<bot>?start=<code>."""
+
+    __tablename__ = "invite"
+
+    id: int | None = Field(default=None, primary_key=True)
+    code: str = Field(max_length=64, unique=True)
+    program_id: int = Field(
+        sa_column=Column(
+            Integer, ForeignKey("program.id", ondelete="CASCADE"), nullable=False, index=True
+        )
+    )
+    kind: InviteKind = Field(sa_column=_enum_column(InviteKind, "invite_kind"))
+    community_id: int | None = Field(
+        default=None,
+        sa_column=Column(Integer, ForeignKey("community.id", ondelete="CASCADE"), nullable=True),
+    )
+    max_uses: int | None = Field(default=None, description="None: unlimited; 1: one-time.")
+    uses: int = Field(default=0)
+    created_at: datetime = Field(default_factory=utc_now, sa_type=UTCDateTime)
+    created_by_id: int | None = Field(
+        default=None,
+        sa_column=Column(Integer, ForeignKey("person.id", ondelete="SET NULL"), nullable=True),
+    )
+    expires_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    revoked_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+
+
+class Membership(SQLModel, table=True):
+    """A participant's place in a program: their community and the languages they read."""
+
+    __tablename__ = "membership"
+    __table_args__ = (
+        UniqueConstraint("person_id", "program_id", name="uq_membership_person_program"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    person_id: int = Field(
+        sa_column=Column(
+            Integer, ForeignKey("person.id", ondelete="CASCADE"), nullable=False, index=True
+        )
+    )
+    program_id: int = Field(
+        sa_column=Column(
+            Integer, ForeignKey("program.id", ondelete="CASCADE"), nullable=False, index=True
+        )
+    )
+    community_id: int | None = Field(
+        default=None,
+        sa_column=Column(Integer, ForeignKey("community.id", ondelete="SET NULL"), nullable=True),
+        description="None: not chosen yet, or 'prefer not to say' when community_chosen.",
+    )
+    community_chosen: bool = Field(default=False)
+    languages: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    languages_chosen: bool = Field(default=False)
+    status: MembershipStatus = Field(
+        default=MembershipStatus.JOINED,
+        sa_column=_enum_column(MembershipStatus, "membership_status"),
+    )
+    joined_at: datetime = Field(default_factory=utc_now, sa_type=UTCDateTime)
+    left_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+
+
+# --- dialogue runs ------------------------------------------------------------------------
+
+
+class RunStatus(enum.StrEnum):
+    """Mirrors the engine's run status so runs can be found without parsing their state."""
+
+    NEW = "new"
+    ACTIVE = "active"
+    WAITING_PARTNER = "waiting_partner"
+    FINISHED = "finished"
+    LEFT = "left"
+
+
+class FlowSnapshot(SQLModel, table=True):
+    """A flow exactly as a run started it, so editing the YAML never breaks runs under way."""
+
+    __tablename__ = "flow_snapshot"
+
+    version: str = Field(primary_key=True, max_length=64)
+    flow_id: str = Field(max_length=64, index=True)
+    definition: str = Field(sa_column=Column(Text, nullable=False))
+    created_at: datetime = Field(default_factory=utc_now, sa_type=UTCDateTime)
+
+
+class Run(SQLModel, table=True):
+    """One person's way through one flow; `state` is the engine's RunState as JSON."""
+
+    __tablename__ = "run"
+
+    id: int | None = Field(default=None, primary_key=True)
+    person_id: int = Field(
+        sa_column=Column(
+            Integer, ForeignKey("person.id", ondelete="CASCADE"), nullable=False, index=True
+        )
+    )
+    program_id: int | None = Field(
+        default=None,
+        sa_column=Column(Integer, ForeignKey("program.id", ondelete="SET NULL"), nullable=True),
+    )
+    exchange_id: int | None = Field(
+        default=None,
+        sa_column=Column(
+            Integer, ForeignKey("exchange.id", ondelete="SET NULL"), nullable=True, index=True
+        ),
+    )
+    flow_id: str = Field(max_length=64)
+    flow_version: str = Field(
+        sa_column=Column(String(64), ForeignKey("flow_snapshot.version"), nullable=False)
+    )
+    status: RunStatus = Field(sa_column=_enum_column(RunStatus, "run_status"))
+    state: str = Field(sa_column=Column(Text, nullable=False))
+    revision: int = Field(default=0, description="Bumped on every change (optimistic locking).")
+    started_at: datetime = Field(default_factory=utc_now, sa_type=UTCDateTime)
+    updated_at: datetime = Field(default_factory=utc_now, sa_type=UTCDateTime)
+
+
+class Answer(SQLModel, table=True):
+    """An answer given in a run, kept apart from the run's state so exports can use it."""
+
+    __tablename__ = "answer"
+
+    id: int | None = Field(default=None, primary_key=True)
+    run_id: int = Field(
+        sa_column=Column(
+            Integer, ForeignKey("run.id", ondelete="CASCADE"), nullable=False, index=True
+        )
+    )
+    key: str = Field(max_length=64)
+    value: Any = Field(default=None, sa_column=Column(JSON, nullable=True))
+    survey: str | None = Field(default=None, max_length=8, description="pre, post or later.")
+    measure: str | None = Field(default=None, max_length=32)
+    answered_at: datetime = Field(default_factory=utc_now, sa_type=UTCDateTime)
+
+
+class Commitment(SQLModel, table=True):
+    """Something a person committed to do (Track VI), and by when."""
+
+    __tablename__ = "commitment"
+
+    id: int | None = Field(default=None, primary_key=True)
+    person_id: int = Field(
+        sa_column=Column(
+            Integer, ForeignKey("person.id", ondelete="CASCADE"), nullable=False, index=True
+        )
+    )
+    run_id: int | None = Field(
+        default=None,
+        sa_column=Column(Integer, ForeignKey("run.id", ondelete="SET NULL"), nullable=True),
+    )
+    what: str = Field(sa_column=Column(Text, nullable=False))
+    owner: str | None = Field(default=None, max_length=16, description="me or group.")
+    due: date | None = Field(default=None)
+    created_at: datetime = Field(default_factory=utc_now, sa_type=UTCDateTime)
+
+
+class FollowUpStatus(enum.StrEnum):
+    PENDING = "pending"
+    DONE = "done"
+    CANCELLED = "cancelled"
+
+
+class FollowUp(SQLModel, table=True):
+    """A flow to start for someone later; the database is the source of truth for it."""
+
+    __tablename__ = "follow_up"
+
+    id: int | None = Field(default=None, primary_key=True)
+    person_id: int = Field(
+        sa_column=Column(
+            Integer, ForeignKey("person.id", ondelete="CASCADE"), nullable=False, index=True
+        )
+    )
+    program_id: int | None = Field(
+        default=None,
+        sa_column=Column(Integer, ForeignKey("program.id", ondelete="CASCADE"), nullable=True),
+    )
+    flow_id: str = Field(max_length=64)
+    due_at: datetime = Field(sa_type=UTCDateTime, index=True)
+    status: FollowUpStatus = Field(
+        default=FollowUpStatus.PENDING, sa_column=_enum_column(FollowUpStatus, "follow_up_status")
+    )
+    created_at: datetime = Field(default_factory=utc_now, sa_type=UTCDateTime)
+
+
+# --- exchanges (Track III pairs) ----------------------------------------------------------
+
+
+class ExchangeStatus(enum.StrEnum):
+    ACTIVE = "active"
+    ENDED = "ended"
+
+
+class Exchange(SQLModel, table=True):
+    """Two (later: more) people of different communities talking through the bot."""
+
+    __tablename__ = "exchange"
+
+    id: int | None = Field(default=None, primary_key=True)
+    program_id: int = Field(
+        sa_column=Column(
+            Integer, ForeignKey("program.id", ondelete="CASCADE"), nullable=False, index=True
+        )
+    )
+    flow_id: str = Field(max_length=64)
+    status: ExchangeStatus = Field(
+        default=ExchangeStatus.ACTIVE, sa_column=_enum_column(ExchangeStatus, "exchange_status")
+    )
+    started_at: datetime = Field(default_factory=utc_now, sa_type=UTCDateTime)
+    ended_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    ended_reason: str | None = Field(default=None, max_length=32)
+
+
+class ExchangeMember(SQLModel, table=True):
+    """A person in an exchange. The pair (and every past pair) is never matched again."""
+
+    __tablename__ = "exchange_member"
+    __table_args__ = (
+        UniqueConstraint("exchange_id", "person_id", name="uq_exchange_member_exchange_person"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    exchange_id: int = Field(
+        sa_column=Column(
+            Integer, ForeignKey("exchange.id", ondelete="CASCADE"), nullable=False, index=True
+        )
+    )
+    person_id: int = Field(
+        sa_column=Column(
+            Integer, ForeignKey("person.id", ondelete="CASCADE"), nullable=False, index=True
+        )
+    )
+    last_active_at: datetime = Field(default_factory=utc_now, sa_type=UTCDateTime)
+    nudged_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+
+
+class RelayedMessage(SQLModel, table=True):
+    """Words one partner sent to another. Text is deleted after the retention period."""
+
+    __tablename__ = "relayed_message"
+
+    id: int | None = Field(default=None, primary_key=True)
+    exchange_id: int = Field(
+        sa_column=Column(
+            Integer, ForeignKey("exchange.id", ondelete="CASCADE"), nullable=False, index=True
+        )
+    )
+    sender_id: int | None = Field(
+        default=None,
+        sa_column=Column(Integer, ForeignKey("person.id", ondelete="SET NULL"), nullable=True),
+    )
+    recipient_id: int | None = Field(
+        default=None,
+        sa_column=Column(Integer, ForeignKey("person.id", ondelete="SET NULL"), nullable=True),
+    )
+    key: str | None = Field(default=None, max_length=64)
+    text: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
+    created_at: datetime = Field(default_factory=utc_now, sa_type=UTCDateTime, index=True)
+    delivered_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+
+
+class Report(SQLModel, table=True):
+    """A participant's report about their partner, for facilitators to look at."""
+
+    __tablename__ = "report"
+
+    id: int | None = Field(default=None, primary_key=True)
+    exchange_id: int | None = Field(
+        default=None,
+        sa_column=Column(Integer, ForeignKey("exchange.id", ondelete="SET NULL"), nullable=True),
+    )
+    reporter_id: int | None = Field(
+        default=None,
+        sa_column=Column(Integer, ForeignKey("person.id", ondelete="SET NULL"), nullable=True),
+    )
+    reported_id: int | None = Field(
+        default=None,
+        sa_column=Column(Integer, ForeignKey("person.id", ondelete="SET NULL"), nullable=True),
+    )
+    created_at: datetime = Field(default_factory=utc_now, sa_type=UTCDateTime)
+    resolved_at: datetime | None = Field(default=None, sa_type=UTCDateTime)

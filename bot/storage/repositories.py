@@ -55,7 +55,7 @@ class RoleRepository:
         statement = select(Role.name).where(
             Role.person_id == person_id, Role.program_id == program_id
         )
-        return set((await self._session.exec(statement)).all())
+        return {RoleName(name) for name in (await self._session.exec(statement)).all()}
 
     def add(self, role: Role) -> None:
         self._session.add(role)

@@ -177,8 +177,11 @@ class Onboarding:
         )
 
     async def apology(self, sender: Sender) -> Outcome:
-        """Something failed on Palaver's side while handling their update."""
-        t = await self.translator_for_sender(sender)
+        """Something failed on Palaver's side while handling their update.
+
+        Uses Telegram's language, not the database: the failure may be the database.
+        """
+        t = self._catalogs.translator(self._catalogs.negotiate(sender.telegram_language))
         return Outcome(
             replies=(Reply(t.gettext("Sorry, something went wrong on my side. Please try again.")),)
         )

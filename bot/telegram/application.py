@@ -13,7 +13,7 @@ from bot.i18n.catalogs import Catalogs
 from bot.services.onboarding import Onboarding
 from bot.storage.unit_of_work import Database
 from bot.telegram.commands import register_commands
-from bot.telegram.handlers import PalaverHandlers
+from bot.telegram.handlers import ButtonRouter, Feature, OnboardingFeature, Responder
 from bot.telegram.update_processor import PerSenderUpdateProcessor
 
 log = logging.getLogger(__name__)
@@ -67,7 +67,9 @@ def build_palaver(settings: Settings) -> Palaver:
     database = Database(settings.database_url)
     catalogs = Catalogs.load(settings.locales_dir, settings.default_locale)
     onboarding = Onboarding(database, catalogs, settings.consent_version)
-    handlers = PalaverHandlers(onboarding)
+    responder = Responder(onboarding)
+    welcome = OnboardingFeature(responder, onboarding)
+    features: list[Feature] = [welcome]
 
     async def on_startup(application: Application) -> None:  # type: ignore[type-arg]
         await register_commands(application.bot, catalogs)
@@ -95,6 +97,9 @@ def build_palaver(settings: Settings) -> Palaver:
         .post_shutdown(on_shutdown)
         .build()
     )
-    application.add_handlers(handlers.all())
-    application.add_error_handler(handlers.on_error)
+    for feature in features:
+        application.add_handlers(list(feature.handlers()))
+    application.add_handler(ButtonRouter(responder, features).handler())
+    application.add_handlers(list(welcome.fallbacks()))
+    application.add_error_handler(responder.on_error)
     return Palaver(application=application, database=database, catalogs=catalogs)

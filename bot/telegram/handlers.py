@@ -1,14 +1,19 @@
-"""Telegram handlers: parse the update, call one use case, deliver its outcome."""
+"""Telegram handlers: parse the update, call one use case, deliver its outcome.
+
+Each feature contributes a `Feature`: its command handlers and the button kinds it owns.
+Buttons all arrive at one CallbackQueryHandler and are routed by kind, so a forged or stale
+callback_data is refused in one place.
+"""
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
+from typing import Any, Protocol
 
 from telegram import Update
 from telegram.ext import (
     BaseHandler,
-    CallbackContext,
     CallbackQueryHandler,
     CommandHandler,
     ContextTypes,
@@ -26,66 +31,29 @@ log = logging.getLogger(__name__)
 
 Context = ContextTypes.DEFAULT_TYPE
 UseCase = Callable[[Sender], Awaitable[Outcome]]
+ButtonRoute = Callable[[Sender, str], Awaitable[Outcome]]
+Handler = BaseHandler[Update, Any, Any]
 
-BUTTON_KINDS = frozenset({LanguageAction.CHOOSE, ConsentAction.KIND})
 # New messages only: edits of old messages must not re-trigger commands or answers.
 NEW_MESSAGES = filters.UpdateType.MESSAGE
 PRIVATE = filters.ChatType.PRIVATE
 
 
-class PalaverHandlers:
-    """The bot's handlers, bound to the use cases they call."""
+class Responder:
+    """Runs a use case for an update and delivers its outcome, refusing politely on errors."""
 
     def __init__(self, onboarding: Onboarding) -> None:
         self._onboarding = onboarding
 
-    def all(self) -> list[BaseHandler[Update, CallbackContext, object]]:  # type: ignore[type-arg]
-        """Every handler, most specific first."""
-        return [
-            CommandHandler("start", self.start, filters=NEW_MESSAGES & PRIVATE),
-            CommandHandler("help", self.help, filters=NEW_MESSAGES),
-            CommandHandler("language", self.language, filters=NEW_MESSAGES & PRIVATE),
-            CallbackQueryHandler(self.button),
-            MessageHandler(NEW_MESSAGES & PRIVATE & filters.COMMAND, self.unknown_command),
-            MessageHandler(NEW_MESSAGES & PRIVATE & filters.TEXT, self.text),
-            MessageHandler(NEW_MESSAGES & PRIVATE, self.unexpected),
-        ]
-
-    async def start(self, update: Update, context: Context) -> None:
-        invite_code = context.args[0] if context.args else None
-        await self._run(update, context, lambda sender: self._onboarding.start(sender, invite_code))
-
-    async def help(self, update: Update, context: Context) -> None:
-        await self._run(update, context, self._onboarding.help)
-
-    async def language(self, update: Update, context: Context) -> None:
-        await self._run(update, context, self._onboarding.offer_languages)
-
-    async def button(self, update: Update, context: Context) -> None:
-        assert update.callback_query is not None
-
-        async def dispatch(sender: Sender) -> Outcome:
-            action = decode(
-                update.callback_query.data if update.callback_query else None, BUTTON_KINDS
-            )
-            if action.kind == LanguageAction.CHOOSE:
-                return await self._onboarding.choose_language(sender, action.value)
-            return await self._onboarding.answer_consent(sender, action.value)
-
-        await self._run(update, context, dispatch)
-
-    async def unknown_command(self, update: Update, context: Context) -> None:
-        assert update.message is not None and update.message.text is not None
-        command = update.message.text.split(maxsplit=1)[0]
-        await self._run(
-            update, context, lambda sender: self._onboarding.unknown_command(sender, command)
-        )
-
-    async def text(self, update: Update, context: Context) -> None:
-        await self._run(update, context, self._onboarding.text_without_question)
-
-    async def unexpected(self, update: Update, context: Context) -> None:
-        await self._run(update, context, self._onboarding.unexpected_message)
+    async def respond(self, update: Update, context: Context, use_case: UseCase) -> None:
+        if update.effective_user is None:
+            return
+        sender = sender_of(update)
+        try:
+            outcome = await use_case(sender)
+        except PalaverError as error:
+            outcome = await self._onboarding.refusal(sender, error)
+        await deliver(outcome, update, context.bot, self._onboarding.mark_blocked)
 
     async def on_error(self, update: object, context: Context) -> None:
         """Log a failure (never message text or tokens) and apologise to the person."""
@@ -101,23 +69,102 @@ class PalaverHandlers:
         if update.effective_chat is None or update.effective_chat.type != "private":
             return
         try:
-            outcome = await self._onboarding.apology(_sender(update))
+            outcome = await self._onboarding.apology(sender_of(update))
             await deliver(outcome, update, context.bot, self._onboarding.mark_blocked)
         except Exception:  # the apology itself failed: nothing more we can do but log it
             log.exception("could not send an apology for update %s", update_id)
 
-    async def _run(self, update: Update, context: Context, use_case: UseCase) -> None:
-        if update.effective_user is None:
-            return
-        sender = _sender(update)
-        try:
-            outcome = await use_case(sender)
-        except PalaverError as error:
-            outcome = await self._onboarding.refusal(sender, error)
-        await deliver(outcome, update, context.bot, self._onboarding.mark_blocked)
+
+class Feature(Protocol):
+    """A slice of the bot: its handlers and the button kinds it answers."""
+
+    def handlers(self) -> Sequence[Handler]: ...
+
+    def buttons(self) -> dict[str, ButtonRoute]: ...
 
 
-def _sender(update: Update) -> Sender:
+class ButtonRouter:
+    """Routes every button press to the feature that owns its kind."""
+
+    def __init__(self, responder: Responder, features: Sequence[Feature]) -> None:
+        self._responder = responder
+        self._routes: dict[str, ButtonRoute] = {}
+        for feature in features:
+            for kind, route in feature.buttons().items():
+                if kind in self._routes:
+                    raise ValueError(f"two features answer buttons of kind {kind!r}")
+                self._routes[kind] = route
+
+    async def press(self, update: Update, context: Context) -> None:
+        query = update.callback_query
+        assert query is not None
+
+        async def dispatch(sender: Sender) -> Outcome:
+            action = decode(query.data, frozenset(self._routes))
+            return await self._routes[action.kind](sender, action.value)
+
+        await self._responder.respond(update, context, dispatch)
+
+    def handler(self) -> Handler:
+        return CallbackQueryHandler(self.press)
+
+
+class OnboardingFeature:
+    """/start, /help, /language, consent, and what to say to the unexpected."""
+
+    def __init__(self, responder: Responder, onboarding: Onboarding) -> None:
+        self._respond = responder.respond
+        self._onboarding = onboarding
+
+    def handlers(self) -> Sequence[Handler]:
+        return [
+            CommandHandler("start", self.start, filters=NEW_MESSAGES & PRIVATE),
+            CommandHandler("help", self.help, filters=NEW_MESSAGES),
+            CommandHandler("language", self.language, filters=NEW_MESSAGES & PRIVATE),
+        ]
+
+    def fallbacks(self) -> Sequence[Handler]:
+        """Handlers for whatever no feature took; registered after every feature's."""
+        return [
+            MessageHandler(NEW_MESSAGES & PRIVATE & filters.COMMAND, self.unknown_command),
+            MessageHandler(NEW_MESSAGES & PRIVATE & filters.TEXT, self.text),
+            MessageHandler(NEW_MESSAGES & PRIVATE, self.unexpected),
+        ]
+
+    def buttons(self) -> dict[str, ButtonRoute]:
+        return {
+            LanguageAction.CHOOSE: self._onboarding.choose_language,
+            ConsentAction.KIND: self._onboarding.answer_consent,
+        }
+
+    async def start(self, update: Update, context: Context) -> None:
+        invite_code = context.args[0] if context.args else None
+        await self._respond(
+            update, context, lambda sender: self._onboarding.start(sender, invite_code)
+        )
+
+    async def help(self, update: Update, context: Context) -> None:
+        await self._respond(update, context, self._onboarding.help)
+
+    async def language(self, update: Update, context: Context) -> None:
+        await self._respond(update, context, self._onboarding.offer_languages)
+
+    async def unknown_command(self, update: Update, context: Context) -> None:
+        assert update.message is not None and update.message.text is not None
+        command = update.message.text.split(maxsplit=1)[0]
+        await self._respond(
+            update, context, lambda sender: self._onboarding.unknown_command(sender, command)
+        )
+
+    async def text(self, update: Update, context: Context) -> None:
+        await self._respond(update, context, self._onboarding.text_without_question)
+
+    async def unexpected(self, update: Update, context: Context) -> None:
+        await self._respond(update, context, self._onboarding.unexpected_message)
+
+
+def sender_of(update: Update) -> Sender:
+    """Who sent an update, as the services know them."""
     user = update.effective_user
     assert user is not None
     return Sender(

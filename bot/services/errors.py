@@ -29,3 +29,14 @@ class StaleButton(PalaverError):
 
 class NotAllowed(PalaverError):
     message = N_("Sorry, you can't do that here.")
+
+
+class NotAMember(PalaverError):
+    message = N_(
+        "You are not part of a dialogue program yet. Open the invite link an organizer gave "
+        "you to join one."
+    )
+
+
+class UnknownProgram(PalaverError):
+    message = N_("This program is not open at the moment.")

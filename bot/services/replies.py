@@ -32,6 +32,16 @@ class Reply:
     text: str
     buttons: tuple[tuple[Button, ...], ...] = ()
     replaces_pressed_message: bool = False
+    buttons_only: bool = False
+    """With replaces_pressed_message: change only the buttons (e.g. tick an option)."""
+
+
+@dataclass(frozen=True)
+class Letter:
+    """A message to someone other than the person who caused the update (e.g. a partner)."""
+
+    telegram_id: int
+    reply: Reply
 
 
 @dataclass(frozen=True)
@@ -41,3 +51,11 @@ class Outcome:
     replies: tuple[Reply, ...] = ()
     notice: str | None = field(default=None)
     """A short toast shown for a button press (answerCallbackQuery text)."""
+    letters: tuple[Letter, ...] = ()
+
+    def __add__(self, other: Outcome) -> Outcome:
+        return Outcome(
+            replies=self.replies + other.replies,
+            notice=other.notice or self.notice,
+            letters=self.letters + other.letters,
+        )

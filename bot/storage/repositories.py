@@ -24,6 +24,9 @@ class PersonRepository:
             statement = statement.with_for_update()
         return (await self._session.exec(statement)).first()
 
+    async def by_id(self, person_id: int) -> Person | None:
+        return await self._session.get(Person, person_id)
+
     def add(self, person: Person) -> None:
         self._session.add(person)
 
@@ -72,6 +75,27 @@ class ProgramRepository:
 
     def add(self, program: Program) -> None:
         self._session.add(program)
+
+    async def organized_by(self, person_id: int) -> list[Program]:
+        """The programs in which this person holds the organizer role."""
+        statement = (
+            select(Program)
+            .join(Role, col(Role.program_id) == col(Program.id))
+            .where(Role.person_id == person_id, Role.name == RoleName.ORGANIZER)
+            .order_by(col(Program.id))
+        )
+        return list((await self._session.exec(statement)).all())
+
+    async def every(self) -> list[Program]:
+        statement = select(Program).order_by(col(Program.id))
+        return list((await self._session.exec(statement)).all())
+
+    async def by_name(self, name: str) -> list[Program]:
+        statement = select(Program).where(Program.name == name).order_by(col(Program.id))
+        return list((await self._session.exec(statement)).all())
+
+    async def flush(self) -> None:
+        await self._session.flush()
 
 
 class AuditLog:

@@ -84,6 +84,11 @@ class Person(SQLModel, table=True):
         default=None, max_length=64, description="A deep-link code kept until consent is given."
     )
     is_active: bool = Field(default=True)
+    is_admin: bool = Field(
+        default=False,
+        description="May create programs, like PALAVER_ADMINS (set with `palaver admins add`).",
+    )
+    is_demo: bool = Field(default=False, description="A simulated person of `palaver demo-data`.")
     blocked_bot_at: datetime | None = Field(
         default=None, sa_type=UTCDateTime, description="When Telegram said they blocked the bot."
     )
@@ -187,6 +192,7 @@ class InviteKind(enum.StrEnum):
 
     PARTICIPANT = "participant"
     FACILITATOR = "facilitator"
+    ORGANIZER = "organizer"
 
 
 class MembershipStatus(enum.StrEnum):
@@ -273,6 +279,29 @@ class Membership(SQLModel, table=True):
     )
     joined_at: datetime = Field(default_factory=utc_now, sa_type=UTCDateTime)
     left_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+
+
+class PendingInput(SQLModel, table=True):
+    """What an organizer is asked to type or pick next in the program console.
+
+    Kept in the database so a half-finished "New program" survives a restart; `draft` holds
+    the settings answered so far (or the one being edited when `program_id` is set).
+    """
+
+    __tablename__ = "pending_input"
+
+    person_id: int = Field(
+        sa_column=Column(
+            Integer, ForeignKey("person.id", ondelete="CASCADE"), primary_key=True, nullable=False
+        )
+    )
+    program_id: int | None = Field(
+        default=None,
+        sa_column=Column(Integer, ForeignKey("program.id", ondelete="CASCADE"), nullable=True),
+    )
+    setting: str = Field(max_length=32, description="The setting being asked, or 'confirm'.")
+    draft: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    asked_at: datetime = Field(default_factory=utc_now, sa_type=UTCDateTime)
 
 
 # --- dialogue runs ------------------------------------------------------------------------
@@ -403,6 +432,7 @@ class FollowUp(SQLModel, table=True):
 
 
 class ExchangeStatus(enum.StrEnum):
+    WAITING = "waiting"  # one person is looking for a partner
     ACTIVE = "active"
     ENDED = "ended"
 

@@ -6,9 +6,18 @@ from types import TracebackType
 from typing import Self
 
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker
+from sqlmodel import SQLModel
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.storage.database import create_engine, session_factory
+from bot.storage.dialogue_repositories import ExchangeRepository, RunRepository
+from bot.storage.program_repositories import (
+    CommunityRepository,
+    InviteRepository,
+    MembershipRepository,
+    PendingInputRepository,
+    RoleHolderRepository,
+)
 from bot.storage.repositories import AuditLog, PersonRepository, ProgramRepository, RoleRepository
 
 
@@ -23,6 +32,13 @@ class UnitOfWork:
     programs: ProgramRepository
     roles: RoleRepository
     audit: AuditLog
+    communities: CommunityRepository
+    invites: InviteRepository
+    memberships: MembershipRepository
+    role_holders: RoleHolderRepository
+    pending_inputs: PendingInputRepository
+    runs: RunRepository
+    exchanges: ExchangeRepository
 
     def __init__(self, sessions: async_sessionmaker[AsyncSession]) -> None:
         self._sessions = sessions
@@ -34,6 +50,13 @@ class UnitOfWork:
         self.programs = ProgramRepository(self._session)
         self.roles = RoleRepository(self._session)
         self.audit = AuditLog(self._session)
+        self.communities = CommunityRepository(self._session)
+        self.invites = InviteRepository(self._session)
+        self.memberships = MembershipRepository(self._session)
+        self.role_holders = RoleHolderRepository(self._session)
+        self.pending_inputs = PendingInputRepository(self._session)
+        self.runs = RunRepository(self._session)
+        self.exchanges = ExchangeRepository(self._session)
         return self
 
     async def __aexit__(
@@ -47,6 +70,11 @@ class UnitOfWork:
         # expiring them, so callers may still read what they loaded.
         await self._session.close()
         self._session = None
+
+    def add(self, row: SQLModel) -> None:
+        """Keep a new row (an answer, a commitment…) in this unit of work."""
+        assert self._session is not None, "add() outside `async with`"
+        self._session.add(row)
 
     async def commit(self) -> None:
         assert self._session is not None, "commit() outside `async with`"

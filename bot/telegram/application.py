@@ -9,10 +9,15 @@ from telegram import Update
 from telegram.ext import AIORateLimiter, Application, ApplicationBuilder
 
 from bot.config import Settings
+from bot.engine import FlowLibrary
 from bot.i18n.catalogs import Catalogs
+from bot.services.authorization import Authorizer
+from bot.services.dialogues import Dialogues
+from bot.services.exchanges import Exchanges
 from bot.services.onboarding import Onboarding
 from bot.storage.unit_of_work import Database
 from bot.telegram.commands import register_commands
+from bot.telegram.dialogue_handlers import SILENCE_CHECK_SECONDS, DialogueFeature
 from bot.telegram.handlers import ButtonRouter, Feature, OnboardingFeature, Responder
 from bot.telegram.update_processor import PerSenderUpdateProcessor
 
@@ -35,6 +40,8 @@ class Palaver:
     application: Application  # type: ignore[type-arg]
     database: Database
     catalogs: Catalogs
+    dialogues: Dialogues
+    exchanges: Exchanges
 
     async def start(self) -> None:
         """Start serving inside an already running event loop (what run_polling does)."""
@@ -66,10 +73,15 @@ def build_palaver(settings: Settings) -> Palaver:
     """Build the Application with handlers, rate limiting and lifecycle hooks."""
     database = Database(settings.database_url)
     catalogs = Catalogs.load(settings.locales_dir, settings.default_locale)
+    library = FlowLibrary.from_directory(settings.dialogues_dir)
+    authorizer = Authorizer(settings.admins)
     onboarding = Onboarding(database, catalogs, settings.consent_version)
+    dialogues = Dialogues(database, catalogs, library, settings.consent_version)
+    exchanges = Exchanges(dialogues, authorizer, settings.consent_version)
     responder = Responder(onboarding)
     welcome = OnboardingFeature(responder, onboarding)
-    features: list[Feature] = [welcome]
+    conversations = DialogueFeature(responder, onboarding, dialogues, exchanges)
+    features: list[Feature] = [welcome, conversations]
 
     async def on_startup(application: Application) -> None:  # type: ignore[type-arg]
         await register_commands(application.bot, catalogs)
@@ -102,4 +114,17 @@ def build_palaver(settings: Settings) -> Palaver:
     application.add_handler(ButtonRouter(responder, features).handler())
     application.add_handlers(list(welcome.fallbacks()))
     application.add_error_handler(responder.on_error)
-    return Palaver(application=application, database=database, catalogs=catalogs)
+    if application.job_queue is not None:
+        application.job_queue.run_repeating(
+            conversations.check_silent_partners,
+            interval=SILENCE_CHECK_SECONDS,
+            first=SILENCE_CHECK_SECONDS,
+            name="silent-partners",
+        )
+    return Palaver(
+        application=application,
+        database=database,
+        catalogs=catalogs,
+        dialogues=dialogues,
+        exchanges=exchanges,
+    )

@@ -30,6 +30,12 @@ class CommandSpec:
 
 PARTICIPANT_COMMANDS = (
     CommandSpec("start", N_("Begin, or see where you are")),
+    CommandSpec("partner", N_("Meet someone from another community")),
+    CommandSpec("skip", N_("Skip the current question")),
+    CommandSpec("leave", N_("Stop the current conversation")),
+    CommandSpec("end", N_("End your exchange")),
+    CommandSpec("newpartner", N_("Ask for a new partner")),
+    CommandSpec("report", N_("Report a problem with your partner")),
     CommandSpec("language", N_("Choose your language")),
     CommandSpec("help", N_("What Palaver can do")),
 )

@@ -36,6 +36,7 @@ async def deliver(
             # The query expired (pressed long ago, or answered after a restart): the replies
             # below still tell them what happened.
             log.info("could not answer a button press: %s", error.message)
+    await _send_letters(outcome, bot, on_blocked)
     chat = update.effective_chat
     if chat is None:
         return
@@ -51,6 +52,19 @@ async def deliver(
         await on_blocked(chat.id)
 
 
+async def _send_letters(outcome: Outcome, bot: ExtBot[None], on_blocked: OnBlocked) -> None:
+    # Letters to other people go first: a partner waiting for a share should not wait for
+    # the sender's own confirmation. One blocked recipient must not stop the others.
+    for letter in outcome.letters:
+        try:
+            await send(bot, letter.telegram_id, letter.reply)
+        except Forbidden:
+            log.info("a recipient has blocked the bot; marking them so")
+            await on_blocked(letter.telegram_id)
+        except BadRequest as error:
+            log.warning("a letter could not be delivered: %s", error.message)
+
+
 async def send(bot: ExtBot[None], chat_id: int, reply: Reply) -> None:
     """Send a reply, split into several messages if it is longer than Telegram allows."""
     parts = split_text(reply.text)
@@ -60,6 +74,17 @@ async def send(bot: ExtBot[None], chat_id: int, reply: Reply) -> None:
 
 
 async def _replace(bot: ExtBot[None], message: Message, reply: Reply) -> None:
+    if reply.buttons_only:
+        try:
+            await bot.edit_message_reply_markup(
+                chat_id=message.chat_id,
+                message_id=message.message_id,
+                reply_markup=_keyboard(reply),
+            )
+        except BadRequest as error:
+            if "not modified" not in error.message:
+                log.info("could not update buttons: %s", error.message)
+        return
     if len(reply.text) > MAX_MESSAGE_LENGTH:
         await send(bot, message.chat_id, reply)
         return

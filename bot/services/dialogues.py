@@ -1,0 +1,477 @@
+"""Running dialogue flows for people: the shell around the pure engine.
+
+A use case loads the runs it touches, feeds the engine an event, stores the new state and
+everything the effects ask to keep (answers, commitments, follow-ups, relayed words), and
+only after the commit returns what to send. Partners' runs are driven in the same
+transaction, so a share and the partner's next prompt are never half-delivered.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections import deque
+from collections.abc import Awaitable, Callable, Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from sqlalchemy.exc import DBAPIError
+
+from bot.engine import (
+    Button as EngineButton,
+)
+from bot.engine import (
+    ButtonIgnored,
+    ButtonPressed,
+    EditButtons,
+    Event,
+    Finished,
+    Flow,
+    FlowLibrary,
+    Leave,
+    NotifyFacilitator,
+    RecordAnswer,
+    RecordCommitment,
+    RunState,
+    ScheduleFollowUp,
+    SendText,
+    ShareWithPartner,
+    ShowPartnerShare,
+    Skip,
+    Start,
+    TextReceived,
+    render_message,
+    step,
+)
+from bot.engine.effects import Message
+from bot.engine.schema import canonical_json
+from bot.i18n.catalogs import Catalogs
+from bot.i18n.translator import Translator
+from bot.services.errors import ConsentRequired, StaleButton
+from bot.services.onboarding import Sender
+from bot.services.replies import Button, ButtonAction, Letter, Outcome, Reply
+from bot.storage.dialogue_repositories import RunChanged
+from bot.storage.tables import (
+    Answer,
+    Commitment,
+    ExchangeStatus,
+    FollowUp,
+    Person,
+    RelayedMessage,
+    Run,
+    RunStatus,
+)
+from bot.storage.types import utc_now
+from bot.storage.unit_of_work import Database, UnitOfWork
+
+log = logging.getLogger(__name__)
+
+RUN_BUTTON = "r"
+ATTEMPTS = 3
+SELECTED_MARK = "✓ "
+
+
+@dataclass
+class _Work:
+    """What one use case accumulates while driving one or more runs."""
+
+    actor_id: int
+    pressed_button: bool
+    replies: list[Reply] = field(default_factory=list)
+    letters: list[Letter] = field(default_factory=list)
+    notice: str | None = None
+    after_commit: list[Callable[[], None]] = field(default_factory=list)
+
+    def outcome(self) -> Outcome:
+        return Outcome(replies=tuple(self.replies), notice=self.notice, letters=tuple(self.letters))
+
+
+class Dialogues:
+    """Starts runs and turns people's answers and button presses into engine events."""
+
+    def __init__(
+        self,
+        database: Database,
+        catalogs: Catalogs,
+        library: FlowLibrary,
+        consent_version: str,
+        clock: Callable[[], datetime] = utc_now,
+    ) -> None:
+        self._database = database
+        self._catalogs = catalogs
+        self._library = library
+        self._consent_version = consent_version
+        self._clock = clock
+
+    @property
+    def library(self) -> FlowLibrary:
+        return self._library
+
+    # --- use cases -----------------------------------------------------------------------
+
+    async def answer_text(self, sender: Sender, text: str) -> Outcome | None:
+        """Text from a person: an answer for their current run, or None if none waits."""
+
+        async def use_case(uow: UnitOfWork) -> Outcome | None:
+            person = await self._consenting_person(uow, sender)
+            runs = await uow.runs.open_runs_of(person.id or 0) if person else []
+            if person is None or not runs:
+                return None
+            work = _Work(actor_id=person.id or 0, pressed_button=False)
+            run = await uow.runs.lock(runs[0])
+            await self._drive(uow, work, run, TextReceived(text=text, now=self._clock()))
+            await uow.commit()
+            return work.outcome()
+
+        return await self._retrying(use_case)
+
+    async def press(self, sender: Sender, value: str) -> Outcome:
+        """A button of a run: `value` is "<run id>.<turn>.<choice>"."""
+        run_id, turn, choice = _parse_run_button(value)
+
+        async def use_case(uow: UnitOfWork) -> Outcome:
+            person = await self._consenting_person(uow, sender)
+            run = await uow.runs.get(run_id)
+            # Someone else's run looks exactly like a button that no longer exists.
+            if person is None or run is None or run.person_id != person.id:
+                raise StaleButton()
+            run = await uow.runs.lock(run)
+            state = RunState.from_json(run.state)
+            step_id = state.step_id if state.turn == turn and state.step_id else "-"
+            event = ButtonPressed(step_id=step_id, turn=turn, value=choice, now=self._clock())
+            work = _Work(actor_id=person.id or 0, pressed_button=True)
+            await self._drive(uow, work, run, event)
+            await uow.commit()
+            return work.outcome()
+
+        outcome = await self._retrying(use_case)
+        assert outcome is not None
+        return outcome
+
+    async def skip(self, sender: Sender) -> Outcome:
+        """/skip: skip the current question, if it may be skipped."""
+        return await self._event_for_current_run(sender, Skip(now=self._clock()))
+
+    async def leave(self, sender: Sender) -> Outcome:
+        """/leave: stop the current flow (an exchange ends for both)."""
+        return await self._event_for_current_run(sender, Leave(now=self._clock()))
+
+    async def _event_for_current_run(self, sender: Sender, event: Event) -> Outcome:
+        async def use_case(uow: UnitOfWork) -> Outcome:
+            person = await self._consenting_person(uow, sender)
+            if person is None:
+                raise ConsentRequired()
+            runs = await uow.runs.open_runs_of(person.id or 0)
+            if not runs:
+                t = self.translator_for(person)
+                return Outcome(
+                    replies=(Reply(t.gettext("There is no conversation going on right now.")),)
+                )
+            work = _Work(actor_id=person.id or 0, pressed_button=False)
+            await self._drive(uow, work, await uow.runs.lock(runs[0]), event)
+            await uow.commit()
+            return work.outcome()
+
+        outcome = await self._retrying(use_case)
+        assert outcome is not None
+        return outcome
+
+    # --- used by other services within their unit of work ---------------------------------
+
+    async def start_run(
+        self,
+        uow: UnitOfWork,
+        work: _Work,
+        person: Person,
+        flow: Flow,
+        *,
+        program_id: int | None,
+        exchange_id: int | None = None,
+    ) -> Run:
+        """Create a person's run of `flow` and start it; its first prompts go into `work`."""
+        run = await self.create_run(
+            uow, person, flow, program_id=program_id, exchange_id=exchange_id
+        )
+        await self.begin(uow, work, run)
+        return run
+
+    async def begin(self, uow: UnitOfWork, work: _Work, run: Run) -> None:
+        """Send a created run its Start event."""
+        await self._drive(uow, work, run, Start(now=self._clock()))
+
+    async def create_run(
+        self,
+        uow: UnitOfWork,
+        person: Person,
+        flow: Flow,
+        *,
+        program_id: int | None,
+        exchange_id: int | None = None,
+    ) -> Run:
+        """Create a person's run of `flow`, not started yet (partners are created together)."""
+        assert person.id is not None
+        state = RunState.new(flow)
+        await uow.runs.keep_snapshot(state.flow_version, flow.id, canonical_json(flow))
+        run = await uow.runs.add(
+            Run(
+                person_id=person.id,
+                program_id=program_id,
+                exchange_id=exchange_id,
+                flow_id=flow.id,
+                flow_version=state.flow_version,
+                status=RunStatus.NEW,
+                state=state.to_json(),
+            )
+        )
+        return run
+
+    def new_work(self, person: Person, *, pressed_button: bool = False) -> _Work:
+        return _Work(actor_id=person.id or 0, pressed_button=pressed_button)
+
+    async def leave_run(self, uow: UnitOfWork, work: _Work, run: Run) -> None:
+        """End a run from outside the flow (the exchange ended)."""
+        if RunState.from_json(run.state).is_over:
+            return
+        await self._drive(uow, work, run, Leave(now=self._clock()), quiet=True)
+
+    def translator_for(self, person: Person) -> Translator:
+        return self._catalogs.translator(self._catalogs.negotiate(person.language))
+
+    async def retrying(self, use_case: Callable[[UnitOfWork], Awaitable[Outcome]]) -> Outcome:
+        """Run a use case in a fresh unit of work, again if a concurrent change got there first."""
+        outcome = await self._retrying(use_case)
+        assert outcome is not None
+        return outcome
+
+    # --- the shell ------------------------------------------------------------------------
+
+    async def _drive(
+        self, uow: UnitOfWork, work: _Work, first: Run, event: Event, *, quiet: bool = False
+    ) -> None:
+        """Apply `event` to `first`, then deliver every share to the partners' runs."""
+        queue: deque[tuple[Run, Event]] = deque([(first, event)])
+        while queue:
+            run, next_event = queue.popleft()
+            flow = await self._flow_for(uow, run)
+            state = RunState.from_json(run.state)
+            new_state, effects = step(flow, state, next_event)
+            await uow.runs.save(run, state=new_state.to_json(), status=RunStatus(new_state.status))
+            person = await uow.people.by_id(run.person_id)
+            if person is None:
+                continue
+            partners = await self._partners(uow, run)
+            context = {"name": person.pseudonym or "", "partner": _names(partners)}
+            t = self.translator_for(person)
+            for effect in effects:
+                queue.extend(
+                    await self._perform(uow, work, run, person, partners, t, context, effect, quiet)
+                )
+            if run.exchange_id is not None:
+                await uow.exchanges.touch(run.exchange_id, person.id or 0, self._clock())
+
+    async def _perform(
+        self,
+        uow: UnitOfWork,
+        work: _Work,
+        run: Run,
+        person: Person,
+        partners: list[tuple[Person, Run]],
+        t: Translator,
+        context: Mapping[str, str | int],
+        effect: object,
+        quiet: bool,
+    ) -> list[tuple[Run, Event]]:
+        def show(reply: Reply) -> None:
+            if quiet:
+                return
+            if person.id == work.actor_id:
+                work.replies.append(reply)
+            else:
+                work.letters.append(Letter(person.telegram_id, reply))
+
+        def render(message: Message) -> str:
+            return render_message(message, t.gettext, context)
+
+        match effect:
+            case SendText(text=text, buttons=buttons, hint=hint):
+                body = render(text) if hint is None else f"{render(text)}\n\n{render(hint)}"
+                show(Reply(body, buttons=self._buttons(run, buttons, render)))
+            case EditButtons(buttons=buttons):
+                if work.pressed_button and person.id == work.actor_id:
+                    show(
+                        Reply(
+                            "",
+                            buttons=self._buttons(run, buttons, render),
+                            replaces_pressed_message=True,
+                            buttons_only=True,
+                        )
+                    )
+            case ShowPartnerShare(heading=heading, text=words):
+                show(Reply(f"{render(heading)}\n\n{words}"))
+            case ButtonIgnored(notice=notice):
+                if work.pressed_button and person.id == work.actor_id:
+                    work.notice = render(notice)
+                else:
+                    show(Reply(render(notice)))
+            case RecordAnswer(key=key, value=value, survey=survey, measure=measure):
+                uow.add(
+                    Answer(run_id=run.id or 0, key=key, value=value, survey=survey, measure=measure)
+                )
+            case RecordCommitment(what=what, due=due, owner=owner):
+                uow.add(
+                    Commitment(
+                        person_id=person.id or 0, run_id=run.id, what=what, due=due, owner=owner
+                    )
+                )
+            case ScheduleFollowUp(flow_id=flow_id, due_at=due_at):
+                uow.add(
+                    FollowUp(
+                        person_id=person.id or 0,
+                        program_id=run.program_id,
+                        flow_id=flow_id,
+                        due_at=due_at,
+                    )
+                )
+            case NotifyFacilitator(reason=reason):
+                await self._notify_facilitators(uow, work, run, person, reason)
+            case ShareWithPartner() as share:
+                return await self._share(uow, run, person, partners, share)
+            case Finished():
+                await self._maybe_end_exchange(uow, run)
+        return []
+
+    async def _share(
+        self,
+        uow: UnitOfWork,
+        run: Run,
+        person: Person,
+        partners: list[tuple[Person, Run]],
+        share: ShareWithPartner,
+    ) -> list[tuple[Run, Event]]:
+        deliveries: list[tuple[Run, Event]] = []
+        for partner, partner_run in partners:
+            if RunState.from_json(partner_run.state).is_over or run.exchange_id is None:
+                continue
+            uow.add(
+                RelayedMessage(
+                    exchange_id=run.exchange_id,
+                    sender_id=person.id,
+                    recipient_id=partner.id,
+                    key=share.key,
+                    text=share.text,
+                )
+            )
+            event = share.to_event(self._clock(), sender=person.pseudonym or "")
+            deliveries.append((partner_run, event))
+        return deliveries
+
+    async def _partners(self, uow: UnitOfWork, run: Run) -> list[tuple[Person, Run]]:
+        if run.exchange_id is None:
+            return []
+        partners = []
+        for other in await uow.runs.of_exchange(run.exchange_id):
+            if other.person_id == run.person_id:
+                continue
+            person = await uow.people.by_id(other.person_id)
+            if person is not None:
+                partners.append((person, other))
+        return partners
+
+    async def _maybe_end_exchange(self, uow: UnitOfWork, run: Run) -> None:
+        if run.exchange_id is None:
+            return
+        runs = await uow.runs.of_exchange(run.exchange_id)
+        if all(RunState.from_json(other.state).is_over for other in runs):
+            exchange = await uow.exchanges.get(run.exchange_id)
+            if exchange is not None and exchange.status != ExchangeStatus.ENDED:
+                exchange.status = ExchangeStatus.ENDED
+                exchange.ended_at = self._clock()
+                exchange.ended_reason = exchange.ended_reason or "completed"
+
+    async def _notify_facilitators(
+        self, uow: UnitOfWork, work: _Work, run: Run, person: Person, reason: str
+    ) -> None:
+        uow.audit.record(
+            "facilitator.notified",
+            actor_id=person.id,
+            subject_type="run",
+            subject_id=run.id,
+            reason=reason,
+        )
+        if run.program_id is None:
+            return
+        for facilitator in await uow.exchanges.facilitators_of(run.program_id):
+            t = self.translator_for(facilitator)
+            text = t.gettext(
+                "{pseudonym} may need a facilitator's attention in their dialogue ({reason}). "
+                "Please check in with them.",
+                pseudonym=person.pseudonym or "?",
+                reason=reason,
+            )
+            work.letters.append(Letter(facilitator.telegram_id, Reply(text)))
+
+    async def _flow_for(self, uow: UnitOfWork, run: Run) -> Flow:
+        """The exact flow version the run started with, from memory or its stored snapshot."""
+        state = RunState.from_json(run.state)
+        try:
+            return self._library.for_run(state)
+        except KeyError:
+            snapshot = await uow.runs.snapshot(state.flow_version)
+            if snapshot is None:
+                raise
+            return self._library.add_snapshot(snapshot.definition)
+
+    def _buttons(
+        self,
+        run: Run,
+        rows: tuple[tuple[EngineButton, ...], ...],
+        render: Callable[[Message], str],
+    ) -> tuple[tuple[Button, ...], ...]:
+        return tuple(
+            tuple(
+                Button(
+                    (SELECTED_MARK if button.selected else "") + render(button.label),
+                    ButtonAction(RUN_BUTTON, f"{run.id}.{button.turn}.{button.value}"),
+                )
+                for button in row
+            )
+            for row in rows
+        )
+
+    async def _consenting_person(self, uow: UnitOfWork, sender: Sender) -> Person | None:
+        person = await uow.people.by_telegram_id(sender.telegram_id)
+        if person is None or not person.has_consented(self._consent_version):
+            return None
+        return person
+
+    async def _retrying(
+        self, use_case: Callable[[UnitOfWork], Awaitable[Outcome | None]]
+    ) -> Outcome | None:
+        for attempt in range(1, ATTEMPTS + 1):
+            try:
+                async with self._database.unit_of_work() as uow:
+                    return await use_case(uow)
+            except RunChanged:
+                log.info("a run changed concurrently; retrying (attempt %d)", attempt)
+            except DBAPIError as error:
+                if not _is_contention(error) or attempt == ATTEMPTS:
+                    raise
+                log.info("the database was busy; retrying (attempt %d)", attempt)
+        raise RunChanged()
+
+
+def _is_contention(error: DBAPIError) -> bool:
+    """SQLite's busy database, PostgreSQL's deadlock or serialization failure: try again."""
+    text = str(error.orig).lower()
+    return any(sign in text for sign in ("locked", "deadlock", "could not serialize"))
+
+
+def _names(partners: list[tuple[Person, Run]]) -> str:
+    return ", ".join(person.pseudonym or "?" for person, _run in partners)
+
+
+def _parse_run_button(value: str) -> tuple[int, int, str]:
+    run_id, _, rest = value.partition(".")
+    turn, _, choice = rest.partition(".")
+    if not (run_id.isdigit() and turn.isdigit() and choice):
+        raise StaleButton()
+    return int(run_id), int(turn), choice

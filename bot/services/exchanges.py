@@ -1,0 +1,502 @@
+"""Track III exchanges: pairing people across the divide, ending, reporting, re-pairing.
+
+Partners talk only through the bot and see each other only by pseudonym.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import datetime, timedelta
+
+from bot.engine import Flow, RunState
+from bot.i18n.translator import N_
+from bot.services.authorization import Authorizer, Permission
+from bot.services.dialogues import Dialogues, _Work
+from bot.services.errors import ConsentRequired, NotAMember, StaleButton, UnknownProgram
+from bot.services.matching import Candidate, choose_partner
+from bot.services.onboarding import Sender
+from bot.services.replies import Button, ButtonAction, Letter, Outcome, Reply
+from bot.storage.tables import (
+    Exchange,
+    ExchangeStatus,
+    MembershipStatus,
+    Person,
+    Program,
+    ProgramStatus,
+    Report,
+)
+from bot.storage.types import utc_now
+from bot.storage.unit_of_work import UnitOfWork
+
+log = logging.getLogger(__name__)
+
+EXCHANGE_BUTTON = "x"
+DEFAULT_PAIR_FLOW = "story-exchange"
+
+
+class ExchangeAction:
+    """Values of exchange buttons: "<action>" or "<action>.<program id>"."""
+
+    FIND = "find"
+    END = "end"
+    REPORT = "report"
+    NEW_PARTNER = "new"
+    KEEP = "keep"
+
+
+class Exchanges:
+    """Use cases of one-to-one exchanges."""
+
+    def __init__(self, dialogues: Dialogues, authorizer: Authorizer, consent_version: str) -> None:
+        self._dialogues = dialogues
+        self._authorizer = authorizer
+        self._consent_version = consent_version
+
+    # --- pairing ---------------------------------------------------------------------------
+
+    async def find_partner(self, sender: Sender, program_id: int | None = None) -> Outcome:
+        """Look for a partner from another community; start the exchange when one is found."""
+
+        async def use_case(uow: UnitOfWork) -> Outcome:
+            person = await self._person(uow, sender)
+            work = self._dialogues.new_work(person, pressed_button=sender.pressed_button)
+            await self._find(uow, work, person, program_id)
+            await uow.commit()
+            return work.outcome()
+
+        return await self._dialogues.retrying(use_case)
+
+    async def _find(
+        self, uow: UnitOfWork, work: _Work, person: Person, program_id: int | None
+    ) -> None:
+        t = self._dialogues.translator_for(person)
+        current = await uow.exchanges.current_of(person.id or 0)
+        if current is not None:
+            if current.status == ExchangeStatus.WAITING:
+                work.replies.append(Reply(t.gettext(_STILL_LOOKING)))
+            else:
+                work.replies.append(
+                    Reply(t.gettext("You are already in an exchange. Send /end to end it first."))
+                )
+            return
+        program = await self._program_of(uow, person, program_id)
+        await self._authorizer.require(uow, person, Permission.PARTICIPATE, program.id)
+        flow = self._pair_flow(program)
+        seeker = await self._candidate(uow, person, program, utc_now())
+        waiting = {
+            member.person_id: exchange
+            for exchange, member in await uow.exchanges.waiting_in(program.id or 0)
+        }
+        candidates = [
+            await self._candidate(uow, other, program, exchange.started_at)
+            for other_id, exchange in waiting.items()
+            if (other := await uow.people.by_id(other_id)) is not None
+        ]
+        partner = choose_partner(
+            seeker,
+            candidates,
+            await uow.exchanges.past_partners(person.id or 0),
+            same_language_required=program.same_language_pairs,
+        )
+        if partner is None:
+            await uow.exchanges.add(
+                Exchange(
+                    program_id=program.id or 0, flow_id=flow.id, status=ExchangeStatus.WAITING
+                ),
+                [person.id or 0],
+            )
+            work.replies.append(Reply(t.gettext(_STILL_LOOKING)))
+            return
+        exchange = waiting[partner.person_id]
+        exchange.status = ExchangeStatus.ACTIVE
+        exchange.started_at = utc_now()
+        await uow.exchanges.add_member(exchange, person.id or 0)
+        other = await uow.people.by_id(partner.person_id)
+        assert other is not None
+        uow.audit.record(
+            "exchange.started",
+            actor_id=person.id,
+            subject_type="exchange",
+            subject_id=exchange.id,
+        )
+        # Both runs exist before either starts, so each first message can name the partner;
+        # the one who waited longer hears first that their partner has arrived.
+        runs = [
+            await self._dialogues.create_run(
+                uow, member, flow, program_id=program.id, exchange_id=exchange.id
+            )
+            for member in (other, person)
+        ]
+        for run in runs:
+            await self._dialogues.begin(uow, work, run)
+
+    async def _candidate(
+        self, uow: UnitOfWork, person: Person, program: Program, since: datetime
+    ) -> Candidate:
+        membership = await uow.exchanges.membership(person.id or 0, program.id or 0)
+        languages = set(membership.languages if membership and membership.languages else [])
+        languages.add(person.language)
+        return Candidate(
+            person_id=person.id or 0,
+            community_id=membership.community_id if membership else None,
+            languages=frozenset(languages),
+            waiting_since=since,
+        )
+
+    # --- ending, reporting, re-pairing ----------------------------------------------------
+
+    async def ask_to_end(self, sender: Sender) -> Outcome:
+        """/end: ask for confirmation first; ending cannot be undone."""
+        return await self._confirm(
+            sender,
+            N_(
+                "Do you want to end this exchange? Your partner will be told, kindly, that it "
+                "has ended."
+            ),
+            ExchangeAction.END,
+            N_("Yes, end it"),
+        )
+
+    async def ask_to_report(self, sender: Sender) -> Outcome:
+        """/report: confirm, then tell the program's facilitators."""
+        return await self._confirm(
+            sender,
+            N_(
+                "Do you want to report your partner to the facilitators? They will see the "
+                "exchange's pseudonyms and look into it. Your partner is not told who reported."
+            ),
+            ExchangeAction.REPORT,
+            N_("Yes, report"),
+        )
+
+    async def ask_for_new_partner(self, sender: Sender) -> Outcome:
+        """/newpartner: confirm, then end this exchange and look for someone else."""
+        return await self._confirm(
+            sender,
+            N_(
+                "Do you want a new partner? This exchange will end, and I will look for someone "
+                "else from another community."
+            ),
+            ExchangeAction.NEW_PARTNER,
+            N_("Yes, find someone new"),
+        )
+
+    async def _confirm(self, sender: Sender, question: str, action: str, yes: str) -> Outcome:
+        async def use_case(uow: UnitOfWork) -> Outcome:
+            person = await self._person(uow, sender)
+            t = self._dialogues.translator_for(person)
+            exchange = await uow.exchanges.current_of(person.id or 0)
+            if exchange is None:
+                return Outcome(
+                    replies=(Reply(t.gettext("You are not in an exchange at the moment.")),)
+                )
+            buttons = (
+                (
+                    Button(t.gettext(yes), ButtonAction(EXCHANGE_BUTTON, action)),
+                    Button(t.gettext("No, go on"), ButtonAction(EXCHANGE_BUTTON, "keep")),
+                ),
+            )
+            return Outcome(replies=(Reply(t.gettext(question), buttons=buttons),))
+
+        return await self._dialogues.retrying(use_case)
+
+    async def press(self, sender: Sender, value: str) -> Outcome:
+        """An exchange button."""
+        action, _, argument = value.partition(".")
+        if action == ExchangeAction.FIND:
+            program_id = int(argument) if argument.isdigit() else None
+            return await self.find_partner(sender, program_id)
+        if action in (ExchangeAction.END, ExchangeAction.REPORT, ExchangeAction.NEW_PARTNER):
+            return await self._act(sender, action)
+        if action == ExchangeAction.KEEP:
+            return await self._kept(sender)
+        raise StaleButton()
+
+    async def _kept(self, sender: Sender) -> Outcome:
+        async def use_case(uow: UnitOfWork) -> Outcome:
+            person = await self._person(uow, sender)
+            t = self._dialogues.translator_for(person)
+            return Outcome(
+                replies=(
+                    Reply(t.gettext("All right, let's go on."), replaces_pressed_message=True),
+                )
+            )
+
+        return await self._dialogues.retrying(use_case)
+
+    async def _act(self, sender: Sender, action: str) -> Outcome:
+        async def use_case(uow: UnitOfWork) -> Outcome:
+            person = await self._person(uow, sender)
+            t = self._dialogues.translator_for(person)
+            work = self._dialogues.new_work(person, pressed_button=True)
+            exchange = await uow.exchanges.current_of(person.id or 0)
+            if exchange is None:
+                work.notice = t.gettext("You are not in an exchange at the moment.")
+                return work.outcome()
+            if action == ExchangeAction.REPORT:
+                await self._report(uow, work, person, exchange)
+                await uow.commit()
+                return work.outcome()
+            reason = "new_partner" if action == ExchangeAction.NEW_PARTNER else "ended_by_member"
+            await self._end(uow, work, person, exchange, reason)
+            if action == ExchangeAction.NEW_PARTNER:
+                await self._find(uow, work, person, exchange.program_id)
+            await uow.commit()
+            return work.outcome()
+
+        return await self._dialogues.retrying(use_case)
+
+    async def _end(
+        self, uow: UnitOfWork, work: _Work, person: Person, exchange: Exchange, reason: str
+    ) -> None:
+        t = self._dialogues.translator_for(person)
+        runs = await uow.runs.of_exchange(exchange.id or 0)
+        if runs:
+            await uow.runs.lock(runs[0])
+        for run in runs:
+            await self._dialogues.leave_run(uow, work, run)
+        exchange.status = ExchangeStatus.ENDED
+        exchange.ended_at = utc_now()
+        exchange.ended_reason = reason
+        uow.audit.record(
+            "exchange.ended",
+            actor_id=person.id,
+            subject_type="exchange",
+            subject_id=exchange.id,
+            reason=reason,
+        )
+        work.replies.append(
+            Reply(
+                t.gettext("The exchange has ended. Thank you for taking part."),
+                replaces_pressed_message=True,
+            )
+        )
+        for partner in await uow.exchanges.people_in(exchange.id or 0):
+            if partner.id == person.id:
+                continue
+            work.letters.append(Letter(partner.telegram_id, self._partner_left(partner, exchange)))
+
+    def _partner_left(self, partner: Person, exchange: Exchange) -> Reply:
+        t = self._dialogues.translator_for(partner)
+        return Reply(
+            t.gettext(
+                "Your partner has ended the exchange. That can happen for many reasons, and it "
+                "says nothing about you. Thank you for what you shared. Would you like to meet "
+                "someone new?"
+            ),
+            buttons=(
+                (
+                    Button(
+                        t.gettext("Find me a new partner"),
+                        ButtonAction(
+                            EXCHANGE_BUTTON, f"{ExchangeAction.FIND}.{exchange.program_id}"
+                        ),
+                    ),
+                ),
+            ),
+        )
+
+    async def _report(
+        self, uow: UnitOfWork, work: _Work, person: Person, exchange: Exchange
+    ) -> None:
+        t = self._dialogues.translator_for(person)
+        partners = [p for p in await uow.exchanges.people_in(exchange.id or 0) if p.id != person.id]
+        report = Report(
+            exchange_id=exchange.id,
+            reporter_id=person.id,
+            reported_id=partners[0].id if partners else None,
+        )
+        uow.add(report)
+        uow.audit.record(
+            "exchange.reported", actor_id=person.id, subject_type="exchange", subject_id=exchange.id
+        )
+        for facilitator in await uow.exchanges.facilitators_of(exchange.program_id):
+            ft = self._dialogues.translator_for(facilitator)
+            work.letters.append(
+                Letter(
+                    facilitator.telegram_id,
+                    Reply(
+                        ft.gettext(
+                            "{reporter} reported their exchange partner {reported}. Please look "
+                            "into it and check in with both.",
+                            reporter=person.pseudonym or "?",
+                            reported=partners[0].pseudonym if partners else "?",
+                        )
+                    ),
+                )
+            )
+        work.replies.append(
+            Reply(
+                t.gettext(
+                    "Thank you for telling us. A facilitator will look into it. You can end the "
+                    "exchange with /end, or ask for a new partner with /newpartner."
+                ),
+                replaces_pressed_message=True,
+            )
+        )
+
+    # --- silence ---------------------------------------------------------------------------
+
+    async def check_silent_partners(self, now: datetime | None = None) -> list[Letter]:
+        """Nudge partners who have gone quiet; after the program's limit, offer a new partner.
+
+        Returns the letters to send (run periodically by the scheduler).
+        """
+        moment = now or utc_now()
+
+        async def use_case(uow: UnitOfWork) -> Outcome:
+            letters: list[Letter] = []
+            for exchange in await uow.exchanges.active():
+                program = await uow.programs.get(exchange.program_id)
+                if program is None:
+                    continue
+                letters.extend(await self._check_exchange(uow, exchange, program, moment))
+            await uow.commit()
+            return Outcome(letters=tuple(letters))
+
+        return list((await self._dialogues.retrying(use_case)).letters)
+
+    async def _check_exchange(
+        self, uow: UnitOfWork, exchange: Exchange, program: Program, now: datetime
+    ) -> list[Letter]:
+        limit = timedelta(hours=program.partner_silence_hours)
+        runs = {run.person_id: run for run in await uow.runs.of_exchange(exchange.id or 0)}
+        members = await uow.exchanges.members(exchange.id or 0)
+        waiting_ids = {
+            person_id
+            for person_id, run in runs.items()
+            if RunState.from_json(run.state).status == "waiting_partner"
+        }
+        letters: list[Letter] = []
+        for member in members:
+            silent_for = now - member.last_active_at
+            others_wait = bool(waiting_ids - {member.person_id})
+            if not others_wait or member.person_id in waiting_ids:
+                continue
+            person = await uow.people.by_id(member.person_id)
+            if person is None:
+                continue
+            if silent_for >= limit:
+                for waiting_id in waiting_ids - {member.person_id}:
+                    waiting = await uow.people.by_id(waiting_id)
+                    if waiting is not None:
+                        letters.append(Letter(waiting.telegram_id, self._offer_new(waiting)))
+                member.last_active_at = now  # offer once per silence period
+            elif silent_for >= limit / 2 and member.nudged_at is None:
+                t = self._dialogues.translator_for(person)
+                letters.append(
+                    Letter(
+                        person.telegram_id,
+                        Reply(
+                            t.gettext(
+                                "Your partner is waiting for your answer. Take your time; when "
+                                "you are ready, just reply here. You can also pause or leave "
+                                "with /leave."
+                            )
+                        ),
+                    )
+                )
+                member.nudged_at = now
+        return letters
+
+    def _offer_new(self, person: Person) -> Reply:
+        t = self._dialogues.translator_for(person)
+        return Reply(
+            t.gettext(
+                "Your partner has not answered for a while. You can keep waiting, or meet "
+                "someone new."
+            ),
+            buttons=(
+                (
+                    Button(
+                        t.gettext("Find me a new partner"),
+                        ButtonAction(EXCHANGE_BUTTON, ExchangeAction.NEW_PARTNER),
+                    ),
+                    Button(t.gettext("Keep waiting"), ButtonAction(EXCHANGE_BUTTON, "keep")),
+                ),
+            ),
+        )
+
+    # --- joining a program leads here ------------------------------------------------------
+
+    async def after_joining(self, person_id: int, program_id: int) -> tuple[Reply, ...]:
+        """What a new member of a program is offered: a partner, if the program pairs people."""
+
+        async def use_case(uow: UnitOfWork) -> Outcome:
+            person = await uow.people.by_id(person_id)
+            program = await uow.programs.get(program_id)
+            if person is None or program is None or not self._offers_pairs(program):
+                return Outcome()
+            t = self._dialogues.translator_for(person)
+            return Outcome(
+                replies=(
+                    Reply(
+                        t.gettext(
+                            "When you are ready, I can introduce you to someone from another "
+                            "community for a written exchange of stories."
+                        ),
+                        buttons=(
+                            (
+                                Button(
+                                    t.gettext("Find me a partner"),
+                                    ButtonAction(
+                                        EXCHANGE_BUTTON, f"{ExchangeAction.FIND}.{program_id}"
+                                    ),
+                                ),
+                            ),
+                        ),
+                    ),
+                )
+            )
+
+        return (await self._dialogues.retrying(use_case)).replies
+
+    # --- helpers ---------------------------------------------------------------------------
+
+    async def _person(self, uow: UnitOfWork, sender: Sender) -> Person:
+        person = await uow.people.by_telegram_id(sender.telegram_id)
+        if person is None or not person.has_consented(self._consent_version):
+            raise ConsentRequired()
+        return person
+
+    async def _program_of(self, uow: UnitOfWork, person: Person, program_id: int | None) -> Program:
+        memberships = [
+            membership
+            for membership in await uow.exchanges.memberships_of(person.id or 0)
+            if membership.status == MembershipStatus.JOINED
+        ]
+        if program_id is None:
+            if not memberships:
+                raise NotAMember()
+            program_id = memberships[0].program_id
+        elif not any(membership.program_id == program_id for membership in memberships):
+            raise NotAMember()
+        program = await uow.programs.get(program_id)
+        if program is None or program.status != ProgramStatus.ACTIVE:
+            raise UnknownProgram()
+        return program
+
+    def _offers_pairs(self, program: Program) -> bool:
+        try:
+            self._pair_flow(program)
+        except UnknownProgram:
+            return False
+        return True
+
+    def _pair_flow(self, program: Program) -> Flow:
+        library = self._dialogues.library
+        flow_ids = program.flows or [DEFAULT_PAIR_FLOW]
+        for flow_id in flow_ids:
+            try:
+                flow = library.latest(flow_id)
+            except KeyError:
+                continue
+            if flow.kind == "pair":
+                return flow
+        raise UnknownProgram()
+
+
+_STILL_LOOKING = N_(
+    "I'm looking for a partner for you from another community. I'll write as soon as I find "
+    "someone; it can take a while. You don't need to stay in this chat."
+)

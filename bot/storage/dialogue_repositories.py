@@ -1,0 +1,208 @@
+"""Repositories for dialogue runs and exchanges."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import update
+from sqlmodel import col, select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from bot.storage.tables import (
+    Exchange,
+    ExchangeMember,
+    ExchangeStatus,
+    FlowSnapshot,
+    Membership,
+    Person,
+    Role,
+    RoleName,
+    Run,
+    RunStatus,
+)
+from bot.storage.types import utc_now
+
+OPEN_RUN_STATUSES = (RunStatus.NEW, RunStatus.ACTIVE, RunStatus.WAITING_PARTNER)
+
+
+class RunChanged(Exception):
+    """Someone else changed the run since it was read; the use case should be retried."""
+
+
+class RunRepository:
+    """People's runs through flows, and the flow versions they started with."""
+
+    def __init__(self, session: AsyncSession) -> None:
+        self._session = session
+
+    async def get(self, run_id: int) -> Run | None:
+        return await self._session.get(Run, run_id)
+
+    async def lock(self, run: Run) -> Run:
+        """Lock a run, and all runs of its exchange, fresh from the database.
+
+        Runs of one exchange are locked together and in id order, so two partners acting
+        at the same moment take turns instead of deadlocking or overwriting each other.
+        (SQLite has no row locks; there the database lock and RunChanged do the same.)
+        """
+        condition = (
+            col(Run.exchange_id) == run.exchange_id
+            if run.exchange_id is not None
+            else col(Run.id) == run.id
+        )
+        statement = (
+            select(Run)
+            .where(condition)
+            .order_by(col(Run.id))
+            .with_for_update()
+            .execution_options(populate_existing=True)
+        )
+        locked = {other.id: other for other in (await self._session.exec(statement)).all()}
+        return locked[run.id]
+
+    async def open_runs_of(self, person_id: int) -> list[Run]:
+        """Runs not yet over, most recently active first."""
+        statement = (
+            select(Run)
+            .where(Run.person_id == person_id, col(Run.status).in_(OPEN_RUN_STATUSES))
+            .order_by(col(Run.updated_at).desc(), col(Run.id).desc())
+        )
+        return list((await self._session.exec(statement)).all())
+
+    async def of_exchange(self, exchange_id: int) -> list[Run]:
+        statement = select(Run).where(Run.exchange_id == exchange_id).order_by(col(Run.id))
+        return list((await self._session.exec(statement)).all())
+
+    async def add(self, run: Run) -> Run:
+        self._session.add(run)
+        await self._session.flush()
+        return run
+
+    async def save(self, run: Run, *, state: str, status: RunStatus) -> None:
+        """Store a run's new state, unless someone else changed it first (RunChanged)."""
+        assert run.id is not None
+        result = await self._session.exec(
+            update(Run)
+            .where(col(Run.id) == run.id, col(Run.revision) == run.revision)
+            .values(state=state, status=status, revision=run.revision + 1, updated_at=utc_now())
+            .execution_options(synchronize_session=False)
+        )
+        if result.rowcount != 1:
+            raise RunChanged()
+        run.state, run.status, run.revision = state, status, run.revision + 1
+
+    async def snapshot(self, version: str) -> FlowSnapshot | None:
+        return await self._session.get(FlowSnapshot, version)
+
+    async def keep_snapshot(self, version: str, flow_id: str, definition: str) -> None:
+        if await self.snapshot(version) is None:
+            self._session.add(FlowSnapshot(version=version, flow_id=flow_id, definition=definition))
+            await self._session.flush()
+
+
+class ExchangeRepository:
+    """Exchanges, their members, and who has already met whom."""
+
+    def __init__(self, session: AsyncSession) -> None:
+        self._session = session
+
+    async def get(self, exchange_id: int) -> Exchange | None:
+        return await self._session.get(Exchange, exchange_id)
+
+    async def add(self, exchange: Exchange, member_ids: list[int]) -> Exchange:
+        self._session.add(exchange)
+        await self._session.flush()
+        assert exchange.id is not None
+        for person_id in member_ids:
+            self._session.add(ExchangeMember(exchange_id=exchange.id, person_id=person_id))
+        await self._session.flush()
+        return exchange
+
+    async def add_member(self, exchange: Exchange, person_id: int) -> None:
+        assert exchange.id is not None
+        self._session.add(ExchangeMember(exchange_id=exchange.id, person_id=person_id))
+        await self._session.flush()
+
+    async def current_of(self, person_id: int) -> Exchange | None:
+        """The person's exchange that is waiting for a partner or under way."""
+        statement = (
+            select(Exchange)
+            .join(ExchangeMember, col(ExchangeMember.exchange_id) == col(Exchange.id))
+            .where(
+                ExchangeMember.person_id == person_id,
+                col(Exchange.status).in_((ExchangeStatus.WAITING, ExchangeStatus.ACTIVE)),
+            )
+            .order_by(col(Exchange.id).desc())
+        )
+        return (await self._session.exec(statement)).first()
+
+    async def touch(self, exchange_id: int, person_id: int, now: datetime) -> None:
+        """Note that a member did something, so they are not taken for silent."""
+        statement = select(ExchangeMember).where(
+            ExchangeMember.exchange_id == exchange_id, ExchangeMember.person_id == person_id
+        )
+        member = (await self._session.exec(statement)).first()
+        if member is not None:
+            member.last_active_at = now
+            member.nudged_at = None
+
+    async def members(self, exchange_id: int) -> list[ExchangeMember]:
+        statement = select(ExchangeMember).where(ExchangeMember.exchange_id == exchange_id)
+        return list((await self._session.exec(statement)).all())
+
+    async def people_in(self, exchange_id: int) -> list[Person]:
+        statement = (
+            select(Person)
+            .join(ExchangeMember, col(ExchangeMember.person_id) == col(Person.id))
+            .where(ExchangeMember.exchange_id == exchange_id)
+            .order_by(col(Person.id))
+        )
+        return list((await self._session.exec(statement)).all())
+
+    async def waiting_in(self, program_id: int) -> list[tuple[Exchange, ExchangeMember]]:
+        """Exchanges of a program in which one person waits for a partner."""
+        statement = (
+            select(Exchange, ExchangeMember)
+            .join(ExchangeMember, col(ExchangeMember.exchange_id) == col(Exchange.id))
+            .where(Exchange.program_id == program_id, Exchange.status == ExchangeStatus.WAITING)
+            .order_by(col(Exchange.started_at))
+        )
+        return [(exchange, member) for exchange, member in (await self._session.exec(statement))]
+
+    async def past_partners(self, person_id: int) -> set[int]:
+        """Everyone who was ever in an exchange with this person."""
+        mine = select(ExchangeMember.exchange_id).where(ExchangeMember.person_id == person_id)
+        statement = select(ExchangeMember.person_id).where(
+            col(ExchangeMember.exchange_id).in_(mine), ExchangeMember.person_id != person_id
+        )
+        return set((await self._session.exec(statement)).all())
+
+    async def active(self) -> list[Exchange]:
+        statement = select(Exchange).where(Exchange.status == ExchangeStatus.ACTIVE)
+        return list((await self._session.exec(statement)).all())
+
+    async def membership(self, person_id: int, program_id: int) -> Membership | None:
+        statement = select(Membership).where(
+            Membership.person_id == person_id, Membership.program_id == program_id
+        )
+        return (await self._session.exec(statement)).first()
+
+    async def memberships_of(self, person_id: int) -> list[Membership]:
+        statement = (
+            select(Membership)
+            .where(Membership.person_id == person_id)
+            .order_by(col(Membership.joined_at).desc())
+        )
+        return list((await self._session.exec(statement)).all())
+
+    async def facilitators_of(self, program_id: int) -> list[Person]:
+        statement = (
+            select(Person)
+            .join(Role, col(Role.person_id) == col(Person.id))
+            .where(
+                Role.program_id == program_id,
+                col(Role.name).in_((RoleName.FACILITATOR, RoleName.ORGANIZER)),
+            )
+            .distinct()
+        )
+        return list((await self._session.exec(statement)).all())

@@ -1,0 +1,102 @@
+"""Telegram side of dialogue flows and exchanges: answers, buttons and exchange commands."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Awaitable, Callable, Sequence
+
+from telegram import Update
+from telegram.error import Forbidden
+from telegram.ext import CommandHandler, MessageHandler, filters
+
+from bot.services.dialogues import RUN_BUTTON, Dialogues
+from bot.services.exchanges import EXCHANGE_BUTTON, Exchanges
+from bot.services.onboarding import Onboarding, Sender
+from bot.services.replies import Outcome
+from bot.telegram.delivery import send
+from bot.telegram.handlers import (
+    NEW_MESSAGES,
+    PRIVATE,
+    ButtonRoute,
+    Context,
+    Handler,
+    Responder,
+)
+
+log = logging.getLogger(__name__)
+
+TextTaker = Callable[[Sender, str], Awaitable[Outcome | None]]
+SILENCE_CHECK_SECONDS = 15 * 60
+
+
+class DialogueFeature:
+    """Runs flows for people and lets exchange partners end, report or re-pair."""
+
+    def __init__(
+        self,
+        responder: Responder,
+        onboarding: Onboarding,
+        dialogues: Dialogues,
+        exchanges: Exchanges,
+        text_takers: Sequence[TextTaker] = (),
+    ) -> None:
+        self._respond = responder.respond
+        self._onboarding = onboarding
+        self._dialogues = dialogues
+        self._exchanges = exchanges
+        # Who gets typed text first: e.g. an organizer's settings wizard, then the run.
+        self._text_takers = (*text_takers, self._dialogues.answer_text)
+
+    def handlers(self) -> Sequence[Handler]:
+        private = NEW_MESSAGES & PRIVATE
+        return [
+            CommandHandler("partner", self.partner, filters=private),
+            CommandHandler("end", self.end, filters=private),
+            CommandHandler("report", self.report, filters=private),
+            CommandHandler("newpartner", self.new_partner, filters=private),
+            CommandHandler("skip", self.skip, filters=private),
+            CommandHandler("leave", self.leave, filters=private),
+            MessageHandler(private & filters.TEXT & ~filters.COMMAND, self.text),
+        ]
+
+    def buttons(self) -> dict[str, ButtonRoute]:
+        return {RUN_BUTTON: self._dialogues.press, EXCHANGE_BUTTON: self._exchanges.press}
+
+    async def partner(self, update: Update, context: Context) -> None:
+        await self._respond(update, context, self._exchanges.find_partner)
+
+    async def end(self, update: Update, context: Context) -> None:
+        await self._respond(update, context, self._exchanges.ask_to_end)
+
+    async def report(self, update: Update, context: Context) -> None:
+        await self._respond(update, context, self._exchanges.ask_to_report)
+
+    async def new_partner(self, update: Update, context: Context) -> None:
+        await self._respond(update, context, self._exchanges.ask_for_new_partner)
+
+    async def skip(self, update: Update, context: Context) -> None:
+        await self._respond(update, context, self._dialogues.skip)
+
+    async def leave(self, update: Update, context: Context) -> None:
+        await self._respond(update, context, self._dialogues.leave)
+
+    async def text(self, update: Update, context: Context) -> None:
+        assert update.message is not None and update.message.text is not None
+        text = update.message.text
+
+        async def take(sender: Sender) -> Outcome:
+            for taker in self._text_takers:
+                outcome = await taker(sender, text)
+                if outcome is not None:
+                    return outcome
+            return await self._onboarding.text_without_question(sender)
+
+        await self._respond(update, context, take)
+
+    async def check_silent_partners(self, context: Context) -> None:
+        """Job: nudge quiet partners and offer new ones (see Exchanges.check_silent_partners)."""
+        for letter in await self._exchanges.check_silent_partners():
+            try:
+                await send(context.bot, letter.telegram_id, letter.reply)
+            except Forbidden:
+                await self._onboarding.mark_blocked(letter.telegram_id)

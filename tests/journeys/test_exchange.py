@@ -1,0 +1,290 @@
+"""Track III: two people of different communities are paired and complete a story exchange."""
+
+from __future__ import annotations
+
+import json
+
+from sqlmodel import select
+
+from bot.storage.tables import (
+    Answer,
+    Community,
+    Exchange,
+    ExchangeStatus,
+    FollowUp,
+    Membership,
+    Program,
+    RelayedMessage,
+    Report,
+    Role,
+    RoleName,
+)
+from bot.telegram.application import Palaver
+from tests.fakebot import FakeBotApi, FakeUser
+from tests.support import person_row, rows, settle
+
+
+async def test_two_people_across_the_divide_complete_a_story_exchange(
+    fake_api: FakeBotApi, palaver: Palaver
+) -> None:
+    program = await a_program(palaver)
+    amal = await a_member(fake_api, palaver, program, "east", first_name="Amal")
+    yael = await a_member(
+        fake_api, palaver, program, "west", first_name="Yael", username="yael_h", last_name="Cohen"
+    )
+
+    amal.send("/partner")
+    await amal.expect_message("looking for a partner")
+    yael.send("/partner")
+    for person in (amal, yael):
+        await person.expect_message("In this exchange you and")
+        await person.expect_message("How warm or cold")
+
+    # Private pre-survey: a typed number and a button.
+    amal.send("65")
+    yael.press("50")
+    for person in (amal, yael):
+        await person.expect_message("I can trust most people")
+        person.send("3")
+        await person.expect_message("Let's start with introductions")
+
+    amal.send("I teach music to children and love long walks by the sea.")
+    await amal.expect_message("passed this on")
+    yael.send("I bake bread at dawn; a good day starts with the smell of it.")
+    intro_for_amal = await amal.expect_message("introduces themselves")
+    assert "I bake bread at dawn" in (intro_for_amal.text or "")
+    intro_for_yael = await yael.expect_message("introduces themselves")
+    assert "I teach music" in (intro_for_yael.text or "")
+
+    for person, story in ((amal, "My grandmother's olive tree."), (yael, "A storm we survived.")):
+        await person.expect_message("Tell ")
+        person.send(story)
+    story_for_yael = await yael.expect_message("story:")
+    assert "olive tree" in (story_for_yael.text or "")
+    await amal.expect_message("story:")
+
+    # Reflect-back: each says what they heard; each speaker confirms or corrects.
+    for person, heard in (
+        (amal, "What I heard you say is that surviving the storm made you close."),
+        (yael, "What I heard you say is that the tree keeps your family's memory."),
+    ):
+        await person.expect_message("listening")
+        person.send(heard)
+    heard_by_amal = await yael.expect_message("heard in your story")
+    assert "surviving the storm" in (heard_by_amal.text or "")
+    await amal.expect_message("heard in your story")
+    await amal.expect_message("understand what you meant")
+    amal.press("Yes, that's it")
+    await yael.expect_message("understand what you meant")
+    yael.press("Partly")
+    await yael.expect_message("What would you add")
+    yael.send("It was also about the neighbours who helped us.")
+    correction = await amal.expect_message("neighbours who helped")
+    assert correction.text
+
+    for person, question in ((amal, "What do you bake on holidays?"), (yael, "What songs?")):
+        await person.expect_message("What would you like to ask")
+        person.send(question)
+    for person, answer in ((amal, "Old lullabies."), (yael, "Sweet bread with honey.")):
+        await person.expect_message("would like to ask you")
+        await person.expect_message("Take a moment before you answer")
+        person.send(answer)
+    for person in (amal, yael):
+        await person.expect_message("We are coming to the end")
+        person.send("Thank you for listening.")
+    for person in (amal, yael):
+        await person.expect_message("How warm or cold do you feel towards people")
+        person.send("80")
+        await person.expect_message("How much do you agree")
+        person.send("4")
+        await person.expect_message("talk with someone from the other community again")
+        person.press("Yes")
+        await person.expect_message("feel safe and respected")
+        person.press("Yes")
+    await settle(fake_api, palaver)
+
+    answers = await rows(palaver, select(Answer))
+    thermometers = sorted(
+        (answer.survey, answer.value) for answer in answers if answer.measure == "thermometer"
+    )
+    assert thermometers == [("post", 80), ("post", 80), ("pre", 50), ("pre", 65)]
+    follow_ups = await rows(palaver, select(FollowUp))
+    assert {follow_up.flow_id for follow_up in follow_ups} == {"exchange-followup"}
+    [exchange] = await rows(palaver, select(Exchange))
+    assert exchange.status == ExchangeStatus.ENDED
+    relayed = await rows(palaver, select(RelayedMessage))
+    assert any("olive tree" in (message.text or "") for message in relayed)
+
+    assert_no_identity_leaks(fake_api, to=amal, about=yael)
+    assert_no_identity_leaks(fake_api, to=yael, about=amal)
+    assert not fake_api.calls_to("forwardMessage")
+
+
+async def test_people_of_the_same_community_are_not_paired(
+    fake_api: FakeBotApi, palaver: Palaver
+) -> None:
+    program = await a_program(palaver)
+    first = await a_member(fake_api, palaver, program, "east", first_name="Ana")
+    second = await a_member(fake_api, palaver, program, "east", first_name="Bo")
+    first.send("/partner")
+    await first.expect_message("looking for a partner")
+    second.send("/partner")
+    await second.expect_message("looking for a partner")
+    await settle(fake_api, palaver)
+    exchanges = await rows(palaver, select(Exchange))
+    assert [exchange.status for exchange in exchanges] == [ExchangeStatus.WAITING] * 2
+
+
+async def test_partners_are_never_paired_twice(fake_api: FakeBotApi, palaver: Palaver) -> None:
+    program = await a_program(palaver)
+    amal = await a_member(fake_api, palaver, program, "east", first_name="Amal")
+    yael = await a_member(fake_api, palaver, program, "west", first_name="Yael")
+    amal.send("/partner")
+    await amal.expect_message("looking for a partner")
+    yael.send("/partner")
+    await yael.expect_message("How warm or cold")
+
+    yael.send("/newpartner")
+    await yael.expect_message("Do you want a new partner?")
+    yael.press("Yes, find someone new")
+    await yael.expect_message("looking for a partner")
+    await amal.expect_message("Your partner has ended the exchange")
+    amal.press("Find me a new partner")
+    await amal.expect_message("looking for a partner")
+    await settle(fake_api, palaver)
+    statuses = sorted(exchange.status for exchange in await rows(palaver, select(Exchange)))
+    assert statuses == [ExchangeStatus.ENDED, ExchangeStatus.WAITING, ExchangeStatus.WAITING]
+
+
+async def test_reporting_a_partner_tells_the_facilitators_without_words(
+    fake_api: FakeBotApi, palaver: Palaver
+) -> None:
+    program = await a_program(palaver)
+    facilitator = await onboarded(fake_api, "Faro")
+    await grant(palaver, facilitator, program, RoleName.FACILITATOR)
+    amal = await a_member(fake_api, palaver, program, "east", first_name="Amal")
+    yael = await a_member(fake_api, palaver, program, "west", first_name="Yael")
+    amal.send("/partner")
+    await amal.expect_message("looking for a partner")
+    yael.send("/partner")
+    await yael.expect_message("How warm or cold")
+
+    amal.send("/report")
+    await amal.expect_message("report your partner")
+    amal.press("Yes, report")
+    await amal.expect_message("A facilitator will look into it")
+    note = await facilitator.expect_message("reported their exchange partner")
+    yael_row = await person_row(palaver, yael.id)
+    assert yael_row is not None and yael_row.pseudonym in (note.text or "")
+    assert [report.reported_id for report in await rows(palaver, select(Report))] == [yael_row.id]
+    await yael.expect_no_message()
+
+
+async def test_forged_run_button_of_someone_else_is_refused(
+    fake_api: FakeBotApi, palaver: Palaver
+) -> None:
+    program = await a_program(palaver)
+    amal = await a_member(fake_api, palaver, program, "east", first_name="Amal")
+    yael = await a_member(fake_api, palaver, program, "west", first_name="Yael")
+    amal.send("/partner")
+    await amal.expect_message("looking for a partner")
+    yael.send("/partner")
+    prompt = await yael.expect_message("How warm or cold")
+    forged = prompt.callback_data[0]
+    query = amal.press_data(forged)
+    answer = await amal.expect_callback_answer(query)
+    assert "no longer active" in answer.params["text"]
+    await settle(fake_api, palaver)
+    assert not [a for a in await rows(palaver, select(Answer)) if a.measure == "thermometer"]
+
+
+async def test_a_stale_button_does_not_advance_the_run(
+    fake_api: FakeBotApi, palaver: Palaver
+) -> None:
+    program = await a_program(palaver)
+    amal = await a_member(fake_api, palaver, program, "east", first_name="Amal")
+    yael = await a_member(fake_api, palaver, program, "west", first_name="Yael")
+    amal.send("/partner")
+    await amal.expect_message("looking for a partner")
+    yael.send("/partner")
+    prompt = await amal.expect_message("How warm or cold")
+    amal.press("60", prompt)
+    await amal.expect_message("I can trust most people")
+    again = amal.press("70", prompt)
+    answer = await amal.expect_callback_answer(again)
+    assert "already been answered" in answer.params["text"]
+    await settle(fake_api, palaver)
+    values = [a.value for a in await rows(palaver, select(Answer)) if a.measure == "thermometer"]
+    assert values == [60]
+
+
+# --- helpers --------------------------------------------------------------------------------
+
+
+async def a_program(palaver: Palaver) -> Program:
+    """A program with two communities that offers the story exchange."""
+    async with palaver.database.unit_of_work() as uow:
+        program = Program(name="Neighbours across the river", languages=["en"])
+        program.flows = ["story-exchange"]
+        uow.add(program)
+        await uow.people.flush()
+        for position, name in enumerate(("east", "west")):
+            uow.add(Community(program_id=program.id or 0, name=name, position=position))
+        await uow.commit()
+    return program
+
+
+async def onboarded(fake_api: FakeBotApi, first_name: str, **identity: str) -> FakeUser:
+    person = fake_api.user(first_name=first_name, language_code="en", **identity)
+    person.send("/start")
+    await person.expect_message("Which language")
+    person.press("English")
+    await person.expect_message("what Palaver keeps")
+    person.press("Accept")
+    await person.expect_message("Welcome,")
+    return person
+
+
+async def a_member(
+    fake_api: FakeBotApi, palaver: Palaver, program: Program, community: str, **identity: str
+) -> FakeUser:
+    """Someone who consented and joined `program` as a member of `community`."""
+    user = await onboarded(fake_api, **identity)  # type: ignore[arg-type]
+    async with palaver.database.unit_of_work() as uow:
+        person = await uow.people.by_telegram_id(user.id)
+        assert person is not None and person.id is not None
+        communities = await rows(palaver, select(Community))
+        community_id = next(c.id for c in communities if c.name == community)
+        uow.add(
+            Membership(
+                person_id=person.id,
+                program_id=program.id or 0,
+                community_id=community_id,
+                community_chosen=True,
+                languages=["en"],
+            )
+        )
+        uow.add(Role(person_id=person.id, program_id=program.id or 0, name=RoleName.PARTICIPANT))
+        await uow.commit()
+    return user
+
+
+async def grant(palaver: Palaver, user: FakeUser, program: Program, role: RoleName) -> None:
+    async with palaver.database.unit_of_work() as uow:
+        person = await uow.people.by_telegram_id(user.id)
+        assert person is not None and person.id is not None
+        uow.add(Role(person_id=person.id, program_id=program.id or 0, name=role))
+        await uow.commit()
+
+
+def assert_no_identity_leaks(fake_api: FakeBotApi, *, to: FakeUser, about: FakeUser) -> None:
+    """Nothing the bot sent to `to` contains a Telegram identity of `about`."""
+    identity = [str(about.id), about.first_name]
+    identity += [value for value in (about.username, about.last_name) if value]
+    sent_to = [call for call in fake_api.calls if call.chat_id == to.id]
+    assert sent_to, "nothing was sent at all"
+    for call in sent_to:
+        payload = json.dumps(call.params, ensure_ascii=False)
+        for value in identity:
+            assert value not in payload, f"{call.method} to {to.first_name} contains {value!r}"
+

@@ -451,6 +451,13 @@ class Flow(_Model):
     title: Text
     description: Text
     duration_minutes: int = Field(ge=1, le=600, description="Rough time it takes, in minutes.")
+    allow_media: bool = Field(
+        default=False,
+        description=(
+            "Whether partners may send photos, voice notes and files to each other. They are "
+            "relayed as copies, never forwarded, so the sender's identity does not travel."
+        ),
+    )
     steps: list[Step] = Field(min_length=1)
 
     _index: dict[str, int] = PrivateAttr(default_factory=dict)

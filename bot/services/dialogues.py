@@ -48,7 +48,7 @@ from bot.i18n.catalogs import Catalogs
 from bot.i18n.translator import Translator
 from bot.services.errors import ConsentRequired, StaleButton
 from bot.services.onboarding import Sender
-from bot.services.replies import Button, ButtonAction, Letter, Outcome, Reply
+from bot.services.replies import Button, ButtonAction, Letter, MediaCopy, Outcome, Reply
 from bot.storage.dialogue_repositories import RunChanged
 from bot.storage.tables import (
     Answer,
@@ -140,6 +140,73 @@ class Dialogues:
             event = ButtonPressed(step_id=step_id, turn=turn, value=choice, now=self._clock())
             work = _Work(actor_id=person.id or 0, pressed_button=True)
             await self._drive(uow, work, run, event)
+            await uow.commit()
+            return work.outcome()
+
+        outcome = await self._retrying(use_case)
+        assert outcome is not None
+        return outcome
+
+    async def relay_media(self, sender: Sender, message_id: int) -> Outcome | None:
+        """A photo, voice note or file in an exchange whose flow allows media, or None."""
+
+        async def use_case(uow: UnitOfWork) -> Outcome | None:
+            person = await self._consenting_person(uow, sender)
+            runs = await uow.runs.open_runs_of(person.id or 0) if person else []
+            run = next((run for run in runs if run.exchange_id is not None), None)
+            if person is None or run is None or run.exchange_id is None:
+                return None
+            if not (await self._flow_for(uow, run)).allow_media:
+                return None
+            t = self.translator_for(person)
+            copies = []
+            for partner, _partner_run in await self._partners(uow, run):
+                uow.add(
+                    RelayedMessage(
+                        exchange_id=run.exchange_id,
+                        sender_id=person.id,
+                        recipient_id=partner.id,
+                        key="media",
+                    )
+                )
+                heading = self.translator_for(partner).gettext(
+                    "{partner} sent you this:", partner=person.pseudonym or "?"
+                )
+                copies.append(
+                    MediaCopy(partner.telegram_id, sender.telegram_id, message_id, Reply(heading))
+                )
+            await uow.exchanges.touch(run.exchange_id, person.id or 0, self._clock())
+            await uow.commit()
+            confirmation = t.gettext(
+                "Sent to {partner}.", partner=_names(await self._partners(uow, run))
+            )
+            return Outcome(replies=(Reply(confirmation),), copies=tuple(copies))
+
+        return await self._retrying(use_case)
+
+    async def start_solo(self, sender: Sender, program_id: int, flow_id: str) -> Outcome:
+        """Start a solo flow the person's program offers (e.g. the listening campaign)."""
+
+        async def use_case(uow: UnitOfWork) -> Outcome:
+            person = await self._consenting_person(uow, sender)
+            if person is None:
+                raise ConsentRequired()
+            program = await uow.programs.get(program_id)
+            membership = await uow.exchanges.membership(person.id or 0, program_id)
+            if program is None or membership is None or flow_id not in program.flows:
+                raise StaleButton()
+            flow = self._library.latest(flow_id)
+            if flow.kind != "solo":
+                raise StaleButton()
+            for run in await uow.runs.open_runs_of(person.id or 0):
+                if run.flow_id == flow_id and run.program_id == program_id:
+                    # Already under way: show where they are instead of starting over.
+                    work = _Work(actor_id=person.id or 0, pressed_button=sender.pressed_button)
+                    await self._drive(uow, work, await uow.runs.lock(run), Start(now=self._clock()))
+                    await uow.commit()
+                    return work.outcome()
+            work = _Work(actor_id=person.id or 0, pressed_button=sender.pressed_button)
+            await self.start_run(uow, work, person, flow, program_id=program_id)
             await uow.commit()
             return work.outcome()
 

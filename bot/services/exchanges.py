@@ -9,7 +9,7 @@ import logging
 from datetime import datetime, timedelta
 
 from bot.engine import Flow, RunState
-from bot.i18n.translator import N_
+from bot.i18n.translator import N_, Translator
 from bot.services.authorization import Authorizer, Permission
 from bot.services.dialogues import Dialogues, _Work
 from bot.services.errors import ConsentRequired, NotAMember, StaleButton, UnknownProgram
@@ -31,6 +31,7 @@ from bot.storage.unit_of_work import UnitOfWork
 log = logging.getLogger(__name__)
 
 EXCHANGE_BUTTON = "x"
+SOLO_BUTTON = "s"
 DEFAULT_PAIR_FLOW = "story-exchange"
 
 
@@ -425,29 +426,21 @@ class Exchanges:
         async def use_case(uow: UnitOfWork) -> Outcome:
             person = await uow.people.by_id(person_id)
             program = await uow.programs.get(program_id)
-            if person is None or program is None or not self._offers_pairs(program):
+            if person is None or program is None:
                 return Outcome()
             t = self._dialogues.translator_for(person)
-            return Outcome(
-                replies=(
-                    Reply(
-                        t.gettext(
-                            "When you are ready, I can introduce you to someone from another "
-                            "community for a written exchange of stories."
-                        ),
-                        buttons=(
-                            (
-                                Button(
-                                    t.gettext("Find me a partner"),
-                                    ButtonAction(
-                                        EXCHANGE_BUTTON, f"{ExchangeAction.FIND}.{program_id}"
-                                    ),
-                                ),
-                            ),
-                        ),
-                    ),
-                )
+            offers = self._solo_offers(program, t)
+            if not self._offers_pairs(program):
+                return Outcome(replies=offers)
+            find = ButtonAction(EXCHANGE_BUTTON, f"{ExchangeAction.FIND}.{program_id}")
+            partner_offer = Reply(
+                t.gettext(
+                    "When you are ready, I can introduce you to someone from another community "
+                    "for a written exchange of stories."
+                ),
+                buttons=((Button(t.gettext("Find me a partner"), find),),),
             )
+            return Outcome(replies=(*offers, partner_offer))
 
         return (await self._dialogues.retrying(use_case)).replies
 
@@ -475,6 +468,33 @@ class Exchanges:
         if program is None or program.status != ProgramStatus.ACTIVE:
             raise UnknownProgram()
         return program
+
+    def _solo_offers(self, program: Program, t: Translator) -> tuple[Reply, ...]:
+        solo = []
+        for flow_id in program.flows:
+            try:
+                flow = self._dialogues.library.latest(flow_id)
+            except KeyError:
+                continue
+            if flow.kind == "solo":
+                solo.append(flow)
+        if not solo:
+            return ()
+        buttons = tuple(
+            (
+                Button(
+                    t.gettext(flow.title),
+                    ButtonAction(SOLO_BUTTON, f"{program.id}.{flow.id}"),
+                ),
+            )
+            for flow in solo
+        )
+        return (
+            Reply(
+                t.gettext("You can also take part on your own, whenever it suits you:"),
+                buttons=buttons,
+            ),
+        )
 
     def _offers_pairs(self, program: Program) -> bool:
         try:

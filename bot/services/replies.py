@@ -34,6 +34,8 @@ class Reply:
     replaces_pressed_message: bool = False
     buttons_only: bool = False
     """With replaces_pressed_message: change only the buttons (e.g. tick an option)."""
+    photo: bytes | None = None
+    """A PNG image (e.g. an invite's QR code) sent with `text` as its caption."""
 
 
 @dataclass(frozen=True)
@@ -45,6 +47,19 @@ class Letter:
 
 
 @dataclass(frozen=True)
+class MediaCopy:
+    """A photo, voice note or file a person sent, to be copied (never forwarded) to someone.
+
+    A copy carries no trace of the sender; `heading` says who it is from, by pseudonym.
+    """
+
+    telegram_id: int
+    from_chat_id: int
+    message_id: int
+    heading: Reply
+
+
+@dataclass(frozen=True)
 class Outcome:
     """Everything that should happen after a use case has committed its changes."""
 
@@ -52,10 +67,4 @@ class Outcome:
     notice: str | None = field(default=None)
     """A short toast shown for a button press (answerCallbackQuery text)."""
     letters: tuple[Letter, ...] = ()
-
-    def __add__(self, other: Outcome) -> Outcome:
-        return Outcome(
-            replies=self.replies + other.replies,
-            notice=other.notice or self.notice,
-            letters=self.letters + other.letters,
-        )
+    copies: tuple[MediaCopy, ...] = ()

@@ -63,6 +63,14 @@ async def _send_letters(outcome: Outcome, bot: ExtBot[None], on_blocked: OnBlock
             await on_blocked(letter.telegram_id)
         except BadRequest as error:
             log.warning("a letter could not be delivered: %s", error.message)
+    for copy in outcome.copies:
+        try:
+            await send(bot, copy.telegram_id, copy.heading)
+            await bot.copy_message(copy.telegram_id, copy.from_chat_id, copy.message_id)
+        except Forbidden:
+            await on_blocked(copy.telegram_id)
+        except BadRequest as error:
+            log.warning("a media copy could not be delivered: %s", error.message)
 
 
 async def send(bot: ExtBot[None], chat_id: int, reply: Reply) -> None:

@@ -10,7 +10,8 @@ from telegram.error import Forbidden
 from telegram.ext import CommandHandler, MessageHandler, filters
 
 from bot.services.dialogues import RUN_BUTTON, Dialogues
-from bot.services.exchanges import EXCHANGE_BUTTON, Exchanges
+from bot.services.errors import StaleButton
+from bot.services.exchanges import EXCHANGE_BUTTON, SOLO_BUTTON, Exchanges
 from bot.services.onboarding import Onboarding, Sender
 from bot.services.replies import Outcome
 from bot.telegram.delivery import send
@@ -27,6 +28,9 @@ log = logging.getLogger(__name__)
 
 TextTaker = Callable[[Sender, str], Awaitable[Outcome | None]]
 SILENCE_CHECK_SECONDS = 15 * 60
+RELAYABLE_MEDIA = (
+    filters.PHOTO | filters.VOICE | filters.AUDIO | filters.VIDEO | filters.VIDEO_NOTE
+) | filters.Document.ALL
 
 
 class DialogueFeature:
@@ -57,10 +61,31 @@ class DialogueFeature:
             CommandHandler("skip", self.skip, filters=private),
             CommandHandler("leave", self.leave, filters=private),
             MessageHandler(private & filters.TEXT & ~filters.COMMAND, self.text),
+            MessageHandler(private & RELAYABLE_MEDIA, self.media),
         ]
 
     def buttons(self) -> dict[str, ButtonRoute]:
-        return {RUN_BUTTON: self._dialogues.press, EXCHANGE_BUTTON: self._exchanges.press}
+        return {
+            RUN_BUTTON: self._dialogues.press,
+            EXCHANGE_BUTTON: self._exchanges.press,
+            SOLO_BUTTON: self._start_solo,
+        }
+
+    async def _start_solo(self, sender: Sender, value: str) -> Outcome:
+        program_id, _, flow_id = value.partition(".")
+        if not program_id.isdigit():
+            raise StaleButton()
+        return await self._dialogues.start_solo(sender, int(program_id), flow_id)
+
+    async def media(self, update: Update, context: Context) -> None:
+        assert update.message is not None
+        message_id = update.message.message_id
+
+        async def relay(sender: Sender) -> Outcome:
+            outcome = await self._dialogues.relay_media(sender, message_id)
+            return outcome or await self._onboarding.unexpected_message(sender)
+
+        await self._respond(update, context, relay)
 
     async def partner(self, update: Update, context: Context) -> None:
         await self._respond(update, context, self._exchanges.find_partner)

@@ -3,8 +3,14 @@
 from __future__ import annotations
 
 import json
+import shutil
+from collections.abc import AsyncIterator
+from pathlib import Path
 
+import pytest
 from sqlmodel import select
+
+from bot.config import Settings
 
 from bot.storage.tables import (
     Answer,
@@ -19,7 +25,7 @@ from bot.storage.tables import (
     Role,
     RoleName,
 )
-from bot.telegram.application import Palaver
+from bot.telegram.application import Palaver, build_palaver
 from tests.fakebot import FakeBotApi, FakeUser
 from tests.support import person_row, rows, settle
 
@@ -284,7 +290,130 @@ def assert_no_identity_leaks(fake_api: FakeBotApi, *, to: FakeUser, about: FakeU
     sent_to = [call for call in fake_api.calls if call.chat_id == to.id]
     assert sent_to, "nothing was sent at all"
     for call in sent_to:
-        payload = json.dumps(call.params, ensure_ascii=False)
+        # copyMessage must name the chat it copies from; that goes to Telegram, and the copy
+        # the recipient gets carries no sender (checked on the delivered message below).
+        params = {k: v for k, v in call.params.items() if k != "from_chat_id"}
+        payload = json.dumps(params, ensure_ascii=False)
         for value in identity:
             assert value not in payload, f"{call.method} to {to.first_name} contains {value!r}"
 
+
+async def test_someone_outside_any_program_is_told_how_to_join(
+    fake_api: FakeBotApi, palaver: Palaver
+) -> None:
+    loner = await onboarded(fake_api, "Lin")
+    loner.send("/partner")
+    await loner.expect_message("Open the invite link")
+
+
+async def test_a_silent_partner_is_nudged_then_the_other_is_offered_someone_new(
+    fake_api: FakeBotApi, palaver: Palaver
+) -> None:
+    program = await a_program(palaver)
+    amal = await a_member(fake_api, palaver, program, "east", first_name="Amal")
+    yael = await a_member(fake_api, palaver, program, "west", first_name="Yael")
+    amal.send("/partner")
+    await amal.expect_message("looking for a partner")
+    yael.send("/partner")
+    await amal.expect_message("How warm or cold")
+    amal.send("/skip")
+    await amal.expect_message("I can trust most people")
+    amal.send("/skip")
+    await amal.expect_message("Let's start with introductions")
+    amal.send("I grow tomatoes on my balcony.")
+    await amal.expect_message("passed this on")
+    await settle(fake_api, palaver)
+
+    await yael_was_silent_for(palaver, yael, hours=30)
+    await run_silence_check(palaver)
+    await yael.expect_message("Your partner is waiting for your answer")
+    await run_silence_check(palaver)  # one nudge per silence, not one per check
+
+    await yael_was_silent_for(palaver, yael, hours=50)
+    await run_silence_check(palaver)
+    offer = await amal.expect_message("has not answered for a while")
+    assert offer.button_texts == ["Find me a new partner", "Keep waiting"]
+    assert len([m for m in yael.messages if "waiting for your answer" in (m.text or "")]) == 1
+
+
+async def yael_was_silent_for(palaver: Palaver, yael: FakeUser, *, hours: int) -> None:
+    """Move Yael's last activity into the past, as if time had gone by."""
+    from datetime import timedelta
+
+    from bot.storage.tables import ExchangeMember
+    from bot.storage.types import utc_now
+
+    async with palaver.database.unit_of_work() as uow:
+        person = await uow.people.by_telegram_id(yael.id)
+        assert person is not None
+        [exchange] = [e for e in await rows(palaver, select(Exchange))]
+        for member in await uow.exchanges.members(exchange.id or 0):
+            if member.person_id == person.id:
+                member.last_active_at = utc_now() - timedelta(hours=hours)
+                uow.add(member)
+        await uow.commit()
+
+
+async def run_silence_check(palaver: Palaver) -> None:
+    """Run the scheduled silent-partner job now, as the job queue would."""
+    job_queue = palaver.application.job_queue
+    assert job_queue is not None
+    [job] = job_queue.get_jobs_by_name("silent-partners")
+    await job.run(palaver.application)
+
+
+@pytest.fixture
+async def palaver_with_media(settings: Settings, tmp_path: Path) -> AsyncIterator[Palaver]:
+    """Palaver whose story exchange lets partners send photos and voice notes."""
+    flows = tmp_path / "dialogues"
+    shutil.copytree(settings.dialogues_dir, flows)
+    story = flows / "story-exchange.yaml"
+    story.write_text(
+        story.read_text(encoding="utf-8").replace("\nsteps:", "\nallow_media: true\nsteps:", 1),
+        encoding="utf-8",
+    )
+    running = build_palaver(settings.model_copy(update={"dialogues_dir": flows}))
+    await running.start()
+    try:
+        yield running
+    finally:
+        await running.stop()
+
+
+async def test_photos_reach_the_partner_as_anonymous_copies(
+    fake_api: FakeBotApi, palaver_with_media: Palaver
+) -> None:
+    palaver = palaver_with_media
+    program = await a_program(palaver)
+    amal = await a_member(fake_api, palaver, program, "east", first_name="Amal")
+    yael = await a_member(fake_api, palaver, program, "west", first_name="Yael", username="yh")
+    amal.send("/partner")
+    await amal.expect_message("looking for a partner")
+    yael.send("/partner")
+    await amal.expect_message("How warm or cold")
+
+    yael.send_photo(caption="our street")
+    await yael.expect_message("Sent to")
+    await amal.expect_message("sent you this")
+    copy = await amal.expect_message("our street")
+    assert copy.method == "copyMessage"
+    assert "forward_origin" not in copy.message and "forward_from" not in copy.message
+    assert copy.message.get("from", {}).get("is_bot", True), "a copy comes from the bot"
+    assert not fake_api.calls_to("forwardMessage")
+    assert_no_identity_leaks(fake_api, to=amal, about=yael)
+
+
+async def test_photos_are_refused_when_the_flow_does_not_allow_media(
+    fake_api: FakeBotApi, palaver: Palaver
+) -> None:
+    program = await a_program(palaver)
+    amal = await a_member(fake_api, palaver, program, "east", first_name="Amal")
+    yael = await a_member(fake_api, palaver, program, "west", first_name="Yael")
+    amal.send("/partner")
+    await amal.expect_message("looking for a partner")
+    yael.send("/partner")
+    await amal.expect_message("How warm or cold")
+    yael.send_photo(caption="our street")
+    await yael.expect_message("I can only read text messages")
+    await settle(fake_api, palaver)
+    assert not fake_api.calls_to("copyMessage")

@@ -5,13 +5,13 @@ from __future__ import annotations
 import json
 import shutil
 from collections.abc import AsyncIterator
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
 from sqlmodel import select
 
 from bot.config import Settings
-
 from bot.storage.tables import (
     Answer,
     Community,
@@ -25,6 +25,7 @@ from bot.storage.tables import (
     Role,
     RoleName,
 )
+from bot.storage.types import utc_now
 from bot.telegram.application import Palaver, build_palaver
 from tests.fakebot import FakeBotApi, FakeUser
 from tests.support import person_row, rows, settle
@@ -338,15 +339,10 @@ async def test_a_silent_partner_is_nudged_then_the_other_is_offered_someone_new(
 
 async def yael_was_silent_for(palaver: Palaver, yael: FakeUser, *, hours: int) -> None:
     """Move Yael's last activity into the past, as if time had gone by."""
-    from datetime import timedelta
-
-    from bot.storage.tables import ExchangeMember
-    from bot.storage.types import utc_now
-
     async with palaver.database.unit_of_work() as uow:
         person = await uow.people.by_telegram_id(yael.id)
         assert person is not None
-        [exchange] = [e for e in await rows(palaver, select(Exchange))]
+        [exchange] = await rows(palaver, select(Exchange))
         for member in await uow.exchanges.members(exchange.id or 0):
             if member.person_id == person.id:
                 member.last_active_at = utc_now() - timedelta(hours=hours)

@@ -14,7 +14,7 @@ from io import BytesIO
 from pathlib import Path
 
 from babel import Locale, UnknownLocaleError
-from babel.messages.catalog import Catalog
+from babel.messages.catalog import Catalog, Message
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 from babel.support import NullTranslations, Translations
@@ -139,6 +139,23 @@ def placeholders_differ(source: str | Sequence[str], translation: str | Sequence
     )
 
 
+def message_problems(message: Message, catalog: Catalog) -> list[str]:
+    """What is wrong with one translated entry, one phrase each (empty when nothing is)."""
+    if not message.id or not message.string:
+        return []
+    problems = [str(error) for error in message.check(catalog)]
+    if placeholders_differ(message.id, message.string):
+        problems.append(
+            "the translation's placeholders differ from the source's; copy every {name} "
+            "exactly as written in the source"
+        )
+    # Babel pads missing msgstr[n] with "", so a short plural shows up as empty forms (the
+    # count itself is Babel's num_plurals check above).
+    if message.pluralizable and any(message.string) and not all(message.string):
+        problems.append("some plural forms are empty; translate every msgstr[n]")
+    return list(dict.fromkeys(problems))
+
+
 def problems_in(locales_dir: Path) -> Iterable[str]:
     """What prevents the catalogs from loading, one line each (for `palaver doctor`)."""
     if not locales_dir.is_dir():
@@ -146,16 +163,10 @@ def problems_in(locales_dir: Path) -> Iterable[str]:
         return
     for po_path in sorted(locales_dir.glob(f"*/LC_MESSAGES/{DOMAIN}.po")):
         try:
-            with po_path.open("rb") as po_file:
-                catalog = read_po(po_file, locale=po_path.parent.parent.name)
-        except (OSError, ValueError, UnknownLocaleError) as error:
-            yield f"the catalog {po_path} cannot be read ({error}); fix or remove it"
+            catalog = read_catalog(po_path)
+        except CatalogError as error:
+            yield f"the catalog {po_path} cannot be read ({error.__cause__}); fix or remove it"
             continue
         for message in catalog:
-            for problem in message.check(catalog):
+            for problem in message_problems(message, catalog):
                 yield f"{po_path}: {message.id!r}: {problem}"
-            if message.id and message.string and placeholders_differ(message.id, message.string):
-                yield (
-                    f"{po_path}: {message.id!r}: the translation's placeholders differ from the "
-                    "source's; copy every {name} exactly as written in the source"
-                )

@@ -66,7 +66,8 @@ def _value_of(node: yaml.Node | None, key: str) -> yaml.Node | None:
     if isinstance(node, yaml.MappingNode):
         for key_node, value_node in node.value:
             if isinstance(key_node, yaml.ScalarNode) and key_node.value == key:
-                return value_node
+                found: yaml.Node = value_node
+                return found
     return None
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import string
 from dataclasses import dataclass
 from datetime import date, datetime, tzinfo
@@ -28,15 +29,22 @@ def isolate(text: str) -> str:
     return f"{FIRST_STRONG_ISOLATE}{text}{POP_DIRECTIONAL_ISOLATE}"
 
 
-def isolate_placeholders(template: str) -> str:
-    """Wrap every `{name}` of a str.format template in isolates; `{{` and `}}` stay as they are.
+# A bot command such as /leave: its slash is a neutral character, which right-to-left text
+# would otherwise show on the wrong side ("leave/").
+_BOT_COMMAND = re.compile(r"(?<![\w/])/[A-Za-z0-9_]+")
 
-    A template that str.format could not read (a stray brace) is returned unchanged.
+
+def isolate_placeholders(template: str) -> str:
+    """Wrap every `{name}` and /command of a str.format template in isolates.
+
+    `{{` and `}}` stay as they are; a template that str.format could not read (a stray
+    brace) is returned unchanged.
     """
     pieces: list[str] = []
     try:
         for literal, field_name, format_spec, conversion in string.Formatter().parse(template):
-            pieces.append(literal.replace("{", "{{").replace("}", "}}"))
+            escaped = literal.replace("{", "{{").replace("}", "}}")
+            pieces.append(_BOT_COMMAND.sub(lambda match: isolate(match.group()), escaped))
             if field_name is None:
                 continue
             field = field_name
@@ -93,7 +101,7 @@ class Translator:
         return text.format(count=count, **params)
 
     def format_date(self, day: date) -> str:
-        """A day as people write it, without the year: "Tuesday, December 1", "вівторок, 1 грудня"."""
+        """A day without the year, as the locale writes it: "Tuesday, December 1"."""
         return babel_format_date(day, self._day_pattern, locale=self.locale)
 
     def format_time(self, moment: datetime, time_zone: str | tzinfo) -> str:
@@ -103,7 +111,8 @@ class Translator:
         ).replace("\u202f", " ")
 
     def format_datetime(self, moment: datetime, time_zone: str | tzinfo) -> str:
-        """Day and time in the person's zone: "Tuesday, December 1, 6:00 PM", "mardi 1 décembre, 18:00".
+        """Day and time in the person's zone, e.g.
+        "Tuesday, December 1, 6:00 PM", "mardi 1 décembre, 18:00".
 
         `moment` must be timezone-aware (Palaver keeps UTC); `time_zone` is an IANA name
         such as "Europe/Kyiv" or a tzinfo.
@@ -149,12 +158,11 @@ def _weekday_day_month_pattern(locale: Locale) -> str:
             break
     else:
         return str(locale.date_formats["full"])
-    widened = []
+    widened: list[tuple[str, str | tuple[str, int]]] = []
     for kind, value in tokenize_pattern(pattern):
-        if kind == "field":
+        if kind == "field" and isinstance(value, tuple):
             letter, width = value
             if letter in "Ec" or (letter in "ML" and width == 3):
-                width = 4
-            value = (letter, width)
+                value = (letter, 4)
         widened.append((kind, value))
     return str(untokenize_pattern(widened))

@@ -49,8 +49,11 @@ class Authorizer:
         self._admins = admin_telegram_ids
 
     def is_admin(self, person: Person) -> bool:
-        """Admins (PALAVER_ADMINS) may create programs; they see only programs they organize."""
-        return person.telegram_id in self._admins
+        """Admins may create programs; they see only programs they organize.
+
+        They are named in PALAVER_ADMINS or marked in the database (`palaver admins add`).
+        """
+        return person.telegram_id in self._admins or person.is_admin
 
     async def allows(
         self, uow: UnitOfWork, person: Person, permission: Permission, program_id: int | None

@@ -303,6 +303,18 @@ class Dialogues:
     def translator_for(self, person: Person) -> Translator:
         return self._catalogs.translator(self._catalogs.negotiate(person.language))
 
+    async def translator_for_sender(self, sender: Sender) -> Translator:
+        """The translator for someone who may not be (or no longer be) known to Palaver."""
+        async with self._database.unit_of_work() as uow:
+            person = await uow.people.by_telegram_id(sender.telegram_id)
+        if person is not None:
+            return self.translator_for(person)
+        return self._catalogs.translator(self._catalogs.negotiate(sender.telegram_language))
+
+    async def flow_of(self, uow: UnitOfWork, run: Run) -> Flow:
+        """The exact flow version a run started with."""
+        return await self._flow_for(uow, run)
+
     async def retrying(self, use_case: Callable[[UnitOfWork], Awaitable[Outcome]]) -> Outcome:
         """Run a use case in a fresh unit of work, again if a concurrent change got there first."""
         outcome = await self._retrying(use_case)

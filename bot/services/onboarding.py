@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import re
 from dataclasses import dataclass
+from typing import Protocol
 
 from sqlalchemy.exc import IntegrityError
 
@@ -45,13 +46,28 @@ class Sender:
     pressed_button: bool = False
 
 
+class InviteRedeemer(Protocol):
+    """Uses the invite code kept in `pending_invite` once the person has consented."""
+
+    async def redeem_pending_invite(self, person_id: int) -> tuple[Reply, ...]:
+        """Join, or take the role, the code stands for; clears the code either way."""
+        ...
+
+
 class Onboarding:
     """The use cases of a person's first minutes with Palaver."""
 
-    def __init__(self, database: Database, catalogs: Catalogs, consent_version: str) -> None:
+    def __init__(
+        self,
+        database: Database,
+        catalogs: Catalogs,
+        consent_version: str,
+        invite_redeemer: InviteRedeemer | None = None,
+    ) -> None:
         self._database = database
         self._catalogs = catalogs
         self._consent_version = consent_version
+        self._invite_redeemer = invite_redeemer
 
     async def start(self, sender: Sender, invite_code: str | None = None) -> Outcome:
         """/start (optionally from an invite link): remember them and take the next step."""
@@ -68,7 +84,8 @@ class Onboarding:
             return Outcome(replies=(self._language_question(t),))
         if not person.has_consented(self._consent_version):
             return Outcome(replies=(self._consent_question(t),))
-        return Outcome(replies=(self._home(t, person, returning=True),))
+        home = self._home(t, person, returning=True)
+        return Outcome(replies=(home, *await self._redeem_pending_invite(person)))
 
     async def offer_languages(self, sender: Sender) -> Outcome:
         """/language: show the language choice."""
@@ -114,6 +131,7 @@ class Onboarding:
                 replies=(
                     Reply(t.gettext("Thank you for agreeing."), replaces_pressed_message=True),
                     self._home(t, person, returning=False),
+                    *await self._redeem_pending_invite(person),
                 )
             )
         return Outcome(
@@ -227,6 +245,13 @@ class Onboarding:
         return self._catalogs.translator(self._catalogs.negotiate(person.language))
 
     # --- the steps -------------------------------------------------------------------
+
+    async def _redeem_pending_invite(self, person: Person) -> tuple[Reply, ...]:
+        # After the consent is committed, in a transaction of its own: a failure here leaves
+        # the code in place for the next /start instead of undoing the consent.
+        if self._invite_redeemer is None or not person.pending_invite or person.id is None:
+            return ()
+        return await self._invite_redeemer.redeem_pending_invite(person.id)
 
     async def _find_or_add(self, uow: UnitOfWork, sender: Sender) -> Person:
         person = await uow.people.by_telegram_id(sender.telegram_id, for_update=True)

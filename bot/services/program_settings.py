@@ -8,10 +8,10 @@ from __future__ import annotations
 
 import enum
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import BaseModel, ConfigDict, field_validator, model_validator
@@ -45,6 +45,7 @@ DEFAULT_RETENTION_DAYS = 30
 CONSENT_VERSION = re.compile(r"^[A-Za-z0-9._-]{1,32}$")
 QUIET_HOURS = re.compile(r"^\s*(\d{1,2})(?::00)?\s*[-–—]\s*(\d{1,2})(?::00)?\s*$")
 NO_QUIET_HOURS = "none"
+T = TypeVar("T")
 
 
 class Setting(enum.StrEnum):
@@ -397,7 +398,7 @@ def english(error: PalaverError) -> str:
     return error.message.format(**error.params)
 
 
-def _checked(parse: Any, *args: Any) -> Any:
+def _checked(parse: Callable[..., T], *args: Any) -> T:
     # pydantic reports ValueErrors with the field's location; the message stays the one the
     # phone shows, in English.
     try:

@@ -36,6 +36,16 @@ class Reply:
     """With replaces_pressed_message: change only the buttons (e.g. tick an option)."""
     photo: bytes | None = None
     """A PNG image (e.g. an invite's QR code) sent with `text` as its caption."""
+    document: Document | None = None
+    """A file (e.g. everything Palaver keeps about someone) sent with `text` as its caption."""
+
+
+@dataclass(frozen=True)
+class Document:
+    """A file to send: its name as the recipient sees it, and its bytes."""
+
+    filename: str
+    content: bytes
 
 
 @dataclass(frozen=True)

@@ -169,6 +169,10 @@ class ExchangeRepository:
         )
         return [(exchange, member) for exchange, member in (await self._session.exec(statement))]
 
+    async def exchange_ids_of(self, person_id: int) -> list[int]:
+        statement = select(ExchangeMember.exchange_id).where(ExchangeMember.person_id == person_id)
+        return list((await self._session.exec(statement)).all())
+
     async def past_partners(self, person_id: int) -> set[int]:
         """Everyone who was ever in an exchange with this person."""
         mine = select(ExchangeMember.exchange_id).where(ExchangeMember.person_id == person_id)

@@ -71,6 +71,12 @@ class UnitOfWork:
         await self._session.close()
         self._session = None
 
+    @property
+    def session(self) -> AsyncSession:
+        """The session itself, for services that need a query no repository has (privacy)."""
+        assert self._session is not None, "session outside `async with`"
+        return self._session
+
     def add(self, row: SQLModel) -> None:
         """Keep a new row (an answer, a commitment…) in this unit of work."""
         assert self._session is not None, "add() outside `async with`"

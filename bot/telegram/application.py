@@ -14,11 +14,18 @@ from bot.i18n.catalogs import Catalogs
 from bot.services.authorization import Authorizer
 from bot.services.dialogues import Dialogues
 from bot.services.exchanges import Exchanges
+from bot.services.invites import InviteDesk
+from bot.services.joining import Joining
 from bot.services.onboarding import Onboarding
+from bot.services.privacy import RETENTION_CHECK_SECONDS, Privacy
+from bot.services.program_settings import SettingChoices, available_flows
+from bot.services.programs import ProgramConsole
 from bot.storage.unit_of_work import Database
 from bot.telegram.commands import register_commands
 from bot.telegram.dialogue_handlers import SILENCE_CHECK_SECONDS, DialogueFeature
 from bot.telegram.handlers import ButtonRouter, Feature, OnboardingFeature, Responder
+from bot.telegram.privacy_handlers import PrivacyFeature
+from bot.telegram.program_handlers import JoiningFeature, ProgramsFeature
 from bot.telegram.update_processor import PerSenderUpdateProcessor
 
 log = logging.getLogger(__name__)
@@ -42,6 +49,7 @@ class Palaver:
     catalogs: Catalogs
     dialogues: Dialogues
     exchanges: Exchanges
+    privacy: Privacy
 
     async def start(self) -> None:
         """Start serving inside an already running event loop (what run_polling does)."""
@@ -75,13 +83,40 @@ def build_palaver(settings: Settings) -> Palaver:
     catalogs = Catalogs.load(settings.locales_dir, settings.default_locale)
     library = FlowLibrary.from_directory(settings.dialogues_dir)
     authorizer = Authorizer(settings.admins)
-    onboarding = Onboarding(database, catalogs, settings.consent_version)
     dialogues = Dialogues(database, catalogs, library, settings.consent_version)
     exchanges = Exchanges(dialogues, authorizer, settings.consent_version)
+    joining = Joining(database, catalogs, settings.consent_version, after_joining=exchanges)
+    onboarding = Onboarding(database, catalogs, settings.consent_version, invite_redeemer=joining)
+    console = ProgramConsole(
+        database,
+        catalogs,
+        authorizer,
+        SettingChoices(
+            languages=tuple(catalogs.languages),
+            flows=available_flows(settings.dialogues_dir),
+            consent_version=settings.consent_version,
+        ),
+    )
     responder = Responder(onboarding)
     welcome = OnboardingFeature(responder, onboarding)
-    conversations = DialogueFeature(responder, onboarding, dialogues, exchanges)
-    features: list[Feature] = [welcome, conversations]
+    conversations = DialogueFeature(
+        responder, onboarding, dialogues, exchanges, text_takers=(console.take_text,)
+    )
+    programs = ProgramsFeature(
+        responder,
+        console,
+        InviteDesk(database, console),
+        bot_username=lambda: application.bot.username,
+    )
+    privacy = Privacy(dialogues, settings.consent_version)
+    data_rights = PrivacyFeature(responder, privacy)
+    features: list[Feature] = [
+        welcome,
+        data_rights,
+        conversations,
+        programs,
+        JoiningFeature(joining),
+    ]
 
     async def on_startup(application: Application) -> None:  # type: ignore[type-arg]
         await register_commands(application.bot, catalogs)
@@ -121,10 +156,17 @@ def build_palaver(settings: Settings) -> Palaver:
             first=SILENCE_CHECK_SECONDS,
             name="silent-partners",
         )
+        application.job_queue.run_repeating(
+            data_rights.apply_retention,
+            interval=RETENTION_CHECK_SECONDS,
+            first=60,
+            name="retention",
+        )
     return Palaver(
         application=application,
         database=database,
         catalogs=catalogs,
         dialogues=dialogues,
         exchanges=exchanges,
+        privacy=privacy,
     )

@@ -37,6 +37,8 @@ PARTICIPANT_COMMANDS = (
     CommandSpec("newpartner", N_("Ask for a new partner")),
     CommandSpec("report", N_("Report a problem with your partner")),
     CommandSpec("language", N_("Choose your language")),
+    CommandSpec("mydata", N_("See everything Palaver keeps about you")),
+    CommandSpec("forget", N_("Erase everything Palaver keeps about you")),
     CommandSpec("help", N_("What Palaver can do")),
 )
 # In groups everyone may ask for help; facilitator tools join this list for group

@@ -16,6 +16,7 @@ log = logging.getLogger(__name__)
 
 MAX_MESSAGE_LENGTH = 4096
 MAX_NOTICE_LENGTH = 200
+MAX_CAPTION_LENGTH = 1024
 
 OnBlocked = Callable[[int], Awaitable[None]]
 
@@ -75,10 +76,32 @@ async def _send_letters(outcome: Outcome, bot: ExtBot[None], on_blocked: OnBlock
 
 async def send(bot: ExtBot[None], chat_id: int, reply: Reply) -> None:
     """Send a reply, split into several messages if it is longer than Telegram allows."""
+    if reply.photo is not None or reply.document is not None:
+        await _send_file(bot, chat_id, reply)
+        return
     parts = split_text(reply.text)
     for index, part in enumerate(parts):
         is_last = index == len(parts) - 1
         await bot.send_message(chat_id, part, reply_markup=_keyboard(reply) if is_last else None)
+
+
+async def _send_file(bot: ExtBot[None], chat_id: int, reply: Reply) -> None:
+    # A caption holds at most 1024 characters; longer text goes first as its own message.
+    caption: str | None = reply.text
+    if caption is not None and len(caption) > MAX_CAPTION_LENGTH:
+        await send(bot, chat_id, Reply(caption))
+        caption = None
+    markup = _keyboard(reply)
+    if reply.photo is not None:
+        await bot.send_photo(chat_id, reply.photo, caption=caption or None, reply_markup=markup)
+    elif reply.document is not None:
+        await bot.send_document(
+            chat_id,
+            reply.document.content,
+            filename=reply.document.filename,
+            caption=caption or None,
+            reply_markup=markup,
+        )
 
 
 async def _replace(bot: ExtBot[None], message: Message, reply: Reply) -> None:

@@ -1,0 +1,361 @@
+"""Joining a program through an invite link: membership or role, community, languages.
+
+Onboarding keeps the deep-link code as `pending_invite` until the person has agreed to the
+consent text, then hands it here (`redeem_pending_invite`). A participant is asked for their
+community (unless the link named it) and the languages they read; then `AfterJoining` may
+add what comes next (e.g. finding a partner).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Protocol
+
+from bot.i18n.catalogs import Catalogs
+from bot.i18n.translator import Translator
+from bot.services.console_actions import NO_COMMUNITY, JoinAction, button_id
+from bot.services.errors import ConsentRequired, PalaverError, StaleButton
+from bot.services.onboarding import Sender
+from bot.services.program_errors import (
+    InviteExpired,
+    InviteRevoked,
+    InviteUnknown,
+    InviteUsedUp,
+    NoLanguageChosen,
+    NotAMember,
+    ProgramNotOpen,
+    ProgramPaused,
+)
+from bot.services.programs import grant_role
+from bot.services.replies import Button, ButtonAction, Outcome, Reply
+from bot.storage.tables import (
+    Community,
+    Invite,
+    InviteKind,
+    Membership,
+    MembershipStatus,
+    Person,
+    Program,
+    ProgramStatus,
+    RoleName,
+)
+from bot.storage.types import utc_now
+from bot.storage.unit_of_work import Database, UnitOfWork
+
+ROLE_OF_INVITE: dict[InviteKind, RoleName] = {
+    InviteKind.PARTICIPANT: RoleName.PARTICIPANT,
+    InviteKind.FACILITATOR: RoleName.FACILITATOR,
+    InviteKind.ORGANIZER: RoleName.ORGANIZER,
+}
+
+
+class AfterJoining(Protocol):
+    """What happens once a participant has finished joining (e.g. "find me a partner")."""
+
+    async def after_joining(self, person_id: int, program_id: int) -> tuple[Reply, ...]: ...
+
+
+class NothingMoreAfterJoining:
+    """The default: joining ends with the welcome."""
+
+    async def after_joining(self, person_id: int, program_id: int) -> tuple[Reply, ...]:
+        return ()
+
+
+class Joining:
+    """Redeeming invite links and the questions a new participant answers."""
+
+    def __init__(
+        self,
+        database: Database,
+        catalogs: Catalogs,
+        consent_version: str,
+        after_joining: AfterJoining | None = None,
+    ) -> None:
+        self._database = database
+        self._catalogs = catalogs
+        self._consent_version = consent_version
+        self._after_joining = after_joining or NothingMoreAfterJoining()
+
+    async def redeem_pending_invite(self, person_id: int) -> tuple[Reply, ...]:
+        """Use the invite code kept at /start, if any, and forget it whatever happens."""
+        async with self._database.unit_of_work() as uow:
+            person = await uow.people.by_id(person_id)
+            if person is None or not person.pending_invite:
+                return ()
+            if not person.has_consented(self._consent_version):
+                return ()
+            code, person.pending_invite = person.pending_invite, None
+            t = self._translator_for(person)
+            joined_program_id: int | None = None
+            try:
+                replies, joined_program_id = await self._redeem(uow, person, code, t)
+            except PalaverError as error:
+                replies = (Reply(t.gettext(error.message, **error.params)),)
+            await uow.commit()
+        if joined_program_id is None:
+            return replies
+        return replies + await self._after_joining.after_joining(person_id, joined_program_id)
+
+    async def choose_community(self, sender: Sender, value: str) -> Outcome:
+        """A community button (or "Prefer not to say") while joining."""
+        program_value, _, community_value = value.partition(".")
+        async with self._database.unit_of_work() as uow:
+            person, program, membership = await self._member(uow, sender, program_value)
+            t = self._translator_for(person)
+            if community_value == NO_COMMUNITY:
+                community: Community | None = None
+            else:
+                community = await uow.communities.get(button_id(community_value))
+                if community is None or community.program_id != program.id:
+                    raise StaleButton()
+            membership.community_id = community.id if community else None
+            membership.community_chosen = True
+            choice = community.name if community else t.gettext("Prefer not to say")
+            confirmation = Reply(
+                t.gettext("You chose: {community}.", community=choice),
+                replaces_pressed_message=True,
+            )
+            replies, joined = await self._next_question(uow, t, person, program, membership)
+            await uow.commit()
+        return Outcome(
+            replies=(confirmation, *replies, *await self._joined(person, program, joined))
+        )
+
+    async def toggle_language(self, sender: Sender, value: str) -> Outcome:
+        """Tick or untick a language while joining."""
+        program_value, _, language = value.partition(".")
+        async with self._database.unit_of_work() as uow:
+            person, program, membership = await self._member(uow, sender, program_value)
+            if language not in program.languages:
+                raise StaleButton()
+            chosen = list(membership.languages)
+            chosen = (
+                [c for c in chosen if c != language] if language in chosen else [*chosen, language]
+            )
+            # A new list, so the JSON column is seen as changed.
+            membership.languages = [code for code in program.languages if code in chosen]
+            await uow.commit()
+        t = self._translator_for(person)
+        return Outcome(replies=(self._languages_question(t, program, membership, replace=True),))
+
+    async def finish_languages(self, sender: Sender, value: str) -> Outcome:
+        """Done under the languages question: joining is complete."""
+        async with self._database.unit_of_work() as uow:
+            person, program, membership = await self._member(uow, sender, value)
+            if not membership.languages:
+                raise NoLanguageChosen()
+            membership.languages_chosen = True
+            t = self._translator_for(person)
+            names = ", ".join(self._catalogs.display_name(code) for code in membership.languages)
+            confirmation = Reply(
+                t.gettext("You read: {languages}.", languages=names), replaces_pressed_message=True
+            )
+            replies, joined = await self._next_question(uow, t, person, program, membership)
+            await uow.commit()
+        return Outcome(
+            replies=(confirmation, *replies, *await self._joined(person, program, joined))
+        )
+
+    # --- the steps -------------------------------------------------------------------
+
+    async def _redeem(
+        self, uow: UnitOfWork, person: Person, code: str, t: Translator
+    ) -> tuple[tuple[Reply, ...], int | None]:
+        invite = await uow.invites.by_code(code)
+        if invite is None:
+            raise InviteUnknown()
+        if invite.revoked_at is not None:
+            raise InviteRevoked()
+        if invite.expires_at is not None and invite.expires_at <= utc_now():
+            raise InviteExpired()
+        program = await uow.programs.get(invite.program_id)
+        if program is None:
+            raise InviteUnknown()
+        if program.status is ProgramStatus.PAUSED:
+            raise ProgramPaused(program=program.name)
+        if program.status is ProgramStatus.CLOSED:
+            raise ProgramNotOpen(program=program.name)
+        if invite.kind is InviteKind.PARTICIPANT:
+            return await self._join(uow, person, program, invite, t)
+        return await self._take_role(uow, person, program, invite, t), None
+
+    async def _join(
+        self, uow: UnitOfWork, person: Person, program: Program, invite: Invite, t: Translator
+    ) -> tuple[tuple[Reply, ...], int | None]:
+        assert person.id is not None and program.id is not None
+        membership = await uow.memberships.of(person.id, program.id)
+        if membership is not None and membership.status is MembershipStatus.JOINED:
+            # Opening the link again: carry on where they stopped, or say they are in.
+            replies, joined = await self._next_question(uow, t, person, program, membership)
+            if joined:
+                already = t.gettext(
+                    "You are already taking part in “{program}”.", program=program.name
+                )
+                return (Reply(already),), None
+            return replies, None
+        if not await uow.invites.use(invite):
+            raise InviteUsedUp()
+        if membership is None:
+            membership = Membership(person_id=person.id, program_id=program.id)
+            uow.memberships.add(membership)
+        membership.status = MembershipStatus.JOINED
+        membership.joined_at = utc_now()
+        membership.left_at = None
+        membership.community_id = invite.community_id
+        membership.community_chosen = invite.community_id is not None
+        # Their own language is ticked already; they add the others they read.
+        membership.languages = [person.language] if person.language in program.languages else []
+        membership.languages_chosen = False
+        if not await uow.roles.holds(person.id, RoleName.PARTICIPANT, program.id):
+            grant_role(
+                uow,
+                person,
+                program.id,
+                RoleName.PARTICIPANT,
+                granted_by_id=invite.created_by_id,
+                invite_id=invite.id,
+            )
+        uow.audit.record(
+            "membership.joined",
+            actor_id=person.id,
+            subject_type="person",
+            subject_id=person.id,
+            program_id=program.id,
+            invite_id=invite.id,
+        )
+        welcome = Reply(
+            t.gettext(
+                "You are joining “{program}”. Two short questions first.", program=program.name
+            )
+        )
+        replies, joined = await self._next_question(uow, t, person, program, membership)
+        return (welcome, *replies), program.id if joined else None
+
+    async def _take_role(
+        self, uow: UnitOfWork, person: Person, program: Program, invite: Invite, t: Translator
+    ) -> tuple[Reply, ...]:
+        assert person.id is not None and program.id is not None
+        role = ROLE_OF_INVITE[invite.kind]
+        texts = {
+            RoleName.FACILITATOR: (
+                t.gettext("You are already a facilitator of “{program}”.", program=program.name),
+                t.gettext(
+                    "You are now a facilitator of “{program}”. Thank you for helping people "
+                    "listen to each other.",
+                    program=program.name,
+                ),
+            ),
+            RoleName.ORGANIZER: (
+                t.gettext("You are already an organizer of “{program}”.", program=program.name),
+                t.gettext(
+                    "You are now an organizer of “{program}”. Send /programs to manage it.",
+                    program=program.name,
+                ),
+            ),
+        }
+        already, granted = texts[role]
+        if await uow.roles.holds(person.id, role, program.id):
+            return (Reply(already),)
+        if not await uow.invites.use(invite):
+            raise InviteUsedUp()
+        grant_role(
+            uow, person, program.id, role, granted_by_id=invite.created_by_id, invite_id=invite.id
+        )
+        return (Reply(granted),)
+
+    async def _next_question(
+        self,
+        uow: UnitOfWork,
+        t: Translator,
+        person: Person,
+        program: Program,
+        membership: Membership,
+    ) -> tuple[tuple[Reply, ...], bool]:
+        """The next joining question, or the welcome and True when joining is complete."""
+        if not membership.community_chosen:
+            communities = await uow.communities.of_program(program.id or 0)
+            return (self._community_question(t, program, communities),), False
+        if not membership.languages_chosen:
+            if len(program.languages) > 1:
+                return (self._languages_question(t, program, membership),), False
+            # With one language there is nothing to ask.
+            membership.languages = list(program.languages)
+            membership.languages_chosen = True
+        welcome = t.gettext(
+            "Welcome to “{program}”, {pseudonym}! You can skip any question, take a pause or "
+            "leave at any time.",
+            program=program.name,
+            pseudonym=person.pseudonym,
+        )
+        return (Reply(welcome),), True
+
+    async def _joined(self, person: Person, program: Program, joined: bool) -> tuple[Reply, ...]:
+        """What comes after joining, once the membership is committed."""
+        if not joined:
+            return ()
+        assert person.id is not None and program.id is not None
+        return await self._after_joining.after_joining(person.id, program.id)
+
+    def _community_question(
+        self, t: Translator, program: Program, communities: Sequence[Community]
+    ) -> Reply:
+        rows = [
+            (Button(c.name, ButtonAction(JoinAction.COMMUNITY, f"{program.id}.{c.id}")),)
+            for c in communities
+        ]
+        rows.append(
+            (
+                Button(
+                    t.gettext("Prefer not to say"),
+                    ButtonAction(JoinAction.COMMUNITY, f"{program.id}.{NO_COMMUNITY}"),
+                ),
+            )
+        )
+        return Reply(
+            t.gettext(
+                "Which community of “{program}” do you belong to? Organizers only ever see how "
+                "many people chose each one, never who.",
+                program=program.name,
+            ),
+            buttons=tuple(rows),
+        )
+
+    def _languages_question(
+        self, t: Translator, program: Program, membership: Membership, *, replace: bool = False
+    ) -> Reply:
+        chosen = set(membership.languages)
+        options = [
+            Button(
+                ("✓ " if code in chosen else "") + self._catalogs.display_name(code),
+                ButtonAction(JoinAction.LANGUAGE, f"{program.id}.{code}"),
+            )
+            for code in program.languages
+        ]
+        rows: list[tuple[Button, ...]] = [
+            tuple(options[i : i + 2]) for i in range(0, len(options), 2)
+        ]
+        rows.append((Button(t.gettext("Done"), ButtonAction(JoinAction.DONE, str(program.id))),))
+        return Reply(
+            t.gettext("Which of these languages can you read? Tap each one, then Done."),
+            buttons=tuple(rows),
+            replaces_pressed_message=replace,
+        )
+
+    async def _member(
+        self, uow: UnitOfWork, sender: Sender, program_value: str
+    ) -> tuple[Person, Program, Membership]:
+        """The person pressing, the program, and their membership in it (else refused)."""
+        person = await uow.people.by_telegram_id(sender.telegram_id, for_update=True)
+        if person is None or not person.has_consented(self._consent_version):
+            raise ConsentRequired()
+        program = await uow.programs.get(button_id(program_value))
+        if program is None or person.id is None:
+            raise NotAMember()
+        membership = await uow.memberships.of(person.id, program.id or 0)
+        if membership is None or membership.status is not MembershipStatus.JOINED:
+            raise NotAMember()
+        return person, program, membership
+
+    def _translator_for(self, person: Person) -> Translator:
+        return self._catalogs.translator(self._catalogs.negotiate(person.language))

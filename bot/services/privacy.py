@@ -1,0 +1,380 @@
+"""People's data rights and data minimisation: see everything, erase everything, forget old words.
+
+Follows the ICRC Handbook on Data Protection in Humanitarian Action: collect the least,
+keep it the shortest, let people see and erase it.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import delete, update
+from sqlmodel import col, select
+
+from bot.engine import Flow, RunState
+from bot.engine.schema import AskStep, TextAnswer
+from bot.services.dialogues import Dialogues
+from bot.services.errors import ConsentRequired, StaleButton
+from bot.services.onboarding import Sender
+from bot.services.replies import Button, ButtonAction, Document, Letter, Outcome, Reply
+from bot.storage.tables import (
+    Answer,
+    Commitment,
+    Community,
+    Exchange,
+    ExchangeStatus,
+    FollowUp,
+    Membership,
+    Person,
+    Program,
+    RelayedMessage,
+    Role,
+    Run,
+)
+from bot.storage.types import utc_now
+from bot.storage.unit_of_work import UnitOfWork
+
+log = logging.getLogger(__name__)
+
+FORGET_BUTTON = "forget"
+RETENTION_CHECK_SECONDS = 6 * 60 * 60
+
+
+class Privacy:
+    """/mydata, /forget and the retention of relayed words."""
+
+    def __init__(self, dialogues: Dialogues, consent_version: str) -> None:
+        self._dialogues = dialogues
+        self._consent_version = consent_version
+
+    # --- /mydata ---------------------------------------------------------------------------
+
+    async def my_data(self, sender: Sender) -> Outcome:
+        """A JSON file with everything Palaver keeps about the person."""
+
+        async def use_case(uow: UnitOfWork) -> Outcome:
+            person = await uow.people.by_telegram_id(sender.telegram_id)
+            if person is None:
+                raise ConsentRequired()
+            t = self._dialogues.translator_for(person)
+            document = json.dumps(
+                await self._everything_about(uow, person), indent=2, ensure_ascii=False
+            ).encode()
+            return Outcome(
+                replies=(
+                    Reply(
+                        t.gettext(
+                            "Here is everything Palaver keeps about you. To erase it all, send "
+                            "/forget."
+                        ),
+                        document=Document("palaver-my-data.json", document),
+                    ),
+                )
+            )
+
+        return await self._dialogues.retrying(use_case)
+
+    async def _everything_about(self, uow: UnitOfWork, person: Person) -> dict[str, Any]:
+        pid = person.id or 0
+        session = uow.session
+        memberships = []
+        for membership in (
+            await session.exec(select(Membership).where(Membership.person_id == pid))
+        ).all():
+            program = await session.get(Program, membership.program_id)
+            community = (
+                await session.get(Community, membership.community_id)
+                if membership.community_id
+                else None
+            )
+            memberships.append(
+                {
+                    "program": program.name if program else None,
+                    "community": community.name if community else None,
+                    "languages": membership.languages,
+                    "status": membership.status,
+                    "joined_at": _iso(membership.joined_at),
+                }
+            )
+        runs = (await session.exec(select(Run).where(Run.person_id == pid))).all()
+        run_ids = [run.id for run in runs]
+        answers = (await session.exec(select(Answer).where(col(Answer.run_id).in_(run_ids)))).all()
+        return {
+            "about": "Everything Palaver keeps about you, as of "
+            + utc_now().isoformat()
+            + ". Your words sent to partners are kept only for the program's retention period.",
+            "person": {
+                "telegram_id": person.telegram_id,
+                "language": person.language,
+                "time_zone": person.time_zone,
+                "pseudonym": person.pseudonym,
+                "consent_version": person.consent_version,
+                "consent_given_at": _iso(person.consent_given_at),
+                "consent_declined_at": _iso(person.consent_declined_at),
+                "created_at": _iso(person.created_at),
+            },
+            "programs": memberships,
+            "roles": [
+                {"program_id": role.program_id, "role": role.name}
+                for role in (await session.exec(select(Role).where(Role.person_id == pid))).all()
+            ],
+            "dialogues": [
+                {
+                    "flow": run.flow_id,
+                    "status": run.status,
+                    "started_at": _iso(run.started_at),
+                    "answers": [
+                        {
+                            "question": answer.key,
+                            "answer": answer.value,
+                            "answered_at": _iso(answer.answered_at),
+                        }
+                        for answer in answers
+                        if answer.run_id == run.id
+                    ],
+                }
+                for run in runs
+            ],
+            "commitments": [
+                {"what": c.what, "due": c.due.isoformat() if c.due else None, "owner": c.owner}
+                for c in (
+                    await session.exec(select(Commitment).where(Commitment.person_id == pid))
+                ).all()
+            ],
+            "planned_follow_ups": [
+                {"flow": f.flow_id, "due_at": _iso(f.due_at), "status": f.status}
+                for f in (
+                    await session.exec(select(FollowUp).where(FollowUp.person_id == pid))
+                ).all()
+            ],
+            "words_sent_to_partners": [
+                {"text": m.text, "sent_at": _iso(m.created_at)}
+                for m in (
+                    await session.exec(
+                        select(RelayedMessage).where(RelayedMessage.sender_id == pid)
+                    )
+                ).all()
+                if m.text is not None
+            ],
+        }
+
+    # --- /forget ---------------------------------------------------------------------------
+
+    async def ask_to_forget(self, sender: Sender) -> Outcome:
+        """/forget: explain what erasing means and ask for confirmation."""
+
+        async def use_case(uow: UnitOfWork) -> Outcome:
+            person = await uow.people.by_telegram_id(sender.telegram_id)
+            if person is None:
+                t = await self._dialogues.translator_for_sender(sender)
+                return Outcome(replies=(Reply(t.gettext("Palaver keeps nothing about you.")),))
+            t = self._dialogues.translator_for(person)
+            buttons = (
+                (
+                    Button(t.gettext("Yes, erase everything"), ButtonAction(FORGET_BUTTON, "yes")),
+                    Button(t.gettext("No, keep it"), ButtonAction(FORGET_BUTTON, "no")),
+                ),
+            )
+            return Outcome(
+                replies=(
+                    Reply(
+                        t.gettext(
+                            "Do you want Palaver to erase everything it keeps about you: your "
+                            "name here, your answers, your words to partners, your programs and "
+                            "planned reminders? A conversation under way will end. This cannot "
+                            "be undone."
+                        ),
+                        buttons=buttons,
+                    ),
+                )
+            )
+
+        return await self._dialogues.retrying(use_case)
+
+    async def answer_forget(self, sender: Sender, value: str) -> Outcome:
+        """The confirmation buttons of /forget."""
+        if value == "no":
+            t = await self._dialogues.translator_for_sender(sender)
+            return Outcome(
+                replies=(Reply(t.gettext("Nothing was erased."), replaces_pressed_message=True),)
+            )
+        if value != "yes":
+            raise StaleButton()
+
+        async def use_case(uow: UnitOfWork) -> Outcome:
+            person = await uow.people.by_telegram_id(sender.telegram_id, for_update=True)
+            t = await self._dialogues.translator_for_sender(sender)
+            if person is None:
+                return Outcome(notice=t.gettext("Palaver keeps nothing about you."))
+            t = self._dialogues.translator_for(person)
+            letters = await self._erase(uow, person)
+            await uow.commit()
+            return Outcome(
+                replies=(
+                    Reply(
+                        t.gettext(
+                            "Everything Palaver kept about you has been erased. Thank you for "
+                            "the time you gave. If you ever want to come back, send /start."
+                        ),
+                        replaces_pressed_message=True,
+                    ),
+                ),
+                letters=letters,
+            )
+
+        return await self._dialogues.retrying(use_case)
+
+    async def _erase(self, uow: UnitOfWork, person: Person) -> tuple[Letter, ...]:
+        pid = person.id or 0
+        session = uow.session
+        letters: list[Letter] = []
+        exchange = await uow.exchanges.current_of(pid)
+        if exchange is not None:
+            letters.extend(await self._leave_exchange(uow, person, exchange))
+        await self._scrub_partner_runs(uow, person)
+        # Their own words to partners go; what partners wrote to them is the partners' data.
+        await session.exec(delete(RelayedMessage).where(col(RelayedMessage.sender_id) == pid))
+        # Everything else that is theirs goes with the person row (ON DELETE CASCADE).
+        await session.delete(person)
+        uow.audit.record("person.forgotten", actor_id=None, subject_type="person", subject_id=pid)
+        return tuple(letters)
+
+    async def _leave_exchange(
+        self, uow: UnitOfWork, person: Person, exchange: Exchange
+    ) -> list[Letter]:
+        work = self._dialogues.new_work(person)
+        runs = await uow.runs.of_exchange(exchange.id or 0)
+        if runs:
+            await uow.runs.lock(runs[0])
+        for run in runs:
+            if run.person_id != person.id:
+                await self._dialogues.leave_run(uow, work, run)
+        letters = []
+        for partner in await uow.exchanges.people_in(exchange.id or 0):
+            if partner.id == person.id:
+                continue
+            t = self._dialogues.translator_for(partner)
+            letters.append(
+                Letter(
+                    partner.telegram_id,
+                    Reply(
+                        t.gettext(
+                            "Your partner has left Palaver, so this exchange has ended. Thank "
+                            "you for what you shared. Send /partner to meet someone new."
+                        )
+                    ),
+                )
+            )
+        exchange.status = ExchangeStatus.ENDED
+        exchange.ended_at = utc_now()
+        exchange.ended_reason = "member_forgotten"
+        return letters
+
+    async def _scrub_partner_runs(self, uow: UnitOfWork, person: Person) -> None:
+        """Remove the person's words and pseudonym from the runs of everyone they talked with."""
+        pid = person.id or 0
+        session = uow.session
+        for exchange_id in await uow.exchanges.exchange_ids_of(pid):
+            for run in await uow.runs.of_exchange(exchange_id):
+                if run.person_id == pid:
+                    continue
+                state = RunState.from_json(run.state)
+                scrubbed = state.model_copy(
+                    update={
+                        "received": {
+                            key: [
+                                share.model_copy(update={"text": None, "sender": ""})
+                                if share.sender == person.pseudonym
+                                else share
+                                for share in shares
+                            ]
+                            for key, shares in state.received.items()
+                        }
+                    }
+                )
+                await session.exec(
+                    update(Run).where(col(Run.id) == run.id).values(state=scrubbed.to_json())
+                )
+
+    # --- retention ---------------------------------------------------------------------------
+
+    async def apply_retention(self, now: datetime | None = None) -> int:
+        """Erase relayed words, and free-text answers, older than each program's retention.
+
+        Returns how many texts were erased. Exports never need them: they use choices and
+        numbers only.
+        """
+        moment = now or utc_now()
+
+        async def use_case(uow: UnitOfWork) -> Outcome:
+            erased = 0
+            session = uow.session
+            for program in (await session.exec(select(Program))).all():
+                cutoff = moment - timedelta(days=program.retention_days)
+                exchange_ids = select(Exchange.id).where(Exchange.program_id == program.id)
+                result = await session.exec(
+                    update(RelayedMessage)
+                    .where(
+                        col(RelayedMessage.exchange_id).in_(exchange_ids),
+                        col(RelayedMessage.created_at) < cutoff,
+                        col(RelayedMessage.text).is_not(None),
+                    )
+                    .values(text=None)
+                )
+                erased += result.rowcount
+                erased += await self._erase_old_answers(uow, program.id or 0, cutoff)
+            await uow.commit()
+            if erased:
+                log.info("retention: erased %d old texts", erased)
+            return Outcome(notice=str(erased))
+
+        outcome = await self._dialogues.retrying(use_case)
+        return int(outcome.notice or 0)
+
+    async def _erase_old_answers(self, uow: UnitOfWork, program_id: int, cutoff: datetime) -> int:
+        session = uow.session
+        erased = 0
+        old_runs = (
+            await session.exec(
+                select(Run).where(Run.program_id == program_id, col(Run.updated_at) < cutoff)
+            )
+        ).all()
+        for run in old_runs:
+            flow = await self._dialogues.flow_of(uow, run)
+            free_text = _free_text_keys(flow)
+            state = RunState.from_json(run.state)
+            answers = {
+                key: (None if key in free_text else value) for key, value in state.answers.items()
+            }
+            received = {
+                key: [share.model_copy(update={"text": None}) for share in shares]
+                for key, shares in state.received.items()
+            }
+            if answers == state.answers and received == state.received:
+                continue
+            scrubbed = state.model_copy(update={"answers": answers, "received": received})
+            await session.exec(
+                update(Run).where(col(Run.id) == run.id).values(state=scrubbed.to_json())
+            )
+            result = await session.exec(
+                update(Answer)
+                .where(col(Answer.run_id) == run.id, col(Answer.key).in_(free_text))
+                .values(value=None)
+            )
+            erased += result.rowcount
+        return erased
+
+
+def _free_text_keys(flow: Flow) -> set[str]:
+    return {
+        step.key
+        for step in flow.steps
+        if isinstance(step, AskStep) and isinstance(step.answer, TextAnswer)
+    }
+
+
+def _iso(moment: datetime | None) -> str | None:
+    return moment.isoformat() if moment is not None else None

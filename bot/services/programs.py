@@ -1,0 +1,935 @@
+"""The organizer's console: list, create, edit, pause and close programs; people and roles.
+
+Everything here is for organizers in a private chat. Each use case loads the person pressing
+or typing, asks the Authorizer, and only then reads or changes a program, so a forged button
+for someone else's program is refused like any other action one may not take.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import Any
+
+from bot.i18n.catalogs import Catalogs
+from bot.i18n.translator import N_, Translator
+from bot.services.authorization import Authorizer, Permission
+from bot.services.console_actions import InviteAction, ProgramAction, StatusChange, button_id
+from bot.services.errors import ConsentRequired, NotAllowed, PalaverError, StaleButton
+from bot.services.onboarding import Sender
+from bot.services.program_errors import (
+    ChoiceExpected,
+    CommunityInUse,
+    LastOrganizer,
+    ProgramClosed,
+    ProgramNotFound,
+)
+from bot.services.program_settings import (
+    NO_QUIET_HOURS,
+    SETTING_INPUT,
+    ProgramSettings,
+    Setting,
+    SettingChoices,
+    SettingInput,
+    draft_from_program,
+    parse_default_language,
+    parse_flows,
+    parse_languages,
+    parse_typed,
+    parse_yes_no,
+    settings_from_draft,
+)
+from bot.services.replies import Button, ButtonAction, Outcome, Reply
+from bot.storage.tables import (
+    Community,
+    InviteKind,
+    MembershipStatus,
+    PendingInput,
+    Person,
+    Program,
+    ProgramStatus,
+    Role,
+    RoleName,
+)
+from bot.storage.types import utc_now
+from bot.storage.unit_of_work import Database, UnitOfWork
+
+# A wizard left alone this long no longer captures what the organizer types: by then the
+# text is far more likely meant for a dialogue.
+PENDING_INPUT_LIFETIME = timedelta(hours=12)
+CONFIRM = "confirm"
+BUTTON_LABEL_LENGTH = 40
+
+
+SETTING_LABELS: dict[Setting, str] = {
+    Setting.NAME: N_("Name"),
+    Setting.COMMUNITIES: N_("Communities"),
+    Setting.LANGUAGES: N_("Languages"),
+    Setting.DEFAULT_LANGUAGE: N_("Main language"),
+    Setting.FLOWS: N_("Dialogues"),
+    Setting.SAME_LANGUAGE_PAIRS: N_("Same-language pairs"),
+    Setting.TIME_ZONE: N_("Time zone"),
+    Setting.QUIET_HOURS: N_("Quiet hours"),
+    Setting.MIN_GROUP_SIZE: N_("Smallest group in exports"),
+    Setting.RETENTION_DAYS: N_("Days to keep relayed words"),
+    Setting.CONSENT_VERSION: N_("Consent text version"),
+}
+
+SETTING_QUESTIONS: dict[Setting, str] = {
+    Setting.NAME: N_(
+        "What is the program called? For example: Neighbours across the river, spring 2027"
+    ),
+    Setting.COMMUNITIES: N_(
+        "Which communities does it bring together? Send their names, one per line or "
+        "separated by commas (at least two). People choose theirs when they join, or "
+        "“prefer not to say”."
+    ),
+    Setting.LANGUAGES: N_("Which languages will people use? Tap each one, then Done."),
+    Setting.DEFAULT_LANGUAGE: N_("Which of them is the program's main language?"),
+    Setting.FLOWS: N_("Which dialogues does the program offer? Tap each one, then Done."),
+    Setting.SAME_LANGUAGE_PAIRS: N_(
+        "Should partners always share a language? If not, people may be paired across languages."
+    ),
+    Setting.TIME_ZONE: N_(
+        "Which time zone is the program in? Send its name, like Europe/Kyiv, or tap UTC."
+    ),
+    Setting.QUIET_HOURS: N_(
+        "When should I stay quiet? Send hours like 22-7 (no reminders from 22:00 to 7:00 in "
+        "the program's time zone), or tap No quiet hours."
+    ),
+    Setting.MIN_GROUP_SIZE: N_(
+        "In exports, groups smaller than this are hidden so that nobody can be singled out. "
+        "Send a number, or tap the recommended one."
+    ),
+    Setting.RETENTION_DAYS: N_(
+        "After how many days should I delete the words people relayed to each other? Send a "
+        "number, or tap the usual one."
+    ),
+    Setting.CONSENT_VERSION: N_(
+        "Which version of the consent text applies to this program? Tap the current one, or "
+        "send another."
+    ),
+}
+
+STATUS_LABELS: dict[ProgramStatus, str] = {
+    ProgramStatus.ACTIVE: N_("open"),
+    ProgramStatus.PAUSED: N_("paused"),
+    ProgramStatus.CLOSED: N_("closed"),
+}
+
+ROLE_LABELS: dict[RoleName, str] = {
+    RoleName.PARTICIPANT: N_("participant"),
+    RoleName.FACILITATOR: N_("facilitator"),
+    RoleName.ORGANIZER: N_("organizer"),
+}
+
+
+@dataclass(frozen=True)
+class ProgramRoom:
+    """A program an organizer acts on, with the organizer and their translator."""
+
+    person: Person
+    program: Program
+    t: Translator
+
+
+class ProgramConsole:
+    """The organizer console's use cases (private chat, organizers and admins only)."""
+
+    def __init__(
+        self,
+        database: Database,
+        catalogs: Catalogs,
+        authorizer: Authorizer,
+        choices: SettingChoices,
+    ) -> None:
+        self._database = database
+        self._catalogs = catalogs
+        self._authorizer = authorizer
+        self._choices = choices
+
+    # --- listing and opening -------------------------------------------------------------
+
+    async def list_programs(self, sender: Sender) -> Outcome:
+        """/programs: the programs this person organizes, and "New program" if they may."""
+        async with self._database.unit_of_work() as uow:
+            person = await self.organizer(uow, sender)
+            programs = await uow.programs.organized_by(_id(person))
+            may_create = await self._authorizer.allows(uow, person, Permission.CREATE_PROGRAM, None)
+            if not programs and not may_create:
+                raise NotAllowed()
+            # Leaving for the list abandons whatever was being typed.
+            await uow.pending_inputs.clear(_id(person))
+            await uow.commit()
+        t = self.translator_for(person)
+        if programs:
+            lines = [t.gettext("Your programs:")]
+            lines += [
+                t.gettext(
+                    "• {program} ({status})",
+                    program=program.name,
+                    status=t.gettext(STATUS_LABELS[program.status]),
+                )
+                for program in programs
+            ]
+            text = "\n".join(lines)
+        else:
+            text = t.gettext("You don't organize any program yet.")
+        buttons = [
+            (Button(_short(program.name), ButtonAction(ProgramAction.OPEN, str(program.id))),)
+            for program in programs
+        ]
+        if may_create:
+            buttons.append((Button(t.gettext("New program"), ButtonAction(ProgramAction.NEW)),))
+        return Outcome(replies=(Reply(text, buttons=tuple(buttons)),))
+
+    async def open_program(self, sender: Sender, value: str) -> Outcome:
+        """A program's card: its settings, status and what the organizer can do with it."""
+        async with self._database.unit_of_work() as uow:
+            room = await self.room(uow, sender, value, Permission.VIEW_PROGRAM)
+            communities = await uow.communities.of_program(_id(room.program))
+            may_manage = await self._authorizer.allows(
+                uow, room.person, Permission.MANAGE_PROGRAM, room.program.id
+            )
+        return Outcome(
+            replies=(self._card(room, communities, may_manage, replaces_pressed_message=True),)
+        )
+
+    # --- "New program" and editing: one question at a time --------------------------------
+
+    async def new_program(self, sender: Sender, _value: str = "") -> Outcome:
+        """Start "New program": ask for the first setting."""
+        async with self._database.unit_of_work() as uow:
+            person = await self.organizer(uow, sender)
+            await self._authorizer.require(uow, person, Permission.CREATE_PROGRAM)
+            await uow.pending_inputs.put(_id(person), Setting.NAME, {}, None)
+            await uow.commit()
+        t = self.translator_for(person)
+        return Outcome(replies=(self._question(t, Setting.NAME, {}),))
+
+    async def take_text(self, sender: Sender, text: str) -> Outcome | None:
+        """A typed answer to the console's question; None when no question is waiting.
+
+        The text handler calls this first, so typing during "New program" or an edit is
+        read here and nowhere else.
+        """
+        async with self._database.unit_of_work() as uow:
+            person = await uow.people.by_telegram_id(sender.telegram_id, for_update=True)
+            if person is None or person.id is None:
+                return None
+            pending = await uow.pending_inputs.of(person.id)
+            if pending is None:
+                return None
+            if pending.asked_at < utc_now() - PENDING_INPUT_LIFETIME:
+                await uow.pending_inputs.clear(person.id)
+                await uow.commit()
+                return None
+            t = self.translator_for(person)
+            setting = _setting(pending.setting)
+            try:
+                if setting is None or SETTING_INPUT[setting] is not SettingInput.TEXT:
+                    raise ChoiceExpected()
+                outcome = await self._answered(
+                    uow, person, pending, setting, parse_typed(setting, text)
+                )
+            except PalaverError as error:
+                # Ask again, saying what was wrong; nothing of this answer is kept.
+                problem = Reply(t.gettext(error.message, **error.params))
+                if setting is None:
+                    return Outcome(replies=(problem,))
+                return Outcome(replies=(problem, self._question(t, setting, pending.draft)))
+            await uow.commit()
+        return outcome
+
+    async def answer(self, sender: Sender, value: str) -> Outcome:
+        """A button under a console question: a shortcut, a choice, or a toggled option."""
+        name, _, option = value.partition(".")
+        async with self._database.unit_of_work() as uow:
+            person, pending, setting = await self._pending(uow, sender, name)
+            t = self.translator_for(person)
+            kind = SETTING_INPUT[setting]
+            if kind is SettingInput.MULTIPLE_CHOICE:
+                if option not in self._options(setting):
+                    raise StaleButton()
+                chosen = list(pending.draft.get(setting, []))
+                chosen = (
+                    [o for o in chosen if o != option] if option in chosen else [*chosen, option]
+                )
+                draft = {**pending.draft, setting: chosen}
+                await uow.pending_inputs.put(_id(person), setting, draft, pending.program_id)
+                await uow.commit()
+                return Outcome(replies=(self._question(t, setting, draft, replace=True),))
+            if setting is Setting.DEFAULT_LANGUAGE:
+                answer: Any = parse_default_language(
+                    option, pending.draft.get(Setting.LANGUAGES, [])
+                )
+            elif setting is Setting.SAME_LANGUAGE_PAIRS:
+                answer = parse_yes_no(option)
+            else:
+                answer = parse_typed(setting, option)
+            outcome = await self._answered(uow, person, pending, setting, answer, replace=True)
+            await uow.commit()
+        return outcome
+
+    async def done(self, sender: Sender, value: str) -> Outcome:
+        """Done under a multiple choice (languages, dialogues)."""
+        async with self._database.unit_of_work() as uow:
+            person, pending, setting = await self._pending(uow, sender, value)
+            chosen = pending.draft.get(setting, [])
+            if setting is Setting.LANGUAGES:
+                answer = list(parse_languages(chosen, self._choices))
+            elif setting is Setting.FLOWS:
+                answer = list(parse_flows(chosen, self._choices))
+            else:
+                raise StaleButton()
+            outcome = await self._answered(uow, person, pending, setting, answer, replace=True)
+            await uow.commit()
+        return outcome
+
+    async def create(self, sender: Sender, _value: str = "") -> Outcome:
+        """Create the program "New program" has summarised."""
+        async with self._database.unit_of_work() as uow:
+            person = await self.organizer(uow, sender)
+            pending = await uow.pending_inputs.of(_id(person))
+            if pending is None or pending.setting != CONFIRM or pending.program_id is not None:
+                raise StaleButton()
+            await self._authorizer.require(uow, person, Permission.CREATE_PROGRAM)
+            program = await create_program(
+                uow, settings_from_draft(pending.draft, self._choices), person
+            )
+            await uow.pending_inputs.clear(_id(person))
+            await uow.commit()
+            communities = await uow.communities.of_program(_id(program))
+        t = self.translator_for(person)
+        room = ProgramRoom(person, program, t)
+        return Outcome(
+            replies=(
+                Reply(
+                    t.gettext(
+                        "“{program}” is ready. Next, make invite links for participants and "
+                        "facilitators.",
+                        program=program.name,
+                    ),
+                    replaces_pressed_message=True,
+                ),
+                self._card(room, communities, may_manage=True),
+            )
+        )
+
+    async def cancel(self, sender: Sender, _value: str = "") -> Outcome:
+        """Cancel under a console question: forget the draft, change nothing."""
+        async with self._database.unit_of_work() as uow:
+            person = await self.organizer(uow, sender)
+            await uow.pending_inputs.clear(_id(person))
+            await uow.commit()
+        t = self.translator_for(person)
+        return Outcome(
+            replies=(
+                Reply(t.gettext("Stopped. Nothing was changed."), replaces_pressed_message=True),
+            )
+        )
+
+    async def settings_menu(self, sender: Sender, value: str) -> Outcome:
+        """The settings of a program, each a button that asks for it anew."""
+        async with self._database.unit_of_work() as uow:
+            room = await self.room(uow, sender, value, Permission.MANAGE_PROGRAM, writable=True)
+        t = room.t
+        program_id = _id(room.program)
+        buttons = tuple(
+            (
+                Button(
+                    t.gettext(SETTING_LABELS[setting]),
+                    ButtonAction(ProgramAction.EDIT, f"{program_id}.{setting}"),
+                ),
+            )
+            for setting in Setting
+        )
+        back = Button(t.gettext("« Back"), ButtonAction(ProgramAction.OPEN, str(program_id)))
+        return Outcome(
+            replies=(
+                Reply(
+                    t.gettext(
+                        "Which setting of “{program}” do you want to change?",
+                        program=room.program.name,
+                    ),
+                    buttons=(*buttons, (back,)),
+                    replaces_pressed_message=True,
+                ),
+            )
+        )
+
+    async def edit(self, sender: Sender, value: str) -> Outcome:
+        """Ask for one setting of an existing program."""
+        program_value, _, name = value.partition(".")
+        setting = _setting(name)
+        if setting is None:
+            raise StaleButton()
+        async with self._database.unit_of_work() as uow:
+            room = await self.room(
+                uow, sender, program_value, Permission.MANAGE_PROGRAM, writable=True
+            )
+            communities = await uow.communities.of_program(_id(room.program))
+            draft = draft_from_program(room.program, [c.name for c in communities])
+            await uow.pending_inputs.put(_id(room.person), setting, draft, room.program.id)
+            await uow.commit()
+        return Outcome(replies=(self._question(room.t, setting, draft, replace=True),))
+
+    # --- status -------------------------------------------------------------------------
+
+    async def change_status(self, sender: Sender, value: str) -> Outcome:
+        """Pause, resume, or close (after a confirmation) a program."""
+        program_value, _, change = value.partition(".")
+        async with self._database.unit_of_work() as uow:
+            room = await self.room(
+                uow, sender, program_value, Permission.MANAGE_PROGRAM, writable=True
+            )
+            t, program = room.t, room.program
+            if change == StatusChange.ASK_TO_CLOSE:
+                buttons = (
+                    (
+                        Button(
+                            t.gettext("Yes, close it"),
+                            ButtonAction(
+                                ProgramAction.STATUS, f"{program.id}.{StatusChange.CLOSE}"
+                            ),
+                        ),
+                        Button(
+                            t.gettext("« Back"), ButtonAction(ProgramAction.OPEN, str(program.id))
+                        ),
+                    ),
+                )
+                text = t.gettext(
+                    "Close “{program}” for good? Nobody can join it any more and it can't be "
+                    "changed, but you can still see its numbers and export them.",
+                    program=program.name,
+                )
+                return Outcome(replies=(Reply(text, buttons, replaces_pressed_message=True),))
+            new_status = {
+                StatusChange.PAUSE: ProgramStatus.PAUSED,
+                StatusChange.RESUME: ProgramStatus.ACTIVE,
+                StatusChange.CLOSE: ProgramStatus.CLOSED,
+            }.get(change)
+            if new_status is None:
+                raise StaleButton()
+            if new_status is not program.status:
+                program.status = new_status
+                uow.audit.record(
+                    f"program.{new_status.value}",
+                    actor_id=room.person.id,
+                    subject_type="program",
+                    subject_id=program.id,
+                )
+            await uow.commit()
+            communities = await uow.communities.of_program(_id(program))
+        notices = {
+            ProgramStatus.PAUSED: N_("Paused: nobody can join and no reminders are sent."),
+            ProgramStatus.ACTIVE: N_("Open again."),
+            ProgramStatus.CLOSED: N_("Closed. It stays readable and exportable."),
+        }
+        return Outcome(
+            replies=(
+                self._card(room, communities, may_manage=True, replaces_pressed_message=True),
+            ),
+            notice=t.gettext(notices[new_status]),
+        )
+
+    # --- people and roles ----------------------------------------------------------------
+
+    async def people(self, sender: Sender, value: str) -> Outcome:
+        """How many people per community and status; never who they are."""
+        async with self._database.unit_of_work() as uow:
+            room = await self.room(uow, sender, value, Permission.VIEW_PROGRAM)
+            program_id = _id(room.program)
+            communities = await uow.communities.of_program(program_id)
+            per_community = await uow.memberships.count_by_community(program_id)
+            per_status = await uow.memberships.count_by_status(program_id)
+            consented = await uow.memberships.count_consented(
+                program_id, room.program.consent_version or self._choices.consent_version
+            )
+            in_exchange = await uow.memberships.count_in_exchange(program_id)
+            finished = await uow.memberships.count_finished(program_id)
+        t = room.t
+        lines = [t.gettext("People in “{program}”", program=room.program.name), ""]
+        lines += [
+            t.gettext("• {community}: {count}", community=c.name, count=per_community[c.id])
+            for c in communities
+        ]
+        lines.append(
+            t.gettext("• prefer not to say, or not chosen yet: {count}", count=per_community[None])
+        )
+        lines += [
+            "",
+            t.gettext("Joined: {count}", count=per_status[MembershipStatus.JOINED]),
+            t.gettext("Agreed to the current consent text: {count}", count=consented),
+            t.gettext("In an exchange now: {count}", count=in_exchange),
+            t.gettext("Finished a dialogue: {count}", count=finished),
+            t.gettext("Left: {count}", count=per_status[MembershipStatus.LEFT]),
+        ]
+        back = Button(t.gettext("« Back"), ButtonAction(ProgramAction.OPEN, str(program_id)))
+        return Outcome(
+            replies=(Reply("\n".join(lines), ((back,),), replaces_pressed_message=True),)
+        )
+
+    async def roles(self, sender: Sender, value: str) -> Outcome:
+        """Facilitators and organizers by pseudonym, each with a button to revoke the role."""
+        async with self._database.unit_of_work() as uow:
+            room = await self.room(uow, sender, value, Permission.GRANT_ROLES)
+            holders = await uow.role_holders.holders(
+                _id(room.program), (RoleName.ORGANIZER, RoleName.FACILITATOR)
+            )
+        return Outcome(replies=(self._roles_reply(room, holders),))
+
+    async def revoke_role(self, sender: Sender, value: str) -> Outcome:
+        """Take a facilitator or organizer role away (never the program's last organizer)."""
+        async with self._database.unit_of_work() as uow:
+            role = await uow.role_holders.get(button_id(value))
+            if role is None or role.name is RoleName.PARTICIPANT:
+                raise StaleButton()
+            room = await self.room(uow, sender, str(role.program_id), Permission.GRANT_ROLES)
+            if (
+                role.name is RoleName.ORGANIZER
+                and await uow.role_holders.count(role.program_id, RoleName.ORGANIZER) <= 1
+            ):
+                raise LastOrganizer()
+            await uow.role_holders.remove(role)
+            uow.audit.record(
+                "role.revoked",
+                actor_id=room.person.id,
+                subject_type="person",
+                subject_id=role.person_id,
+                program_id=role.program_id,
+                role=role.name.value,
+            )
+            await uow.commit()
+            holders = await uow.role_holders.holders(
+                role.program_id, (RoleName.ORGANIZER, RoleName.FACILITATOR)
+            )
+        return Outcome(
+            replies=(self._roles_reply(room, holders),),
+            notice=room.t.gettext("Role revoked."),
+        )
+
+    # --- shared by the console, invites and the command line -----------------------------
+
+    async def organizer(self, uow: UnitOfWork, sender: Sender) -> Person:
+        """The person behind an update, who must have agreed to the consent text."""
+        person = await uow.people.by_telegram_id(sender.telegram_id)
+        if person is None or person.consent_given_at is None:
+            raise ConsentRequired()
+        return person
+
+    def translator_for(self, person: Person) -> Translator:
+        return self._catalogs.translator(self._catalogs.negotiate(person.language))
+
+    # --- the steps -------------------------------------------------------------------
+
+    async def room(
+        self,
+        uow: UnitOfWork,
+        sender: Sender,
+        program_value: str,
+        permission: Permission,
+        *,
+        writable: bool = False,
+    ) -> ProgramRoom:
+        """The program named by a button, once the sender may take `permission` in it."""
+        person = await self.organizer(uow, sender)
+        program_id = button_id(program_value)
+        # Permission first, so a stranger cannot tell which program ids exist.
+        await self._authorizer.require(uow, person, permission, program_id)
+        program = await uow.programs.get(program_id)
+        if program is None:
+            raise ProgramNotFound()
+        if writable and program.status is ProgramStatus.CLOSED:
+            raise ProgramClosed()
+        return ProgramRoom(person, program, self.translator_for(person))
+
+    async def _pending(
+        self, uow: UnitOfWork, sender: Sender, name: str
+    ) -> tuple[Person, PendingInput, Setting]:
+        """The organizer and the question they are answering; StaleButton for an old one."""
+        person = await self.organizer(uow, sender)
+        pending = await uow.pending_inputs.of(_id(person))
+        setting = _setting(name)
+        if pending is None or setting is None or pending.setting != setting:
+            raise StaleButton()
+        return person, pending, setting
+
+    async def _answered(
+        self,
+        uow: UnitOfWork,
+        person: Person,
+        pending: PendingInput,
+        setting: Setting,
+        answer: Any,
+        *,
+        replace: bool = False,
+    ) -> Outcome:
+        t = self.translator_for(person)
+        if pending.program_id is not None:
+            return await self._change_setting(uow, person, pending.program_id, setting, answer, t)
+        await self._authorizer.require(uow, person, Permission.CREATE_PROGRAM)
+        draft = {**pending.draft, setting: answer}
+        if setting is Setting.LANGUAGES:
+            # The main language must be one of them; with one language there is no question.
+            if draft.get(Setting.DEFAULT_LANGUAGE) not in answer:
+                draft.pop(Setting.DEFAULT_LANGUAGE, None)
+            if len(answer) == 1:
+                draft[Setting.DEFAULT_LANGUAGE] = answer[0]
+        following = [s for s in Setting if s not in draft]
+        if following:
+            await uow.pending_inputs.put(_id(person), following[0], draft, None)
+            return Outcome(replies=(self._question(t, following[0], draft, replace=replace),))
+        await uow.pending_inputs.put(_id(person), CONFIRM, draft, None)
+        summary = settings_from_draft(draft, self._choices)
+        buttons = (
+            (
+                Button(t.gettext("Create program"), ButtonAction(ProgramAction.CREATE)),
+                Button(t.gettext("Cancel"), ButtonAction(ProgramAction.CANCEL)),
+            ),
+        )
+        text = "\n\n".join(
+            (
+                t.gettext("Here is the new program. Create it?"),
+                self._describe(t, summary),
+                t.gettext("You can change every setting later."),
+            )
+        )
+        return Outcome(replies=(Reply(text, buttons, replaces_pressed_message=replace),))
+
+    async def _change_setting(
+        self,
+        uow: UnitOfWork,
+        person: Person,
+        program_id: int,
+        setting: Setting,
+        answer: Any,
+        t: Translator,
+    ) -> Outcome:
+        await self._authorizer.require(uow, person, Permission.MANAGE_PROGRAM, program_id)
+        program = await uow.programs.get(program_id)
+        if program is None:
+            raise ProgramNotFound()
+        if program.status is ProgramStatus.CLOSED:
+            raise ProgramClosed()
+        if setting is Setting.COMMUNITIES:
+            await _replace_communities(uow, program_id, answer)
+        elif setting is Setting.QUIET_HOURS:
+            program.quiet_hours_start, program.quiet_hours_end = answer if answer else (None, None)
+        else:
+            setattr(program, setting.value, answer)
+        if setting is Setting.LANGUAGES and program.default_language not in answer:
+            program.default_language = answer[0]
+        uow.audit.record(
+            "program.setting_changed",
+            actor_id=person.id,
+            subject_type="program",
+            subject_id=program.id,
+            setting=setting.value,
+        )
+        await uow.pending_inputs.clear(_id(person))
+        await uow.programs.flush()
+        communities = await uow.communities.of_program(program_id)
+        room = ProgramRoom(person, program, t)
+        return Outcome(
+            replies=(
+                Reply(
+                    t.gettext("Saved: {setting}.", setting=t.gettext(SETTING_LABELS[setting])),
+                    replaces_pressed_message=True,
+                ),
+                self._card(room, communities, may_manage=True),
+            )
+        )
+
+    def _options(self, setting: Setting) -> tuple[str, ...]:
+        if setting is Setting.LANGUAGES:
+            return self._choices.languages
+        if setting is Setting.FLOWS:
+            return self._choices.flows
+        return ()
+
+    def _question(
+        self, t: Translator, setting: Setting, draft: dict[str, Any], *, replace: bool = False
+    ) -> Reply:
+        """The question for one setting, with its buttons and Cancel."""
+        rows: list[tuple[Button, ...]] = []
+
+        def answer(label: str, option: str) -> Button:
+            return Button(label, ButtonAction(ProgramAction.ANSWER, f"{setting}.{option}"))
+
+        kind = SETTING_INPUT[setting]
+        if kind is SettingInput.MULTIPLE_CHOICE:
+            chosen = set(draft.get(setting, []))
+            options = [
+                answer(
+                    ("✓ " if option in chosen else "") + self._option_label(setting, option),
+                    option,
+                )
+                for option in self._options(setting)
+            ]
+            rows += [tuple(options[i : i + 2]) for i in range(0, len(options), 2)]
+            rows.append(
+                (Button(t.gettext("Done"), ButtonAction(ProgramAction.DONE, str(setting))),)
+            )
+        elif setting is Setting.DEFAULT_LANGUAGE:
+            rows += [
+                (answer(self._catalogs.display_name(code), code),)
+                for code in draft.get(Setting.LANGUAGES, [])
+            ]
+        elif setting is Setting.SAME_LANGUAGE_PAIRS:
+            rows.append((answer(t.gettext("Yes"), "yes"), answer(t.gettext("No"), "no")))
+        elif setting is Setting.TIME_ZONE:
+            rows.append((answer("UTC", "UTC"),))
+        elif setting is Setting.QUIET_HOURS:
+            rows.append((answer(t.gettext("No quiet hours"), NO_QUIET_HOURS),))
+        elif setting is Setting.MIN_GROUP_SIZE:
+            rows.append((answer("5", "5"),))
+        elif setting is Setting.RETENTION_DAYS:
+            rows.append((answer("30", "30"),))
+        elif setting is Setting.CONSENT_VERSION:
+            version = self._choices.consent_version
+            rows.append((answer(version, version),))
+        rows.append((Button(t.gettext("Cancel"), ButtonAction(ProgramAction.CANCEL)),))
+        return Reply(
+            t.gettext(SETTING_QUESTIONS[setting]),
+            buttons=tuple(rows),
+            replaces_pressed_message=replace,
+        )
+
+    def _option_label(self, setting: Setting, option: str) -> str:
+        if setting is Setting.LANGUAGES:
+            return self._catalogs.display_name(option)
+        return option
+
+    def _describe(self, t: Translator, settings: ProgramSettings) -> str:
+        """Every setting on its own line, for the summary and the program card."""
+        quiet = (
+            t.gettext(
+                "from {start}:00 to {end}:00",
+                start=settings.quiet_hours[0],
+                end=settings.quiet_hours[1],
+            )
+            if settings.quiet_hours
+            else t.gettext("none")
+        )
+        values: dict[Setting, str] = {
+            Setting.NAME: settings.name,
+            Setting.COMMUNITIES: ", ".join(settings.communities),
+            Setting.LANGUAGES: ", ".join(
+                self._catalogs.display_name(code) for code in settings.languages
+            ),
+            Setting.DEFAULT_LANGUAGE: self._catalogs.display_name(settings.default_language),
+            Setting.FLOWS: ", ".join(settings.flows),
+            Setting.SAME_LANGUAGE_PAIRS: t.gettext("Yes")
+            if settings.same_language_pairs
+            else t.gettext("No"),
+            Setting.TIME_ZONE: settings.time_zone,
+            Setting.QUIET_HOURS: quiet,
+            Setting.MIN_GROUP_SIZE: str(settings.min_group_size),
+            Setting.RETENTION_DAYS: str(settings.retention_days),
+            Setting.CONSENT_VERSION: settings.consent_version,
+        }
+        return "\n".join(
+            t.gettext("{setting}: {value}", setting=t.gettext(SETTING_LABELS[s]), value=v)
+            for s, v in values.items()
+        )
+
+    def _card(
+        self,
+        room: ProgramRoom,
+        communities: Sequence[Community],
+        may_manage: bool,
+        *,
+        replaces_pressed_message: bool = False,
+    ) -> Reply:
+        t, program = room.t, room.program
+        settings = _settings_of(program, communities)
+        text = "\n\n".join(
+            (
+                t.gettext(
+                    "“{program}” is {status}.",
+                    program=program.name,
+                    status=t.gettext(STATUS_LABELS[program.status]),
+                ),
+                self._describe(t, settings),
+            )
+        )
+        pid = str(program.id)
+
+        def button(label: str, kind: str, value: str = pid) -> Button:
+            return Button(t.gettext(label), ButtonAction(kind, value))
+
+        rows: list[tuple[Button, ...]] = []
+        if may_manage and program.status is not ProgramStatus.CLOSED:
+            rows.append(
+                (
+                    button(N_("Settings"), ProgramAction.SETTINGS),
+                    button(N_("Invite links"), InviteAction.LIST),
+                )
+            )
+            rows.append(
+                (
+                    button(N_("People"), ProgramAction.PEOPLE),
+                    button(N_("Roles"), ProgramAction.ROLES),
+                )
+            )
+            pause_or_resume = (
+                button(N_("Resume"), ProgramAction.STATUS, f"{pid}.{StatusChange.RESUME}")
+                if program.status is ProgramStatus.PAUSED
+                else button(N_("Pause"), ProgramAction.STATUS, f"{pid}.{StatusChange.PAUSE}")
+            )
+            rows.append(
+                (
+                    pause_or_resume,
+                    button(N_("Close"), ProgramAction.STATUS, f"{pid}.{StatusChange.ASK_TO_CLOSE}"),
+                )
+            )
+        else:
+            rows.append((button(N_("People"), ProgramAction.PEOPLE),))
+        rows.append((button(N_("« My programs"), ProgramAction.LIST, ""),))
+        return Reply(text, tuple(rows), replaces_pressed_message=replaces_pressed_message)
+
+    def _roles_reply(self, room: ProgramRoom, holders: Sequence[tuple[Role, Person]]) -> Reply:
+        t, program = room.t, room.program
+        lines = [t.gettext("Roles in “{program}”:", program=program.name)]
+        rows: list[tuple[Button, ...]] = []
+        for role, holder in holders:
+            role_label = t.gettext(ROLE_LABELS[role.name])
+            name = holder.pseudonym or t.gettext("(no name yet)")
+            lines.append(t.gettext("• {name}: {role}", name=name, role=role_label))
+            if holder.id != room.person.id:
+                rows.append(
+                    (
+                        Button(
+                            t.gettext("Revoke {name} ({role})", name=name, role=role_label),
+                            ButtonAction(ProgramAction.REVOKE_ROLE, str(role.id)),
+                        ),
+                    )
+                )
+        lines += [
+            "",
+            t.gettext(
+                "To give someone a role, send them a one-time invite link: whoever opens it "
+                "gets the role."
+            ),
+        ]
+        pid = str(program.id)
+        if program.status is not ProgramStatus.CLOSED:
+            rows.append(
+                (
+                    Button(
+                        t.gettext("Facilitator link"),
+                        ButtonAction(InviteAction.NEW, f"{pid}.{InviteKind.FACILITATOR}"),
+                    ),
+                    Button(
+                        t.gettext("Co-organizer link"),
+                        ButtonAction(InviteAction.NEW, f"{pid}.{InviteKind.ORGANIZER}"),
+                    ),
+                )
+            )
+        rows.append((Button(t.gettext("« Back"), ButtonAction(ProgramAction.OPEN, pid)),))
+        return Reply("\n".join(lines), tuple(rows), replaces_pressed_message=True)
+
+
+async def create_program(
+    uow: UnitOfWork, settings: ProgramSettings, creator: Person | None
+) -> Program:
+    """Add a program and its communities; its creator (if any) becomes its organizer."""
+    program = settings.to_program()
+    program.created_by_id = creator.id if creator else None
+    uow.programs.add(program)
+    await uow.programs.flush()
+    program_id = _id(program)
+    for position, name in enumerate(settings.communities):
+        uow.communities.add(Community(program_id=program_id, name=name, position=position))
+    uow.audit.record(
+        "program.created",
+        actor_id=creator.id if creator else None,
+        subject_type="program",
+        subject_id=program_id,
+        is_demo=settings.is_demo,
+    )
+    if creator is not None:
+        grant_role(uow, creator, program_id, RoleName.ORGANIZER, granted_by_id=creator.id)
+    await uow.programs.flush()
+    return program
+
+
+def grant_role(
+    uow: UnitOfWork,
+    person: Person,
+    program_id: int,
+    role: RoleName,
+    *,
+    granted_by_id: int | None,
+    invite_id: int | None = None,
+) -> None:
+    """Give `person` a role in a program, audit-logged with internal ids only."""
+    uow.roles.add(
+        Role(person_id=_id(person), program_id=program_id, name=role, granted_by_id=granted_by_id)
+    )
+    uow.audit.record(
+        "role.granted",
+        actor_id=granted_by_id,
+        subject_type="person",
+        subject_id=person.id,
+        program_id=program_id,
+        role=role.value,
+        invite_id=invite_id,
+    )
+
+
+async def _replace_communities(uow: UnitOfWork, program_id: int, names: Sequence[str]) -> None:
+    """Keep communities whose name stays, add new ones, remove dropped ones nobody chose."""
+    existing = {c.name.casefold(): c for c in await uow.communities.of_program(program_id)}
+    wanted = {name.casefold() for name in names}
+    for key, community in existing.items():
+        if key not in wanted:
+            if await uow.memberships.in_community(_id(community)):
+                raise CommunityInUse(name=community.name)
+            await uow.communities.remove(community)
+    for position, name in enumerate(names):
+        kept = existing.get(name.casefold())
+        if kept is None:
+            uow.communities.add(Community(program_id=program_id, name=name, position=position))
+        else:
+            kept.name, kept.position = name, position
+
+
+def _settings_of(program: Program, communities: Sequence[Community]) -> ProgramSettings:
+    quiet = (
+        (program.quiet_hours_start, program.quiet_hours_end)
+        if program.quiet_hours_start is not None and program.quiet_hours_end is not None
+        else None
+    )
+    return ProgramSettings(
+        name=program.name,
+        communities=tuple(c.name for c in communities),
+        languages=tuple(program.languages),
+        default_language=program.default_language,
+        flows=tuple(program.flows),
+        same_language_pairs=program.same_language_pairs,
+        time_zone=program.time_zone,
+        quiet_hours=quiet,
+        min_group_size=program.min_group_size,
+        retention_days=program.retention_days,
+        consent_version=program.consent_version or "",
+        is_demo=program.is_demo,
+    )
+
+
+def _setting(name: str) -> Setting | None:
+    try:
+        return Setting(name)
+    except ValueError:
+        return None
+
+
+def _id(row: Person | Program | Community) -> int:
+    assert row.id is not None, "a row used before it was flushed"
+    return row.id
+
+
+def _short(label: str) -> str:
+    return label if len(label) <= BUTTON_LABEL_LENGTH else label[: BUTTON_LABEL_LENGTH - 1] + "…"

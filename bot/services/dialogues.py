@@ -113,8 +113,10 @@ class Dialogues:
 
         async def use_case(uow: UnitOfWork) -> Outcome | None:
             person = await self._consenting_person(uow, sender)
-            runs = await uow.runs.open_runs_of(person.id or 0) if person else []
-            if person is None or not runs:
+            if person is None:
+                raise ConsentRequired()
+            runs = await uow.runs.open_runs_of(person.id or 0)
+            if not runs:
                 return None
             work = _Work(actor_id=person.id or 0, pressed_button=False)
             run = await uow.runs.lock(runs[0])
@@ -132,7 +134,9 @@ class Dialogues:
             person = await self._consenting_person(uow, sender)
             run = await uow.runs.get(run_id)
             # Someone else's run looks exactly like a button that no longer exists.
-            if person is None or run is None or run.person_id != person.id:
+            if person is None:
+                raise ConsentRequired()
+            if run is None or run.person_id != person.id:
                 raise StaleButton()
             run = await uow.runs.lock(run)
             state = RunState.from_json(run.state)

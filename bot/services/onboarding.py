@@ -208,6 +208,11 @@ class Onboarding:
         """A failure they caused (a stale button, an unknown language), in their language."""
         t = await self.translator_for_sender(sender)
         text = t.gettext(error.message, **error.params)
+        if isinstance(error, ConsentRequired):
+            # New here, or the consent text changed since they agreed: ask (again) first.
+            return Outcome(notice=text if sender.pressed_button else None) + await self.start(
+                sender
+            )
         return Outcome(notice=text) if sender.pressed_button else Outcome(replies=(Reply(text),))
 
     async def require_consent(self, sender: Sender) -> Person:
@@ -332,6 +337,11 @@ class Onboarding:
                     "Organizers see only summaries, never who said what. Chats with bots on "
                     "Telegram are not end-to-end encrypted, so please never share anything "
                     "that could identify you or someone else."
+                ),
+                t.gettext(
+                    "What you write to a partner is erased after the program's retention "
+                    "period (30 days unless the organizers chose otherwise). Send /mydata at "
+                    "any time to see everything kept about you, and /forget to erase it."
                 ),
                 t.gettext("You can stop at any time. Do you agree?"),
             )

@@ -78,3 +78,12 @@ class Outcome:
     """A short toast shown for a button press (answerCallbackQuery text)."""
     letters: tuple[Letter, ...] = ()
     copies: tuple[MediaCopy, ...] = ()
+
+    def __add__(self, other: Outcome) -> Outcome:
+        """Both outcomes, this one's messages first."""
+        return Outcome(
+            replies=self.replies + other.replies,
+            notice=self.notice or other.notice,
+            letters=self.letters + other.letters,
+            copies=self.copies + other.copies,
+        )

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from sqlmodel import select
 
+from bot.config import Settings
 from bot.storage.tables import AuditEntry, Person
-from bot.telegram.application import Palaver
+from bot.telegram.application import Palaver, build_palaver
 from tests.fakebot import FakeBotApi
 from tests.support import person_row, rows, settle
 
@@ -232,3 +233,25 @@ def palaver_consent_version(palaver: Palaver) -> str:
     from bot.config import Settings
 
     return Settings.model_fields["consent_version"].default  # type: ignore[no-any-return]
+
+
+async def test_a_changed_consent_text_asks_again(fake_api: FakeBotApi, settings: Settings) -> None:
+    first = build_palaver(settings.model_copy(update={"consent_version": "2026-11"}))
+    await first.start()
+    try:
+        amal = await onboarded(fake_api, "Amal")
+    finally:
+        await first.stop()
+
+    second = build_palaver(settings.model_copy(update={"consent_version": "2027-01"}))
+    await second.start()
+    try:
+        amal.send("I have something to say")
+        consent = await amal.expect_message("what Palaver keeps about you")
+        assert "/forget" in (consent.text or "")
+        amal.press("Accept", consent)
+        await amal.expect_message("Welcome,")
+        person = await person_row(second, amal.id)
+        assert person is not None and person.consent_version == "2027-01"
+    finally:
+        await second.stop()

@@ -194,6 +194,15 @@ class Onboarding:
             )
         )
 
+    async def slow_down(self, sender: Sender) -> Outcome:
+        """They sent many messages within seconds; the extra ones were not read."""
+        t = self._catalogs.translator(self._catalogs.negotiate(sender.telegram_language))
+        text = t.gettext(
+            "You are sending messages faster than I can read them. Please wait a few seconds; "
+            "the messages you sent just now were not read, so send again what matters."
+        )
+        return Outcome(notice=text) if sender.pressed_button else Outcome(replies=(Reply(text),))
+
     async def apology(self, sender: Sender) -> Outcome:
         """Something failed on Palaver's side while handling their update.
 

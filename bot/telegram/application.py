@@ -23,6 +23,7 @@ from bot.services.programs import ProgramConsole
 from bot.storage.unit_of_work import Database
 from bot.telegram.commands import register_commands
 from bot.telegram.dialogue_handlers import SILENCE_CHECK_SECONDS, DialogueFeature
+from bot.telegram.flood_guard import FloodGuard
 from bot.telegram.handlers import ButtonRouter, Feature, OnboardingFeature, Responder
 from bot.telegram.privacy_handlers import PrivacyFeature
 from bot.telegram.program_handlers import JoiningFeature, ProgramsFeature
@@ -144,6 +145,7 @@ def build_palaver(settings: Settings) -> Palaver:
         .post_shutdown(on_shutdown)
         .build()
     )
+    application.add_handler(FloodGuard(onboarding).handler(), group=-1)
     for feature in features:
         application.add_handlers(list(feature.handlers()))
     application.add_handler(ButtonRouter(responder, features).handler())

@@ -174,3 +174,20 @@ async def test_partners_answering_at_the_same_moment_lose_nothing(
     assert len(to_amal) == 1 and len(to_yael) == 1
     await amal.expect_message("Now a story")
     await yael.expect_message("Now a story")
+
+
+async def test_a_flood_is_slowed_down_politely_without_affecting_others(
+    fake_api: FakeBotApi, palaver: Palaver
+) -> None:
+    flooder = fake_api.user(first_name="Fast", language_code="en")
+    calm = fake_api.user(first_name="Calm", language_code="en")
+    for number in range(40):
+        flooder.send(f"/help {number}")
+    calm.send("/help")
+    await calm.expect_message("Palaver helps people")
+    await settle(fake_api, palaver)
+
+    answered = [m for m in flooder.messages if "Palaver helps people" in (m.text or "")]
+    notes = [m for m in flooder.messages if "faster than I can read" in (m.text or "")]
+    assert len(answered) == 20
+    assert len(notes) == 1

@@ -1,0 +1,78 @@
+"""Flood control: one person sending dozens of messages a second cannot crowd out others."""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections import deque
+from collections.abc import Callable
+
+from telegram import Update
+from telegram.ext import ApplicationHandlerStop, TypeHandler
+
+from bot.services.onboarding import Onboarding
+from bot.telegram.delivery import deliver
+from bot.telegram.handlers import Context, Handler, sender_of
+
+log = logging.getLogger(__name__)
+
+# Generous for a person on a phone (answers take a minute each), tight for a script.
+ALLOWED_UPDATES = 20
+WINDOW_SECONDS = 10.0
+
+
+class FloodGuard:
+    """Lets each person send ALLOWED_UPDATES updates per WINDOW_SECONDS; more are set aside.
+
+    The first update set aside in a window gets a polite, translated note, so the person
+    knows to slow down and that those messages were not read. Runs before every other
+    handler (group -1) and only ever looks at the sender's own history.
+    """
+
+    def __init__(
+        self,
+        onboarding: Onboarding,
+        allowed: int = ALLOWED_UPDATES,
+        window_seconds: float = WINDOW_SECONDS,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self._onboarding = onboarding
+        self._allowed = allowed
+        self._window = window_seconds
+        self._clock = clock
+        self._recent: dict[int, deque[float]] = {}
+        self._warned_until: dict[int, float] = {}
+
+    def handler(self) -> Handler:
+        return TypeHandler(Update, self.check)
+
+    async def check(self, update: Update, context: Context) -> None:
+        user = update.effective_user
+        if user is None:
+            return
+        now = self._clock()
+        recent = self._recent.setdefault(user.id, deque())
+        while recent and recent[0] <= now - self._window:
+            recent.popleft()
+        if len(recent) < self._allowed:
+            recent.append(now)
+            self._forget_idle(now)
+            return
+        if self._warned_until.get(user.id, 0.0) < now:
+            self._warned_until[user.id] = now + self._window
+            log.info("a person is sending too fast; setting updates aside")
+            outcome = await self._onboarding.slow_down(sender_of(update))
+            await deliver(outcome, update, context.bot, self._onboarding.mark_blocked)
+        elif update.callback_query is not None:
+            await update.callback_query.answer()
+        raise ApplicationHandlerStop
+
+    def _forget_idle(self, now: float) -> None:
+        # Keep memory bounded: drop people who have been quiet for a whole window.
+        if len(self._recent) < 1000:
+            return
+        for user_id in [
+            u for u, times in self._recent.items() if not times or times[-1] < now - self._window
+        ]:
+            del self._recent[user_id]
+            self._warned_until.pop(user_id, None)

@@ -17,6 +17,8 @@ from telegram.error import InvalidToken, NetworkError
 
 from bot import __version__
 from bot.cli_flows import flows_group, try_command
+from bot.cli_i18n import i18n_group
+from bot.cli_programs import admins_group, demo_data_command, programs_group
 from bot.config import ConfigurationError, Settings, load_settings
 from bot.engine.check import check_flow_files
 from bot.i18n.catalogs import problems_in
@@ -47,6 +49,10 @@ def main() -> None:
 
 main.add_command(flows_group)
 main.add_command(try_command)
+main.add_command(programs_group)
+main.add_command(admins_group)
+main.add_command(demo_data_command)
+main.add_command(i18n_group)
 
 
 @main.command()

@@ -11,19 +11,15 @@ import random
 from dataclasses import dataclass
 from datetime import timedelta
 
-from sqlalchemy import delete
-from sqlmodel import col, select
-
 from bot.engine import FlowLibrary
 from bot.engine.schema import version_hash
 from bot.engine.state import RunState
-from bot.services.programs import create_program, grant_role
 from bot.services.program_settings import ProgramSettings
+from bot.services.programs import create_program, grant_role
 from bot.services.pseudonyms import random_pseudonym
 from bot.storage.tables import (
     Answer,
     Exchange,
-    ExchangeMember,
     ExchangeStatus,
     Membership,
     Person,
@@ -173,9 +169,7 @@ async def seed_demo(
                 ("trust-post", trust_after, "post", "trust"),
             ):
                 uow.add(
-                    Answer(
-                        run_id=run.id or 0, key=key, value=value, survey=survey, measure=measure
-                    )
+                    Answer(run_id=run.id or 0, key=key, value=value, survey=survey, measure=measure)
                 )
                 answers += 1
     uow.audit.record("demo.seeded", actor_id=None, subject_type="program", subject_id=program.id)
@@ -190,9 +184,7 @@ async def seed_demo(
 async def remove_demo(uow: UnitOfWork) -> int:
     """Delete every demo program and demo person (and, through them, their rows)."""
     programs = await _demo_programs(uow)
-    # People first: their runs, answers and exchange places go with them.
-    await uow.exec(delete(Person).where(col(Person.is_demo).is_(True)))
-    await uow.exec(delete(Program).where(col(Program.is_demo).is_(True)))
+    await uow.demo.remove_all()
     if programs:
         uow.audit.record("demo.removed", actor_id=None, subject_type="program", subject_id=None)
     return len(programs)
@@ -209,6 +201,3 @@ async def _unused_pseudonym(uow: UnitOfWork, taken: set[str]) -> str:
             taken.add(pseudonym)
             return pseudonym
     raise RuntimeError("could not find an unused pseudonym; add words to the lists")
-
-
-__all__ = ["DemoAlreadyExists", "DemoSummary", "remove_demo", "seed_demo", "select"]

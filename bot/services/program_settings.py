@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any, TypeVar
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import BaseModel, ConfigDict, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, ValidationInfo, field_validator
 
 from bot.services.errors import PalaverError
 from bot.services.program_errors import (
@@ -367,30 +367,53 @@ class ProgramFile(BaseModel):
     def _consent_version(cls, value: str | None) -> str | None:
         return None if value is None else _checked(parse_consent_version, value)
 
-    @model_validator(mode="after")
-    def _default_language_is_offered(self) -> ProgramFile:
-        if self.default_language is not None and self.default_language not in self.languages:
-            raise ValueError(
-                f"default_language {self.default_language!r} is not one of the languages"
-            )
-        return self
+    @field_validator("languages")
+    @classmethod
+    def _languages(cls, value: list[str], info: ValidationInfo) -> list[str]:
+        choices = _choices_in(info)
+        if choices is None:
+            return value
+        return list(_checked(parse_languages, value, choices))
 
-    def to_settings(self, choices: SettingChoices) -> ProgramSettings:
-        """Checked against what this installation offers; raises PalaverError if not."""
-        languages = parse_languages(self.languages, choices)
+    @field_validator("default_language")
+    @classmethod
+    def _default_language(cls, value: str | None, info: ValidationInfo) -> str | None:
+        languages = info.data.get("languages")
+        if value is None or languages is None:
+            return value
+        return _checked(parse_default_language, value, languages)
+
+    @field_validator("flows")
+    @classmethod
+    def _flows(cls, value: list[str], info: ValidationInfo) -> list[str]:
+        choices = _choices_in(info)
+        if choices is None:
+            return value
+        return list(_checked(parse_flows, value, choices))
+
+    def to_settings(self, consent_version: str) -> ProgramSettings:
+        """The settings, with the installation's consent version unless the file names one."""
         return ProgramSettings(
             name=self.name,
             communities=tuple(self.communities),
-            languages=languages,
-            default_language=self.default_language or languages[0],
-            flows=parse_flows(self.flows, choices),
+            languages=tuple(self.languages),
+            default_language=self.default_language or self.languages[0],
+            flows=tuple(self.flows),
             same_language_pairs=self.same_language_pairs,
             time_zone=self.time_zone,
             quiet_hours=parse_quiet_hours(self.quiet_hours) if self.quiet_hours else None,
             min_group_size=self.min_group_size,
             retention_days=self.retention_days,
-            consent_version=self.consent_version or choices.consent_version,
+            consent_version=self.consent_version or consent_version,
         )
+
+
+def _choices_in(info: ValidationInfo) -> SettingChoices | None:
+    # Validate with `context={"choices": ...}` to check languages and flows against what
+    # this installation offers.
+    context = info.context if isinstance(info.context, dict) else {}
+    choices = context.get("choices")
+    return choices if isinstance(choices, SettingChoices) else None
 
 
 def english(error: PalaverError) -> str:

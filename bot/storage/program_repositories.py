@@ -6,7 +6,7 @@ from collections import Counter
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func, or_, update
+from sqlalchemy import delete, func, or_, update
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -20,6 +20,7 @@ from bot.storage.tables import (
     MembershipStatus,
     PendingInput,
     Person,
+    Program,
     Role,
     RoleName,
     Run,
@@ -244,3 +245,16 @@ class PendingInputRepository:
         pending = await self.of(person_id)
         if pending is not None:
             await self._session.delete(pending)
+
+
+class DemoRepository:
+    """The rows `palaver demo-data` made, all marked is_demo."""
+
+    def __init__(self, session: AsyncSession) -> None:
+        self._session = session
+
+    async def remove_all(self) -> None:
+        # People first: their roles, memberships, runs, answers and exchange places go with
+        # them (ON DELETE CASCADE); then the programs with their communities and exchanges.
+        await self._session.exec(delete(Person).where(col(Person.is_demo).is_(True)))
+        await self._session.exec(delete(Program).where(col(Program.is_demo).is_(True)))

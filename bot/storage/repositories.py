@@ -30,6 +30,11 @@ class PersonRepository:
     def add(self, person: Person) -> None:
         self._session.add(person)
 
+    async def admin_telegram_ids(self) -> list[int]:
+        """Telegram ids of people marked as admins in the database."""
+        statement = select(Person.telegram_id).where(col(Person.is_admin).is_(True))
+        return sorted((await self._session.exec(statement)).all())
+
     async def pseudonym_taken(self, pseudonym: str) -> bool:
         statement = select(Person.id).where(Person.pseudonym == pseudonym)
         return (await self._session.exec(statement)).first() is not None

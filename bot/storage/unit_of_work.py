@@ -13,6 +13,7 @@ from bot.storage.database import create_engine, session_factory
 from bot.storage.dialogue_repositories import ExchangeRepository, RunRepository
 from bot.storage.program_repositories import (
     CommunityRepository,
+    DemoRepository,
     InviteRepository,
     MembershipRepository,
     PendingInputRepository,
@@ -37,6 +38,7 @@ class UnitOfWork:
     memberships: MembershipRepository
     role_holders: RoleHolderRepository
     pending_inputs: PendingInputRepository
+    demo: DemoRepository
     runs: RunRepository
     exchanges: ExchangeRepository
 
@@ -55,6 +57,7 @@ class UnitOfWork:
         self.memberships = MembershipRepository(self._session)
         self.role_holders = RoleHolderRepository(self._session)
         self.pending_inputs = PendingInputRepository(self._session)
+        self.demo = DemoRepository(self._session)
         self.runs = RunRepository(self._session)
         self.exchanges = ExchangeRepository(self._session)
         return self

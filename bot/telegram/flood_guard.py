@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import time
 from collections import deque
 from collections.abc import Callable
 
 from telegram import Update
+from telegram.error import BadRequest
 from telegram.ext import ApplicationHandlerStop, TypeHandler
 
 from bot.services.onboarding import Onboarding
@@ -64,7 +66,9 @@ class FloodGuard:
             outcome = await self._onboarding.slow_down(sender_of(update))
             await deliver(outcome, update, context.bot, self._onboarding.mark_blocked)
         elif update.callback_query is not None:
-            await update.callback_query.answer()
+            # Stop the button's spinner; an expired query is no reason to fail.
+            with contextlib.suppress(BadRequest):
+                await update.callback_query.answer()
         raise ApplicationHandlerStop
 
     def _forget_idle(self, now: float) -> None:

@@ -26,6 +26,7 @@ from bot.storage.tables import (
     RoleName,
 )
 from bot.storage.types import utc_now
+from bot.storage.unit_of_work import Database
 from bot.telegram.application import Palaver, build_palaver
 from tests.fakebot import FakeBotApi, FakeUser
 from tests.support import person_row, rows, settle
@@ -34,7 +35,7 @@ from tests.support import person_row, rows, settle
 async def test_two_people_across_the_divide_complete_a_story_exchange(
     fake_api: FakeBotApi, palaver: Palaver
 ) -> None:
-    program = await a_program(palaver)
+    program = await a_program(palaver.database)
     amal = await a_member(fake_api, palaver, program, "east", first_name="Amal")
     yael = await a_member(
         fake_api, palaver, program, "west", first_name="Yael", username="yael_h", last_name="Cohen"
@@ -130,7 +131,7 @@ async def test_two_people_across_the_divide_complete_a_story_exchange(
 async def test_people_of_the_same_community_are_not_paired(
     fake_api: FakeBotApi, palaver: Palaver
 ) -> None:
-    program = await a_program(palaver)
+    program = await a_program(palaver.database)
     first = await a_member(fake_api, palaver, program, "east", first_name="Ana")
     second = await a_member(fake_api, palaver, program, "east", first_name="Bo")
     first.send("/partner")
@@ -143,7 +144,7 @@ async def test_people_of_the_same_community_are_not_paired(
 
 
 async def test_partners_are_never_paired_twice(fake_api: FakeBotApi, palaver: Palaver) -> None:
-    program = await a_program(palaver)
+    program = await a_program(palaver.database)
     amal = await a_member(fake_api, palaver, program, "east", first_name="Amal")
     yael = await a_member(fake_api, palaver, program, "west", first_name="Yael")
     amal.send("/partner")
@@ -166,7 +167,7 @@ async def test_partners_are_never_paired_twice(fake_api: FakeBotApi, palaver: Pa
 async def test_reporting_a_partner_tells_the_facilitators_without_words(
     fake_api: FakeBotApi, palaver: Palaver
 ) -> None:
-    program = await a_program(palaver)
+    program = await a_program(palaver.database)
     facilitator = await onboarded(fake_api, "Faro")
     await grant(palaver, facilitator, program, RoleName.FACILITATOR)
     amal = await a_member(fake_api, palaver, program, "east", first_name="Amal")
@@ -190,7 +191,7 @@ async def test_reporting_a_partner_tells_the_facilitators_without_words(
 async def test_forged_run_button_of_someone_else_is_refused(
     fake_api: FakeBotApi, palaver: Palaver
 ) -> None:
-    program = await a_program(palaver)
+    program = await a_program(palaver.database)
     amal = await a_member(fake_api, palaver, program, "east", first_name="Amal")
     yael = await a_member(fake_api, palaver, program, "west", first_name="Yael")
     amal.send("/partner")
@@ -208,7 +209,7 @@ async def test_forged_run_button_of_someone_else_is_refused(
 async def test_a_stale_button_does_not_advance_the_run(
     fake_api: FakeBotApi, palaver: Palaver
 ) -> None:
-    program = await a_program(palaver)
+    program = await a_program(palaver.database)
     amal = await a_member(fake_api, palaver, program, "east", first_name="Amal")
     yael = await a_member(fake_api, palaver, program, "west", first_name="Yael")
     amal.send("/partner")
@@ -228,13 +229,13 @@ async def test_a_stale_button_does_not_advance_the_run(
 # --- helpers --------------------------------------------------------------------------------
 
 
-async def a_program(palaver: Palaver) -> Program:
+async def a_program(database: Database) -> Program:
     """A program with two communities that offers the story exchange."""
-    async with palaver.database.unit_of_work() as uow:
+    async with database.unit_of_work() as uow:
         program = Program(name="Neighbours across the river", languages=["en"])
         program.flows = ["story-exchange"]
         uow.add(program)
-        await uow.people.flush()
+        await uow.session.flush()
         for position, name in enumerate(("east", "west")):
             uow.add(Community(program_id=program.id or 0, name=name, position=position))
         await uow.commit()
@@ -252,15 +253,12 @@ async def onboarded(fake_api: FakeBotApi, first_name: str, **identity: str) -> F
     return person
 
 
-async def a_member(
-    fake_api: FakeBotApi, palaver: Palaver, program: Program, community: str, **identity: str
-) -> FakeUser:
-    """Someone who consented and joined `program` as a member of `community`."""
-    user = await onboarded(fake_api, **identity)  # type: ignore[arg-type]
-    async with palaver.database.unit_of_work() as uow:
+async def join(database: Database, program: Program, user: FakeUser, community: str) -> None:
+    """Make `user` a participant of `program`, member of `community`."""
+    async with database.unit_of_work() as uow:
         person = await uow.people.by_telegram_id(user.id)
         assert person is not None and person.id is not None
-        communities = await rows(palaver, select(Community))
+        communities = (await uow.session.exec(select(Community))).all()
         community_id = next(c.id for c in communities if c.name == community)
         uow.add(
             Membership(
@@ -273,6 +271,22 @@ async def a_member(
         )
         uow.add(Role(person_id=person.id, program_id=program.id or 0, name=RoleName.PARTICIPANT))
         await uow.commit()
+
+
+async def a_member(
+    fake_api: FakeBotApi,
+    palaver: Palaver,
+    program: Program,
+    community: str,
+    *,
+    first_name: str,
+    username: str | None = None,
+    last_name: str | None = None,
+) -> FakeUser:
+    """Someone who consented and joined `program` as a member of `community`."""
+    identity = {k: v for k, v in (("username", username), ("last_name", last_name)) if v}
+    user = await onboarded(fake_api, first_name, **identity)
+    await join(palaver.database, program, user, community)
     return user
 
 
@@ -310,7 +324,7 @@ async def test_someone_outside_any_program_is_told_how_to_join(
 async def test_a_silent_partner_is_nudged_then_the_other_is_offered_someone_new(
     fake_api: FakeBotApi, palaver: Palaver
 ) -> None:
-    program = await a_program(palaver)
+    program = await a_program(palaver.database)
     amal = await a_member(fake_api, palaver, program, "east", first_name="Amal")
     yael = await a_member(fake_api, palaver, program, "west", first_name="Yael")
     amal.send("/partner")
@@ -380,7 +394,7 @@ async def test_photos_reach_the_partner_as_anonymous_copies(
     fake_api: FakeBotApi, palaver_with_media: Palaver
 ) -> None:
     palaver = palaver_with_media
-    program = await a_program(palaver)
+    program = await a_program(palaver.database)
     amal = await a_member(fake_api, palaver, program, "east", first_name="Amal")
     yael = await a_member(fake_api, palaver, program, "west", first_name="Yael", username="yh")
     amal.send("/partner")
@@ -402,7 +416,7 @@ async def test_photos_reach_the_partner_as_anonymous_copies(
 async def test_photos_are_refused_when_the_flow_does_not_allow_media(
     fake_api: FakeBotApi, palaver: Palaver
 ) -> None:
-    program = await a_program(palaver)
+    program = await a_program(palaver.database)
     amal = await a_member(fake_api, palaver, program, "east", first_name="Amal")
     yael = await a_member(fake_api, palaver, program, "west", first_name="Yael")
     amal.send("/partner")

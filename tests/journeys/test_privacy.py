@@ -20,7 +20,7 @@ AMAL_STORY = "My grandmother's olive tree near the well"
 
 async def paired_with_words(fake_api: FakeBotApi, palaver: Palaver) -> tuple[FakeUser, FakeUser]:
     """Amal and Yael in an exchange, both having introduced themselves."""
-    program = await a_program(palaver)
+    program = await a_program(palaver.database)
     amal = await a_member(fake_api, palaver, program, "east", first_name="Amal")
     yael = await a_member(fake_api, palaver, program, "west", first_name="Yael")
     amal.send("/partner")

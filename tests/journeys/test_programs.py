@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 from datetime import timedelta
+from functools import partial
+
+import pytest
 
 from sqlmodel import select
 
@@ -10,7 +13,6 @@ from bot.storage.tables import (
     AuditEntry,
     Community,
     Invite,
-    InviteKind,
     Membership,
     PendingInput,
     Program,
@@ -19,13 +21,25 @@ from bot.storage.tables import (
     RoleName,
 )
 from bot.storage.types import utc_now
+from bot.telegram import application
 from bot.telegram.application import Palaver
+from bot.telegram.flood_guard import FloodGuard
 from tests.conftest import ADMIN_ID
 from tests.fakebot import FakeBotApi, FakeUser, SentMessage
 from tests.support import person_row, rows, settle
 
 BOT_LINK = "https://t.me/palaver_test_bot?start="
 REFUSAL = "Sorry, you can't do that here."
+SCRIPTED_UPDATES_PER_WINDOW = 1000
+
+
+@pytest.fixture(autouse=True)
+def scripted_pace(monkeypatch: pytest.MonkeyPatch) -> None:
+    """These journeys tap through a dozen questions faster than any thumb could, which flood
+    control would rightly slow down; they are about programs, not flood control."""
+    monkeypatch.setattr(
+        application, "FloodGuard", partial(FloodGuard, allowed=SCRIPTED_UPDATES_PER_WINDOW)
+    )
 
 
 async def test_organizer_creates_a_program_and_people_join_through_its_links(
@@ -148,9 +162,7 @@ async def test_joining_through_a_community_link_skips_the_community_question(
     assert membership.community_id == east.id and membership.community_chosen
 
 
-async def test_prefer_not_to_say_keeps_no_community(
-    fake_api: FakeBotApi, palaver: Palaver
-) -> None:
+async def test_prefer_not_to_say_keeps_no_community(fake_api: FakeBotApi, palaver: Palaver) -> None:
     organizer = await onboarded(fake_api, "Mira", user_id=ADMIN_ID)
     program_id = await create_program_from_the_phone(organizer)
     link = await make_link(organizer, program_id, "New participant link")

@@ -135,7 +135,7 @@ async def test_random_and_malformed_updates_never_crash_the_bot(
 
 
 async def test_a_double_tap_records_one_answer(fake_api: FakeBotApi, palaver: Palaver) -> None:
-    program = await a_program(palaver)
+    program = await a_program(palaver.database)
     amal = await a_member(fake_api, palaver, program, "east", first_name="Amal")
     yael = await a_member(fake_api, palaver, program, "west", first_name="Yael")
     amal.send("/partner")
@@ -153,7 +153,7 @@ async def test_a_double_tap_records_one_answer(fake_api: FakeBotApi, palaver: Pa
 async def test_partners_answering_at_the_same_moment_lose_nothing(
     fake_api: FakeBotApi, palaver: Palaver
 ) -> None:
-    program = await a_program(palaver)
+    program = await a_program(palaver.database)
     amal = await a_member(fake_api, palaver, program, "east", first_name="Amal")
     yael = await a_member(fake_api, palaver, program, "west", first_name="Yael")
     amal.send("/partner")

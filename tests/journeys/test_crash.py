@@ -1,0 +1,101 @@
+"""A `palaver run` killed with SIGKILL mid-journey resumes every person where they were."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import signal
+from pathlib import Path
+
+import pytest
+from sqlmodel import select
+
+from bot.storage.tables import Answer
+from bot.storage.unit_of_work import Database
+from tests.conftest import TEST_TOKEN
+from tests.fakebot import FakeBotApi
+from tests.journeys.test_exchange import a_program, join, onboarded
+from tests.journeys.test_process import STARTUP_SECONDS, palaver_command
+
+pytestmark = pytest.mark.slow
+
+
+class PalaverProcess:
+    """`palaver run` as a child process against the fake Bot API."""
+
+    def __init__(self, fake_api: FakeBotApi, database_url: str, workdir: Path) -> None:
+        self._environment = {
+            **os.environ,
+            "PALAVER_TELEGRAM_TOKEN": TEST_TOKEN,
+            "PALAVER_DATABASE_URL": database_url,
+            "PALAVER_BOT_API_URL": fake_api.url,
+        }
+        self._fake_api = fake_api
+        self._workdir = workdir
+        self.process: asyncio.subprocess.Process | None = None
+
+    async def start(self) -> None:
+        self.process = await asyncio.create_subprocess_exec(
+            *palaver_command(),
+            "run",
+            cwd=self._workdir,
+            env=self._environment,
+            stdout=asyncio.subprocess.DEVNULL,
+            stderr=asyncio.subprocess.DEVNULL,
+        )
+        await self._fake_api.wait_until_polling(timeout=STARTUP_SECONDS)
+
+    async def kill(self) -> None:
+        assert self.process is not None
+        self.process.send_signal(signal.SIGKILL)
+        await self.process.wait()
+
+    async def stop(self) -> None:
+        if self.process is not None and self.process.returncode is None:
+            self.process.send_signal(signal.SIGTERM)
+            await asyncio.wait_for(self.process.wait(), timeout=30)
+
+
+async def test_sigkill_mid_exchange_then_restart_resumes_everyone(
+    fake_api: FakeBotApi, empty_database_url: str, tmp_path: Path
+) -> None:
+    bot = PalaverProcess(fake_api, empty_database_url, tmp_path)
+    await bot.start()
+    try:
+        database = Database(empty_database_url)
+        try:
+            program = await a_program(database)
+            amal = await onboarded(fake_api, "Amal")
+            yael = await onboarded(fake_api, "Yael")
+            await join(database, program, amal, "east")
+            await join(database, program, yael, "west")
+            amal.send("/partner")
+            await amal.expect_message("looking for a partner", timeout=STARTUP_SECONDS)
+            yael.send("/partner")
+            await amal.expect_message("How warm or cold", timeout=STARTUP_SECONDS)
+            await yael.expect_message("How warm or cold", timeout=STARTUP_SECONDS)
+            amal.send("70")
+            await amal.expect_message("I can trust", timeout=STARTUP_SECONDS)
+
+            await bot.kill()
+            sent_before_restart = len(fake_api.calls_to("sendMessage"))
+            await bot.start()
+
+            # Nothing already sent is sent again on start-up.
+            await yael.expect_no_message(within=0.5)
+            assert len(fake_api.calls_to("sendMessage")) == sent_before_restart
+
+            # Each person goes on from the step they were at.
+            yael.send("30")
+            await yael.expect_message("I can trust", timeout=STARTUP_SECONDS)
+            amal.send("4")
+            await amal.expect_message("Let's start with introductions", timeout=STARTUP_SECONDS)
+
+            async with database.unit_of_work() as uow:
+                answers = list((await uow.session.exec(select(Answer))).all())
+            thermometers = sorted(a.value for a in answers if a.measure == "thermometer")
+            assert thermometers == [30, 70], "no answer lost, none recorded twice"
+        finally:
+            await database.dispose()
+    finally:
+        await bot.stop()

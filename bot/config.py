@@ -49,6 +49,16 @@ class Settings(BaseSettings):
         gt=0,
         description="Seconds to wait for an answer from the Bot API before giving up.",
     )
+    machine_translation_url: str | None = Field(
+        default=None,
+        description=(
+            "A LibreTranslate-compatible server that translates partners' words for each other "
+            "(off when unset). The original is always shown beside the translation."
+        ),
+    )
+    machine_translation_api_key: SecretStr | None = Field(
+        default=None, description="The API key for that server, if it needs one."
+    )
     admins: Annotated[frozenset[int], NoDecode] = Field(
         default=frozenset(),
         description="Telegram user ids (comma-separated) who are organizers from the start.",
@@ -90,6 +100,15 @@ class Settings(BaseSettings):
         if level not in {"DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"}:
             raise ValueError("PALAVER_LOG_LEVEL must be DEBUG, INFO, WARNING or ERROR")
         return level
+
+    @field_validator("machine_translation_url")
+    @classmethod
+    def _http_url_or_nothing(cls, value: str | None) -> str | None:
+        if value is None or not value.strip():
+            return None
+        if not value.strip().startswith(("http://", "https://")):
+            raise ValueError("must be an http(s) URL such as https://translate.example.org")
+        return value.strip()
 
     @field_validator("bot_api_url")
     @classmethod

@@ -45,6 +45,11 @@ from bot.engine import (
 from bot.engine.effects import Message
 from bot.engine.schema import canonical_json
 from bot.i18n.catalogs import Catalogs
+from bot.i18n.machine_translation import (
+    MachineTranslator,
+    NoMachineTranslation,
+    translate_relayed,
+)
 from bot.i18n.translator import Translator
 from bot.services.errors import ConsentRequired, StaleButton
 from bot.services.onboarding import Sender
@@ -95,7 +100,9 @@ class Dialogues:
         library: FlowLibrary,
         consent_version: str,
         clock: Callable[[], datetime] = utc_now,
+        machine_translator: MachineTranslator | None = None,
     ) -> None:
+        self._machine_translator = machine_translator or NoMachineTranslation()
         self._database = database
         self._catalogs = catalogs
         self._library = library
@@ -389,6 +396,10 @@ class Dialogues:
                         )
                     )
             case ShowPartnerShare(heading=heading, text=words):
+                if len(partners) == 1:
+                    words = await translate_relayed(
+                        words, partners[0][0].language, t, self._machine_translator
+                    )
                 show(Reply(f"{render(heading)}\n\n{words}"))
             case ButtonIgnored(notice=notice):
                 if work.pressed_button and person.id == work.actor_id:

@@ -11,6 +11,7 @@ from telegram.ext import AIORateLimiter, Application, ApplicationBuilder
 from bot.config import Settings
 from bot.engine import FlowLibrary
 from bot.i18n.catalogs import Catalogs
+from bot.i18n.machine_translation import machine_translator_from
 from bot.services.authorization import Authorizer
 from bot.services.dialogues import Dialogues
 from bot.services.exchanges import Exchanges
@@ -84,7 +85,19 @@ def build_palaver(settings: Settings) -> Palaver:
     catalogs = Catalogs.load(settings.locales_dir, settings.default_locale)
     library = FlowLibrary.from_directory(settings.dialogues_dir)
     authorizer = Authorizer(settings.admins)
-    dialogues = Dialogues(database, catalogs, library, settings.consent_version)
+    machine_translator = machine_translator_from(
+        settings.machine_translation_url,
+        settings.machine_translation_api_key.get_secret_value()
+        if settings.machine_translation_api_key
+        else None,
+    )
+    dialogues = Dialogues(
+        database,
+        catalogs,
+        library,
+        settings.consent_version,
+        machine_translator=machine_translator,
+    )
     exchanges = Exchanges(dialogues, authorizer, settings.consent_version)
     joining = Joining(database, catalogs, settings.consent_version, after_joining=exchanges)
     onboarding = Onboarding(database, catalogs, settings.consent_version, invite_redeemer=joining)

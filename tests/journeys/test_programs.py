@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from datetime import timedelta
 from functools import partial
+from pathlib import Path
 
 import pytest
-
 from sqlmodel import select
 
+from bot.services.authorization import ROLE_PERMISSIONS, Permission
 from bot.storage.tables import (
     AuditEntry,
     Community,
@@ -461,6 +462,37 @@ async def test_roles_are_listed_by_pseudonym_and_can_be_revoked(
     revoked = await rows(palaver, select(AuditEntry).where(AuditEntry.action == "role.revoked"))
     assert len(revoked) == 1 and revoked[0].subject_id == nour_row.id
     assert str(nour.id) not in str(revoked[0].details)
+
+
+async def test_an_admin_kept_in_the_database_may_create_programs(
+    fake_api: FakeBotApi, palaver: Palaver
+) -> None:
+    lea = await onboarded(fake_api, "Lea")
+    lea.send("/programs")
+    await lea.expect_message(REFUSAL)
+    async with palaver.database.unit_of_work() as uow:
+        person = await uow.people.by_telegram_id(lea.id)
+        assert person is not None
+        person.is_admin = True  # what `palaver admins add` stores
+        await uow.commit()
+    await create_program_from_the_phone(lea)
+    assert [p.name for p in await rows(palaver, select(Program))] == ["Neighbours across the river"]
+
+
+def test_the_permissions_document_matches_the_authorizer() -> None:
+    text = (Path(__file__).resolve().parents[2] / "docs" / "permissions.md").read_text()
+    table = text.split("## Permissions by role", 1)[1].split("##", 1)[0]
+    roles = (RoleName.ORGANIZER, RoleName.FACILITATOR, RoleName.PARTICIPANT)
+    documented: dict[RoleName, set[Permission]] = {role: set() for role in roles}
+    for line in table.splitlines():
+        cells = [cell.strip() for cell in line.strip().strip("|").split("|")]
+        if len(cells) != 4 or not cells[0].startswith("`"):
+            continue
+        permission = Permission(cells[0].strip("`"))
+        for role, cell in zip(roles, cells[1:], strict=True):
+            if cell == "✓":
+                documented[role].add(permission)
+    assert documented == {role: set(ROLE_PERMISSIONS[role]) for role in roles}
 
 
 # --- the journeys' steps ------------------------------------------------------------------

@@ -49,6 +49,11 @@ class Settings(BaseSettings):
         gt=0,
         description="Seconds to wait for an answer from the Bot API before giving up.",
     )
+    flood_limit: int = Field(
+        default=20,
+        ge=1,
+        description="How many messages and taps one person may send per 10 seconds.",
+    )
     machine_translation_url: str | None = Field(
         default=None,
         description=(

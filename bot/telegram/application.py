@@ -158,7 +158,9 @@ def build_palaver(settings: Settings) -> Palaver:
         .post_shutdown(on_shutdown)
         .build()
     )
-    application.add_handler(FloodGuard(onboarding).handler(), group=-1)
+    application.add_handler(
+        FloodGuard(onboarding, allowed=settings.flood_limit).handler(), group=-1
+    )
     for feature in features:
         application.add_handlers(list(feature.handlers()))
     application.add_handler(ButtonRouter(responder, features).handler())

@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 from datetime import timedelta
-from functools import partial
 from pathlib import Path
 
 import pytest
 from sqlmodel import select
 
+from bot.config import Settings
 from bot.services.authorization import ROLE_PERMISSIONS, Permission
 from bot.storage.tables import (
     AuditEntry,
@@ -22,9 +22,7 @@ from bot.storage.tables import (
     RoleName,
 )
 from bot.storage.types import utc_now
-from bot.telegram import application
 from bot.telegram.application import Palaver
-from bot.telegram.flood_guard import FloodGuard
 from tests.conftest import ADMIN_ID
 from tests.fakebot import FakeBotApi, FakeUser, SentMessage
 from tests.support import person_row, rows, settle
@@ -34,13 +32,11 @@ REFUSAL = "Sorry, you can't do that here."
 SCRIPTED_UPDATES_PER_WINDOW = 1000
 
 
-@pytest.fixture(autouse=True)
-def scripted_pace(monkeypatch: pytest.MonkeyPatch) -> None:
+@pytest.fixture
+def settings(settings: Settings) -> Settings:
     """These journeys tap through a dozen questions faster than any thumb could, which flood
     control would rightly slow down; they are about programs, not flood control."""
-    monkeypatch.setattr(
-        application, "FloodGuard", partial(FloodGuard, allowed=SCRIPTED_UPDATES_PER_WINDOW)
-    )
+    return settings.model_copy(update={"flood_limit": SCRIPTED_UPDATES_PER_WINDOW})
 
 
 async def test_organizer_creates_a_program_and_people_join_through_its_links(

@@ -574,3 +574,94 @@ async def onboarded(fake_api: FakeBotApi, name: str, user_id: int | None = None)
     person.press("Accept")
     await person.expect_message("Welcome,")
     return person
+
+
+async def test_people_who_join_through_a_link_are_offered_a_partner_and_paired(
+    fake_api: FakeBotApi, palaver: Palaver
+) -> None:
+    organizer = await onboarded(fake_api, "Mira", user_id=ADMIN_ID)
+    program_id = await create_program_from_the_phone(organizer)
+    link = await make_link(organizer, program_id, "New participant link")
+
+    first, second = fake_api.user(first_name="Sami"), fake_api.user(first_name="Dana")
+    for person, community in ((first, "east bank"), (second, "west bank")):
+        person.send(f"/start {code_of(link)}")
+        await person.expect_message("Which language")
+        person.press("English")
+        await person.expect_message("what Palaver keeps")
+        person.press("Accept")
+        await person.expect_message("Which community")
+        person.press(community)
+        await person.expect_message("Which of these languages")
+        person.press("Done")
+        await person.expect_message("Welcome to")
+        offer = await person.expect_message("someone from another community")
+        person.press("Find me a partner", offer)
+    await first.expect_message("looking for a partner")
+    await first.expect_message("In this exchange you and")
+    await second.expect_message("In this exchange you and")
+
+
+ORGANIZER_BUTTONS = (
+    "program:{p}",
+    "program_settings:{p}",
+    "program_edit:{p}.name",
+    "program_status:{p}.paused",
+    "program_status:{p}.closed",
+    "program_people:{p}",
+    "program_roles:{p}",
+    "invites:{p}",
+    "invite_new:{p}.participant",
+    "invite_new:{p}.facilitator",
+    "invite_new:{p}.organizer",
+)
+
+
+async def test_no_one_but_its_organizers_can_act_on_a_program(
+    fake_api: FakeBotApi, palaver: Palaver
+) -> None:
+    """Participant, facilitator, organizer of another program and stranger are all refused."""
+    organizer = await onboarded(fake_api, "Mira", user_id=ADMIN_ID)
+    program_id = await create_program_from_the_phone(organizer)
+    participant = await joined(
+        fake_api, await make_link(organizer, program_id, "New participant link"), "Sami"
+    )
+    facilitator_link = await make_link(organizer, program_id, "Facilitator link (one-time)")
+    facilitator = await onboarded(fake_api, "Nour")
+    facilitator.send(f"/start {code_of(facilitator_link)}")
+    await facilitator.expect_message("You are now a facilitator")
+    other_organizer = await onboarded(fake_api, "Omar")
+    async with palaver.database.unit_of_work() as uow:
+        omar = await uow.people.by_telegram_id(other_organizer.id)
+        assert omar is not None and omar.id is not None
+        elsewhere = Program(name="Another program")
+        uow.add(elsewhere)
+        await uow.session.flush()
+        uow.add(Role(person_id=omar.id, program_id=elsewhere.id or 0, name=RoleName.ORGANIZER))
+        await uow.commit()
+    stranger = fake_api.user(first_name="Zed")
+    await settle(fake_api, palaver)
+    before = {
+        "programs": [(p.name, p.status) for p in await rows(palaver, select(Program))],
+        "invites": len(await rows(palaver, select(Invite))),
+        "roles": len(await rows(palaver, select(Role))),
+    }
+
+    for actor in (participant, facilitator, other_organizer):
+        for template in ORGANIZER_BUTTONS:
+            data = template.format(p=program_id)
+            answer = await actor.expect_callback_answer(actor.press_data(data))
+            assert answer.params.get("text") == REFUSAL, (actor.first_name, data)
+    for template in ORGANIZER_BUTTONS:
+        answer = await stranger.expect_callback_answer(
+            stranger.press_data(template.format(p=program_id))
+        )
+        assert "Please read the note about your data first" in answer.params.get("text", "")
+    await settle(fake_api, palaver)
+
+    after = {
+        "programs": [(p.name, p.status) for p in await rows(palaver, select(Program))],
+        "invites": len(await rows(palaver, select(Invite))),
+        "roles": len(await rows(palaver, select(Role))),
+    }
+    assert after == before

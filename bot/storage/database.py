@@ -16,11 +16,14 @@ SQLITE_BUSY_TIMEOUT_MS = 5_000
 def create_engine(database_url: str) -> AsyncEngine:
     """An async engine for an ordinary URL (sqlite:///… or postgresql://…)."""
     async_url = to_async_database_url(database_url)
+    # Parameters can be people's words or Telegram ids: keep them out of errors and logs.
     if async_url.startswith("sqlite"):
-        engine = create_async_engine(async_url, connect_args={"timeout": 30})
+        engine = create_async_engine(async_url, connect_args={"timeout": 30}, hide_parameters=True)
         event.listen(engine.sync_engine, "connect", _tune_sqlite_connection)
         return engine
-    return create_async_engine(async_url, pool_size=5, max_overflow=10, pool_pre_ping=True)
+    return create_async_engine(
+        async_url, pool_size=5, max_overflow=10, pool_pre_ping=True, hide_parameters=True
+    )
 
 
 def _tune_sqlite_connection(dbapi_connection: Any, _record: Any) -> None:

@@ -11,6 +11,7 @@ import logging
 from collections.abc import Awaitable, Callable, Sequence
 from typing import Any, Protocol
 
+from sqlalchemy.exc import DBAPIError
 from telegram import Update
 from telegram.ext import (
     BaseHandler,
@@ -58,12 +59,15 @@ class Responder:
     async def on_error(self, update: object, context: Context) -> None:
         """Log a failure (never message text or tokens) and apologise to the person."""
         update_id = update.update_id if isinstance(update, Update) else None
-        log.error(
-            "handling update %s failed: %s",
-            update_id,
-            type(context.error).__name__,
-            exc_info=context.error,
-        )
+        error = context.error
+        if isinstance(error, DBAPIError):
+            # The database's own message may quote values (PostgreSQL's "Key (...)=(...)"),
+            # which can be someone's Telegram id or words: log only what kind of error it was.
+            log.error("handling update %s failed: %s", update_id, describe_database_error(error))
+        else:
+            log.error(
+                "handling update %s failed: %s", update_id, type(error).__name__, exc_info=error
+            )
         if not isinstance(update, Update) or update.effective_user is None:
             return
         if update.effective_chat is None or update.effective_chat.type != "private":
@@ -161,6 +165,14 @@ class OnboardingFeature:
 
     async def unexpected(self, update: Update, context: Context) -> None:
         await self._respond(update, context, self._onboarding.unexpected_message)
+
+
+def describe_database_error(error: DBAPIError) -> str:
+    """A database error without the values it may quote: its kind, SQLSTATE and statement."""
+    original = error.orig
+    sqlstate = getattr(original, "sqlstate", None) or "-"
+    statement = (error.statement or "").split("\n", 1)[0][:200]
+    return f"{type(original).__name__} (SQLSTATE {sqlstate}) in: {statement}"
 
 
 def sender_of(update: Update) -> Sender:

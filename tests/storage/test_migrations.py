@@ -8,12 +8,14 @@ import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from sqlalchemy import inspect, text
+from sqlalchemy.exc import DBAPIError
 from sqlmodel import SQLModel
 
 from bot.storage.database import create_engine
 from bot.storage.migrator import downgrade_to_base, migration_state, upgrade_to_head
 from bot.storage.tables import Person, Program, Role, RoleName
 from bot.storage.unit_of_work import Database
+from bot.telegram.handlers import describe_database_error
 
 EXPECTED_TABLES = {"person", "program", "role", "audit_entry", "alembic_version"}
 
@@ -139,3 +141,21 @@ async def test_sqlite_runs_in_wal_mode_with_a_busy_timeout(tmp_path: object) -> 
         assert foreign_keys == 1
     finally:
         await engine.dispose()
+
+
+async def test_logged_database_errors_never_quote_peoples_data(database_url: str) -> None:
+    database = Database(database_url)
+    try:
+        async with database.unit_of_work() as uow:
+            uow.people.add(Person(telegram_id=555_000_111, language="en", pseudonym="Calm Wren 12"))
+            await uow.commit()
+        with pytest.raises(Exception) as raised:
+            async with database.unit_of_work() as uow:
+                uow.people.add(Person(telegram_id=555_000_111, language="en"))
+                await uow.commit()
+        assert isinstance(raised.value, DBAPIError)
+        described = describe_database_error(raised.value)
+        assert "555000111" not in described and "Calm Wren" not in described
+        assert "IntegrityError" in described or "UniqueViolation" in described
+    finally:
+        await database.dispose()

@@ -30,6 +30,16 @@ class PersonRepository:
     def add(self, person: Person) -> None:
         self._session.add(person)
 
+    async def organizers(self, admin_telegram_ids: frozenset[int]) -> list[Person]:
+        """Admins (from the settings or the database) and everyone organizing a program."""
+        organizing = select(Role.person_id).where(Role.name == RoleName.ORGANIZER)
+        statement = select(Person).where(
+            col(Person.telegram_id).in_(admin_telegram_ids)
+            | col(Person.is_admin)
+            | col(Person.id).in_(organizing)
+        )
+        return list((await self._session.exec(statement)).all())
+
     async def admin_telegram_ids(self) -> list[int]:
         """Telegram ids of people marked as admins in the database."""
         statement = select(Person.telegram_id).where(col(Person.is_admin).is_(True))

@@ -22,7 +22,7 @@ from bot.services.privacy import RETENTION_CHECK_SECONDS, Privacy
 from bot.services.program_settings import SettingChoices, available_flows
 from bot.services.programs import ProgramConsole
 from bot.storage.unit_of_work import Database
-from bot.telegram.commands import register_commands
+from bot.telegram.commands import register_commands, register_organizer_commands
 from bot.telegram.dialogue_handlers import SILENCE_CHECK_SECONDS, DialogueFeature
 from bot.telegram.flood_guard import FloodGuard
 from bot.telegram.handlers import ButtonRouter, Feature, OnboardingFeature, Responder
@@ -134,6 +134,11 @@ def build_palaver(settings: Settings) -> Palaver:
 
     async def on_startup(application: Application) -> None:  # type: ignore[type-arg]
         await register_commands(application.bot, catalogs)
+        async with database.unit_of_work() as uow:
+            organizers = await uow.people.organizers(settings.admins)
+        await register_organizer_commands(
+            application.bot, catalogs, [(p.telegram_id, p.language) for p in organizers]
+        )
         log.info("Palaver is up as @%s", application.bot.username)
 
     async def on_shutdown(_application: Application) -> None:  # type: ignore[type-arg]

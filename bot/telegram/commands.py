@@ -12,7 +12,9 @@ from telegram import (
     BotCommandScopeAllChatAdministrators,
     BotCommandScopeAllGroupChats,
     BotCommandScopeAllPrivateChats,
+    BotCommandScopeChat,
 )
+from telegram.error import BadRequest
 
 from bot.i18n.catalogs import Catalogs
 from bot.i18n.translator import N_, Translator
@@ -41,6 +43,11 @@ PARTICIPANT_COMMANDS = (
     CommandSpec("forget", N_("Erase everything Palaver keeps about you")),
     CommandSpec("help", N_("What Palaver can do")),
 )
+# Organizers see their console too, in their own chat with the bot only.
+ORGANIZER_COMMANDS = (
+    CommandSpec("programs", N_("Your dialogue programs")),
+    *PARTICIPANT_COMMANDS,
+)
 # In groups everyone may ask for help; facilitator tools join this list for group
 # administrators (Telegram shows the admin menu only to them).
 GROUP_MEMBER_COMMANDS = (CommandSpec("help", N_("What Palaver can do")),)
@@ -65,6 +72,21 @@ async def register_commands(bot: Bot, catalogs: Catalogs) -> None:
                     language_code=language,
                 )
     log.info("command menus registered for %d languages", len(catalogs.languages))
+
+
+async def register_organizer_commands(
+    bot: Bot, catalogs: Catalogs, organizers: list[tuple[int, str]]
+) -> None:
+    """Give each organizer (Telegram id, language) the menu with /programs in their chat."""
+    for telegram_id, language in organizers:
+        try:
+            await bot.set_my_commands(
+                _commands(ORGANIZER_COMMANDS, catalogs.translator(language)),
+                scope=BotCommandScopeChat(telegram_id),
+            )
+        except BadRequest as error:
+            # An admin who has never opened the bot has no chat yet; they get it next start.
+            log.info("no organizer menu for one organizer yet: %s", error.message)
 
 
 def _commands(specs: tuple[CommandSpec, ...], t: Translator) -> list[BotCommand]:

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
-from bot.telegram.application import Palaver
+from bot.config import Settings
+from bot.telegram.application import Palaver, build_palaver
+from tests.conftest import ADMIN_ID
 from tests.fakebot import FakeBotApi
+from tests.journeys.test_programs import onboarded
 
 
 def _menu(fake_api: FakeBotApi, scope: str, language: str = "") -> list[str]:
@@ -31,3 +34,23 @@ async def test_groups_and_their_administrators_get_their_own_menus(
     assert _menu(fake_api, "all_group_chats") == ["help"]
     assert "help" in _menu(fake_api, "all_chat_administrators")
     assert "start" not in _menu(fake_api, "all_group_chats")
+
+
+async def test_organizers_get_the_program_console_in_their_own_menu(
+    fake_api: FakeBotApi, settings: Settings
+) -> None:
+    first = build_palaver(settings)
+    await first.start()
+    try:
+        await onboarded(fake_api, "Mira", user_id=ADMIN_ID)
+        participant = await onboarded(fake_api, "Sami")
+    finally:
+        await first.stop()
+    second = build_palaver(settings)
+    await second.start()
+    try:
+        organizer_menu = fake_api.commands({"type": "chat", "chat_id": ADMIN_ID})
+        assert organizer_menu[0]["command"] == "programs"
+        assert fake_api.commands({"type": "chat", "chat_id": participant.id}) == []
+    finally:
+        await second.stop()

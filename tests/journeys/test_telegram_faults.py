@@ -88,3 +88,31 @@ async def test_answers_in_groups_stay_quiet_except_help(
     await circle.expect_message("Palaver helps people")
     await settle(fake_api, palaver)
     assert len(circle.messages) == 1
+
+
+async def test_message_not_modified_is_harmless(fake_api: FakeBotApi, palaver: Palaver) -> None:
+    amal = fake_api.user(first_name="Amal", language_code="en")
+    amal.send("/start")
+    await amal.expect_message("Which language")
+    fake_api.fail_next(
+        "editMessageText",
+        error_code=400,
+        description="Bad Request: message is not modified: specified new message content and "
+        "reply markup are exactly the same as a current content and reply markup of the message",
+    )
+    amal.press("English")
+    await amal.expect_message("what Palaver keeps")
+    await settle(fake_api, palaver)
+    person = await person_row(palaver, amal.id)
+    assert person is not None and person.language_chosen
+
+
+async def test_bot_api_unreachable_for_a_while_then_serving_again(
+    fake_api: FakeBotApi, palaver: Palaver
+) -> None:
+    await fake_api.wait_until_polling()
+    await fake_api.refuse_connections()
+    amal = fake_api.user(first_name="Amal", language_code="en")
+    amal.send("/start")
+    await fake_api.accept_connections()
+    await amal.expect_message("Which language", timeout=30)

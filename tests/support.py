@@ -9,7 +9,7 @@ from sqlmodel.sql.expression import SelectOfScalar
 
 from bot.storage.tables import Person
 from bot.telegram.application import Palaver
-from tests.fakebot import FakeBotApi
+from tests.fakebot import FakeBotApi, FakeUser
 
 
 async def person_row(palaver: Palaver, telegram_id: int) -> Person | None:
@@ -28,3 +28,29 @@ async def settle(fake_api: FakeBotApi, palaver: Palaver) -> None:
     """Wait until Palaver has fetched and fully handled every update injected so far."""
     await fake_api.wait_until_delivered()
     await palaver.application.update_queue.join()
+
+
+async def onboarded(
+    fake_api: FakeBotApi,
+    first_name: str,
+    *,
+    language: str = "en",
+    user_id: int | None = None,
+    username: str | None = None,
+    last_name: str | None = None,
+) -> FakeUser:
+    """A person who has started the bot, chosen English and accepted consent."""
+    person = fake_api.user(
+        first_name=first_name,
+        language_code=language,
+        user_id=user_id,
+        username=username,
+        last_name=last_name,
+    )
+    person.send("/start")
+    await person.expect_message("Which language")
+    person.press("English")
+    await person.expect_message("what Palaver keeps")
+    person.press("Accept")
+    await person.expect_message("Welcome,")
+    return person

@@ -6,7 +6,7 @@ from bot.config import Settings
 from bot.telegram.application import Palaver, build_palaver
 from tests.conftest import ADMIN_ID
 from tests.fakebot import FakeBotApi
-from tests.journeys.test_programs import onboarded
+from tests.support import onboarded
 
 
 def _menu(fake_api: FakeBotApi, scope: str, language: str = "") -> list[str]:

@@ -14,8 +14,9 @@ from bot.storage.tables import Answer
 from bot.storage.unit_of_work import Database
 from tests.conftest import TEST_TOKEN
 from tests.fakebot import FakeBotApi
-from tests.journeys.test_exchange import a_program, join, onboarded
+from tests.journeys.test_exchange import a_program, join
 from tests.journeys.test_process import STARTUP_SECONDS, palaver_command
+from tests.support import onboarded
 
 pytestmark = pytest.mark.slow
 

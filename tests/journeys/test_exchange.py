@@ -29,7 +29,7 @@ from bot.storage.types import utc_now
 from bot.storage.unit_of_work import Database
 from bot.telegram.application import Palaver, build_palaver
 from tests.fakebot import FakeBotApi, FakeUser
-from tests.support import person_row, rows, settle
+from tests.support import onboarded, person_row, rows, settle
 
 
 async def test_two_people_across_the_divide_complete_a_story_exchange(
@@ -242,17 +242,6 @@ async def a_program(database: Database) -> Program:
     return program
 
 
-async def onboarded(fake_api: FakeBotApi, first_name: str, **identity: str) -> FakeUser:
-    person = fake_api.user(first_name=first_name, language_code="en", **identity)
-    person.send("/start")
-    await person.expect_message("Which language")
-    person.press("English")
-    await person.expect_message("what Palaver keeps")
-    person.press("Accept")
-    await person.expect_message("Welcome,")
-    return person
-
-
 async def join(database: Database, program: Program, user: FakeUser, community: str) -> None:
     """Make `user` a participant of `program`, member of `community`."""
     async with database.unit_of_work() as uow:
@@ -284,8 +273,7 @@ async def a_member(
     last_name: str | None = None,
 ) -> FakeUser:
     """Someone who consented and joined `program` as a member of `community`."""
-    identity = {k: v for k, v in (("username", username), ("last_name", last_name)) if v}
-    user = await onboarded(fake_api, first_name, **identity)
+    user = await onboarded(fake_api, first_name, username=username, last_name=last_name)
     await join(palaver.database, program, user, community)
     return user
 

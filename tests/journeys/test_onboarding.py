@@ -8,7 +8,7 @@ from bot.config import Settings
 from bot.storage.tables import AuditEntry, Person
 from bot.telegram.application import Palaver, build_palaver
 from tests.fakebot import FakeBotApi
-from tests.support import person_row, rows, settle
+from tests.support import onboarded, person_row, rows, settle
 
 
 async def test_start_choose_language_accept_consent_reaches_home(
@@ -215,18 +215,6 @@ async def test_edited_messages_do_not_trigger_commands(
     amal.edit(message_id, "/start")
     await settle(fake_api, palaver)
     await amal.expect_no_message()
-
-
-async def onboarded(fake_api: FakeBotApi, name: str, language: str = "en"):  # type: ignore[no-untyped-def]
-    """A person who has chosen English and accepted consent."""
-    person = fake_api.user(first_name=name, language_code=language)
-    person.send("/start")
-    await person.expect_message("Which language")
-    person.press("English")
-    await person.expect_message("what Palaver keeps")
-    person.press("Accept")
-    await person.expect_message("Welcome,")
-    return person
 
 
 def palaver_consent_version(palaver: Palaver) -> str:

@@ -25,7 +25,7 @@ from bot.storage.types import utc_now
 from bot.telegram.application import Palaver
 from tests.conftest import ADMIN_ID
 from tests.fakebot import FakeBotApi, FakeUser, SentMessage
-from tests.support import person_row, rows, settle
+from tests.support import onboarded, person_row, rows, settle
 
 BOT_LINK = "https://t.me/palaver_test_bot?start="
 REFUSAL = "Sorry, you can't do that here."
@@ -561,18 +561,6 @@ async def joined(fake_api: FakeBotApi, link: SentMessage, name: str) -> FakeUser
     await person.expect_message("Which of these languages")
     person.press("Done")
     await person.expect_message("Welcome to")
-    return person
-
-
-async def onboarded(fake_api: FakeBotApi, name: str, user_id: int | None = None) -> FakeUser:
-    """A person who has chosen English and accepted consent."""
-    person = fake_api.user(first_name=name, language_code="en", user_id=user_id)
-    person.send("/start")
-    await person.expect_message("Which language")
-    person.press("English")
-    await person.expect_message("what Palaver keeps")
-    person.press("Accept")
-    await person.expect_message("Welcome,")
     return person
 
 

@@ -60,6 +60,24 @@ def _enum_column(enum_type: type[enum.StrEnum], name: str) -> Any:
     )
 
 
+def _reference(
+    table: str,
+    *,
+    on_delete: str,
+    nullable: bool = False,
+    index: bool = False,
+    primary_key: bool = False,
+) -> Any:
+    """A foreign key to `table`.id; `on_delete` says what happens to this row then."""
+    return Column(
+        Integer,
+        ForeignKey(f"{table}.id", ondelete=on_delete),
+        nullable=nullable,
+        index=index,
+        primary_key=primary_key,
+    )
+
+
 def _enum_values(enum_type: type[enum.StrEnum]) -> list[str]:
     return [member.value for member in enum_type]
 
@@ -133,7 +151,7 @@ class Program(SQLModel, table=True):
     created_at: datetime = Field(default_factory=utc_now, sa_type=UTCDateTime)
     created_by_id: int | None = Field(
         default=None,
-        sa_column=Column(Integer, ForeignKey("person.id", ondelete="SET NULL"), nullable=True),
+        sa_column=_reference("person", on_delete="SET NULL", nullable=True),
     )
 
 
@@ -146,21 +164,13 @@ class Role(SQLModel, table=True):
     )
 
     id: int | None = Field(default=None, primary_key=True)
-    person_id: int = Field(
-        sa_column=Column(
-            Integer, ForeignKey("person.id", ondelete="CASCADE"), nullable=False, index=True
-        )
-    )
-    program_id: int = Field(
-        sa_column=Column(
-            Integer, ForeignKey("program.id", ondelete="CASCADE"), nullable=False, index=True
-        )
-    )
+    person_id: int = Field(sa_column=_reference("person", on_delete="CASCADE", index=True))
+    program_id: int = Field(sa_column=_reference("program", on_delete="CASCADE", index=True))
     name: RoleName = Field(sa_column=_enum_column(RoleName, "role_name"))
     granted_at: datetime = Field(default_factory=utc_now, sa_type=UTCDateTime)
     granted_by_id: int | None = Field(
         default=None,
-        sa_column=Column(Integer, ForeignKey("person.id", ondelete="SET NULL"), nullable=True),
+        sa_column=_reference("person", on_delete="SET NULL", nullable=True),
     )
 
 
@@ -176,7 +186,7 @@ class AuditEntry(SQLModel, table=True):
     at: datetime = Field(default_factory=utc_now, sa_type=UTCDateTime, index=True)
     actor_id: int | None = Field(
         default=None,
-        sa_column=Column(Integer, ForeignKey("person.id", ondelete="SET NULL"), nullable=True),
+        sa_column=_reference("person", on_delete="SET NULL", nullable=True),
     )
     action: str = Field(max_length=64)
     subject_type: str = Field(max_length=32)
@@ -209,11 +219,7 @@ class Community(SQLModel, table=True):
     __table_args__ = (UniqueConstraint("program_id", "name", name="uq_community_program_name"),)
 
     id: int | None = Field(default=None, primary_key=True)
-    program_id: int = Field(
-        sa_column=Column(
-            Integer, ForeignKey("program.id", ondelete="CASCADE"), nullable=False, index=True
-        )
-    )
+    program_id: int = Field(sa_column=_reference("program", on_delete="CASCADE", index=True))
     name: str = Field(max_length=100)
     position: int = Field(default=0)
 
@@ -225,22 +231,18 @@ class Invite(SQLModel, table=True):
 
     id: int | None = Field(default=None, primary_key=True)
     code: str = Field(max_length=64, unique=True)
-    program_id: int = Field(
-        sa_column=Column(
-            Integer, ForeignKey("program.id", ondelete="CASCADE"), nullable=False, index=True
-        )
-    )
+    program_id: int = Field(sa_column=_reference("program", on_delete="CASCADE", index=True))
     kind: InviteKind = Field(sa_column=_enum_column(InviteKind, "invite_kind"))
     community_id: int | None = Field(
         default=None,
-        sa_column=Column(Integer, ForeignKey("community.id", ondelete="CASCADE"), nullable=True),
+        sa_column=_reference("community", on_delete="CASCADE", nullable=True),
     )
     max_uses: int | None = Field(default=None, description="None: unlimited; 1: one-time.")
     uses: int = Field(default=0)
     created_at: datetime = Field(default_factory=utc_now, sa_type=UTCDateTime)
     created_by_id: int | None = Field(
         default=None,
-        sa_column=Column(Integer, ForeignKey("person.id", ondelete="SET NULL"), nullable=True),
+        sa_column=_reference("person", on_delete="SET NULL", nullable=True),
     )
     expires_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     revoked_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
@@ -255,19 +257,11 @@ class Membership(SQLModel, table=True):
     )
 
     id: int | None = Field(default=None, primary_key=True)
-    person_id: int = Field(
-        sa_column=Column(
-            Integer, ForeignKey("person.id", ondelete="CASCADE"), nullable=False, index=True
-        )
-    )
-    program_id: int = Field(
-        sa_column=Column(
-            Integer, ForeignKey("program.id", ondelete="CASCADE"), nullable=False, index=True
-        )
-    )
+    person_id: int = Field(sa_column=_reference("person", on_delete="CASCADE", index=True))
+    program_id: int = Field(sa_column=_reference("program", on_delete="CASCADE", index=True))
     community_id: int | None = Field(
         default=None,
-        sa_column=Column(Integer, ForeignKey("community.id", ondelete="SET NULL"), nullable=True),
+        sa_column=_reference("community", on_delete="SET NULL", nullable=True),
         description="None: not chosen yet, or 'prefer not to say' when community_chosen.",
     )
     community_chosen: bool = Field(default=False)
@@ -290,14 +284,10 @@ class PendingInput(SQLModel, table=True):
 
     __tablename__ = "pending_input"
 
-    person_id: int = Field(
-        sa_column=Column(
-            Integer, ForeignKey("person.id", ondelete="CASCADE"), primary_key=True, nullable=False
-        )
-    )
+    person_id: int = Field(sa_column=_reference("person", on_delete="CASCADE", primary_key=True))
     program_id: int | None = Field(
         default=None,
-        sa_column=Column(Integer, ForeignKey("program.id", ondelete="CASCADE"), nullable=True),
+        sa_column=_reference("program", on_delete="CASCADE", nullable=True),
     )
     setting: str = Field(max_length=32, description="The setting being asked, or 'confirm'.")
     draft: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
@@ -334,20 +324,14 @@ class Run(SQLModel, table=True):
     __tablename__ = "run"
 
     id: int | None = Field(default=None, primary_key=True)
-    person_id: int = Field(
-        sa_column=Column(
-            Integer, ForeignKey("person.id", ondelete="CASCADE"), nullable=False, index=True
-        )
-    )
+    person_id: int = Field(sa_column=_reference("person", on_delete="CASCADE", index=True))
     program_id: int | None = Field(
         default=None,
-        sa_column=Column(Integer, ForeignKey("program.id", ondelete="SET NULL"), nullable=True),
+        sa_column=_reference("program", on_delete="SET NULL", nullable=True),
     )
     exchange_id: int | None = Field(
         default=None,
-        sa_column=Column(
-            Integer, ForeignKey("exchange.id", ondelete="SET NULL"), nullable=True, index=True
-        ),
+        sa_column=_reference("exchange", on_delete="SET NULL", nullable=True, index=True),
     )
     flow_id: str = Field(max_length=64)
     flow_version: str = Field(
@@ -366,11 +350,7 @@ class Answer(SQLModel, table=True):
     __tablename__ = "answer"
 
     id: int | None = Field(default=None, primary_key=True)
-    run_id: int = Field(
-        sa_column=Column(
-            Integer, ForeignKey("run.id", ondelete="CASCADE"), nullable=False, index=True
-        )
-    )
+    run_id: int = Field(sa_column=_reference("run", on_delete="CASCADE", index=True))
     key: str = Field(max_length=64)
     value: Any = Field(default=None, sa_column=Column(JSON, nullable=True))
     survey: str | None = Field(default=None, max_length=8, description="pre, post or later.")
@@ -384,14 +364,10 @@ class Commitment(SQLModel, table=True):
     __tablename__ = "commitment"
 
     id: int | None = Field(default=None, primary_key=True)
-    person_id: int = Field(
-        sa_column=Column(
-            Integer, ForeignKey("person.id", ondelete="CASCADE"), nullable=False, index=True
-        )
-    )
+    person_id: int = Field(sa_column=_reference("person", on_delete="CASCADE", index=True))
     run_id: int | None = Field(
         default=None,
-        sa_column=Column(Integer, ForeignKey("run.id", ondelete="SET NULL"), nullable=True),
+        sa_column=_reference("run", on_delete="SET NULL", nullable=True),
     )
     what: str = Field(sa_column=Column(Text, nullable=False))
     owner: str | None = Field(default=None, max_length=16, description="me or group.")
@@ -411,14 +387,10 @@ class FollowUp(SQLModel, table=True):
     __tablename__ = "follow_up"
 
     id: int | None = Field(default=None, primary_key=True)
-    person_id: int = Field(
-        sa_column=Column(
-            Integer, ForeignKey("person.id", ondelete="CASCADE"), nullable=False, index=True
-        )
-    )
+    person_id: int = Field(sa_column=_reference("person", on_delete="CASCADE", index=True))
     program_id: int | None = Field(
         default=None,
-        sa_column=Column(Integer, ForeignKey("program.id", ondelete="CASCADE"), nullable=True),
+        sa_column=_reference("program", on_delete="CASCADE", nullable=True),
     )
     flow_id: str = Field(max_length=64)
     due_at: datetime = Field(sa_type=UTCDateTime, index=True)
@@ -443,11 +415,7 @@ class Exchange(SQLModel, table=True):
     __tablename__ = "exchange"
 
     id: int | None = Field(default=None, primary_key=True)
-    program_id: int = Field(
-        sa_column=Column(
-            Integer, ForeignKey("program.id", ondelete="CASCADE"), nullable=False, index=True
-        )
-    )
+    program_id: int = Field(sa_column=_reference("program", on_delete="CASCADE", index=True))
     flow_id: str = Field(max_length=64)
     status: ExchangeStatus = Field(
         default=ExchangeStatus.ACTIVE, sa_column=_enum_column(ExchangeStatus, "exchange_status")
@@ -466,16 +434,8 @@ class ExchangeMember(SQLModel, table=True):
     )
 
     id: int | None = Field(default=None, primary_key=True)
-    exchange_id: int = Field(
-        sa_column=Column(
-            Integer, ForeignKey("exchange.id", ondelete="CASCADE"), nullable=False, index=True
-        )
-    )
-    person_id: int = Field(
-        sa_column=Column(
-            Integer, ForeignKey("person.id", ondelete="CASCADE"), nullable=False, index=True
-        )
-    )
+    exchange_id: int = Field(sa_column=_reference("exchange", on_delete="CASCADE", index=True))
+    person_id: int = Field(sa_column=_reference("person", on_delete="CASCADE", index=True))
     last_active_at: datetime = Field(default_factory=utc_now, sa_type=UTCDateTime)
     nudged_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
 
@@ -486,18 +446,14 @@ class RelayedMessage(SQLModel, table=True):
     __tablename__ = "relayed_message"
 
     id: int | None = Field(default=None, primary_key=True)
-    exchange_id: int = Field(
-        sa_column=Column(
-            Integer, ForeignKey("exchange.id", ondelete="CASCADE"), nullable=False, index=True
-        )
-    )
+    exchange_id: int = Field(sa_column=_reference("exchange", on_delete="CASCADE", index=True))
     sender_id: int | None = Field(
         default=None,
-        sa_column=Column(Integer, ForeignKey("person.id", ondelete="SET NULL"), nullable=True),
+        sa_column=_reference("person", on_delete="SET NULL", nullable=True),
     )
     recipient_id: int | None = Field(
         default=None,
-        sa_column=Column(Integer, ForeignKey("person.id", ondelete="SET NULL"), nullable=True),
+        sa_column=_reference("person", on_delete="SET NULL", nullable=True),
     )
     key: str | None = Field(default=None, max_length=64)
     text: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
@@ -513,15 +469,15 @@ class Report(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     exchange_id: int | None = Field(
         default=None,
-        sa_column=Column(Integer, ForeignKey("exchange.id", ondelete="SET NULL"), nullable=True),
+        sa_column=_reference("exchange", on_delete="SET NULL", nullable=True),
     )
     reporter_id: int | None = Field(
         default=None,
-        sa_column=Column(Integer, ForeignKey("person.id", ondelete="SET NULL"), nullable=True),
+        sa_column=_reference("person", on_delete="SET NULL", nullable=True),
     )
     reported_id: int | None = Field(
         default=None,
-        sa_column=Column(Integer, ForeignKey("person.id", ondelete="SET NULL"), nullable=True),
+        sa_column=_reference("person", on_delete="SET NULL", nullable=True),
     )
     created_at: datetime = Field(default_factory=utc_now, sa_type=UTCDateTime)
     resolved_at: datetime | None = Field(default=None, sa_type=UTCDateTime)

@@ -225,6 +225,22 @@ class Dialogues:
         assert outcome is not None
         return outcome
 
+    async def resume(self, person_id: int) -> tuple[Reply, ...]:
+        """The current question of the person's most recent open run, shown again."""
+
+        async def use_case(uow: UnitOfWork) -> Outcome | None:
+            person = await uow.people.by_id(person_id)
+            runs = await uow.runs.open_runs_of(person_id)
+            if person is None or not runs:
+                return None
+            work = _Work(actor_id=person_id, pressed_button=False)
+            await self._drive(uow, work, await uow.runs.lock(runs[0]), Start(now=self._clock()))
+            await uow.commit()
+            return work.outcome()
+
+        outcome = await self._retrying(use_case)
+        return outcome.replies if outcome is not None else ()
+
     async def skip(self, sender: Sender) -> Outcome:
         """/skip: skip the current question, if it may be skipped."""
         return await self._event_for_current_run(sender, Skip(now=self._clock()))

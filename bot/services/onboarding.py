@@ -54,6 +54,14 @@ class InviteRedeemer(Protocol):
         ...
 
 
+class Resumer(Protocol):
+    """Shows a returning person the question they were at, if a dialogue is under way."""
+
+    async def resume(self, person_id: int) -> tuple[Reply, ...]:
+        """The current question of their most recent open dialogue, or nothing."""
+        ...
+
+
 class Onboarding:
     """The use cases of a person's first minutes with Palaver."""
 
@@ -63,11 +71,13 @@ class Onboarding:
         catalogs: Catalogs,
         consent_version: str,
         invite_redeemer: InviteRedeemer | None = None,
+        resumer: Resumer | None = None,
     ) -> None:
         self._database = database
         self._catalogs = catalogs
         self._consent_version = consent_version
         self._invite_redeemer = invite_redeemer
+        self._resumer = resumer
 
     async def start(self, sender: Sender, invite_code: str | None = None) -> Outcome:
         """/start (optionally from an invite link): remember them and take the next step."""
@@ -85,7 +95,10 @@ class Onboarding:
         if not person.has_consented(self._consent_version):
             return Outcome(replies=(self._consent_question(t),))
         home = self._home(t, person, returning=True)
-        return Outcome(replies=(home, *await self._redeem_pending_invite(person)))
+        invited = await self._redeem_pending_invite(person)
+        # "/start: see where you are": also the way back after a lost message or a restart.
+        resumed = await self._resumer.resume(person.id or 0) if self._resumer else ()
+        return Outcome(replies=(home, *invited, *resumed))
 
     async def offer_languages(self, sender: Sender) -> Outcome:
         """/language: show the language choice."""

@@ -100,7 +100,13 @@ def build_palaver(settings: Settings) -> Palaver:
     )
     exchanges = Exchanges(dialogues, authorizer, settings.consent_version)
     joining = Joining(database, catalogs, settings.consent_version, after_joining=exchanges)
-    onboarding = Onboarding(database, catalogs, settings.consent_version, invite_redeemer=joining)
+    onboarding = Onboarding(
+        database,
+        catalogs,
+        settings.consent_version,
+        invite_redeemer=joining,
+        resumer=dialogues,
+    )
     console = ProgramConsole(
         database,
         catalogs,

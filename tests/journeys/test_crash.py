@@ -86,7 +86,10 @@ async def test_sigkill_mid_exchange_then_restart_resumes_everyone(
             await yael.expect_no_message(within=0.5)
             assert len(fake_api.calls_to("sendMessage")) == sent_before_restart
 
-            # Each person goes on from the step they were at.
+            # /start shows each person where they are; each goes on from that step.
+            yael.send("/start")
+            await yael.expect_message("Welcome back", timeout=STARTUP_SECONDS)
+            await yael.expect_message("How warm or cold", timeout=STARTUP_SECONDS)
             yael.send("30")
             await yael.expect_message("I can trust", timeout=STARTUP_SECONDS)
             amal.send("4")

@@ -76,8 +76,8 @@ SELECTED_MARK = "✓ "
 
 
 @dataclass
-class _Work:
-    """What one use case accumulates while driving one or more runs."""
+class Delivery:
+    """What a use case must deliver after driving runs: replies, letters, a notice."""
 
     actor_id: int
     pressed_button: bool
@@ -125,7 +125,7 @@ class Dialogues:
             runs = await uow.runs.open_runs_of(person.id or 0)
             if not runs:
                 return None
-            work = _Work(actor_id=person.id or 0, pressed_button=False)
+            work = Delivery(actor_id=person.id or 0, pressed_button=False)
             run = await uow.runs.lock(runs[0])
             await self._drive(uow, work, run, TextReceived(text=text, now=self._clock()))
             await uow.commit()
@@ -149,7 +149,7 @@ class Dialogues:
             state = RunState.from_json(run.state)
             step_id = state.step_id if state.turn == turn and state.step_id else "-"
             event = ButtonPressed(step_id=step_id, turn=turn, value=choice, now=self._clock())
-            work = _Work(actor_id=person.id or 0, pressed_button=True)
+            work = Delivery(actor_id=person.id or 0, pressed_button=True)
             await self._drive(uow, work, run, event)
             await uow.commit()
             return work.outcome()
@@ -212,11 +212,11 @@ class Dialogues:
             for run in await uow.runs.open_runs_of(person.id or 0):
                 if run.flow_id == flow_id and run.program_id == program_id:
                     # Already under way: show where they are instead of starting over.
-                    work = _Work(actor_id=person.id or 0, pressed_button=sender.pressed_button)
+                    work = Delivery(actor_id=person.id or 0, pressed_button=sender.pressed_button)
                     await self._drive(uow, work, await uow.runs.lock(run), Start(now=self._clock()))
                     await uow.commit()
                     return work.outcome()
-            work = _Work(actor_id=person.id or 0, pressed_button=sender.pressed_button)
+            work = Delivery(actor_id=person.id or 0, pressed_button=sender.pressed_button)
             await self.start_run(uow, work, person, flow, program_id=program_id)
             await uow.commit()
             return work.outcome()
@@ -233,7 +233,7 @@ class Dialogues:
             runs = await uow.runs.open_runs_of(person_id)
             if person is None or not runs:
                 return None
-            work = _Work(actor_id=person_id, pressed_button=False)
+            work = Delivery(actor_id=person_id, pressed_button=False)
             await self._drive(uow, work, await uow.runs.lock(runs[0]), Start(now=self._clock()))
             await uow.commit()
             return work.outcome()
@@ -260,7 +260,7 @@ class Dialogues:
                 return Outcome(
                     replies=(Reply(t.gettext("There is no conversation going on right now.")),)
                 )
-            work = _Work(actor_id=person.id or 0, pressed_button=False)
+            work = Delivery(actor_id=person.id or 0, pressed_button=False)
             await self._drive(uow, work, await uow.runs.lock(runs[0]), event)
             await uow.commit()
             return work.outcome()
@@ -274,7 +274,7 @@ class Dialogues:
     async def start_run(
         self,
         uow: UnitOfWork,
-        work: _Work,
+        work: Delivery,
         person: Person,
         flow: Flow,
         *,
@@ -288,7 +288,7 @@ class Dialogues:
         await self.begin(uow, work, run)
         return run
 
-    async def begin(self, uow: UnitOfWork, work: _Work, run: Run) -> None:
+    async def begin(self, uow: UnitOfWork, work: Delivery, run: Run) -> None:
         """Send a created run its Start event."""
         await self._drive(uow, work, run, Start(now=self._clock()))
 
@@ -318,10 +318,10 @@ class Dialogues:
         )
         return run
 
-    def new_work(self, person: Person, *, pressed_button: bool = False) -> _Work:
-        return _Work(actor_id=person.id or 0, pressed_button=pressed_button)
+    def new_work(self, person: Person, *, pressed_button: bool = False) -> Delivery:
+        return Delivery(actor_id=person.id or 0, pressed_button=pressed_button)
 
-    async def leave_run(self, uow: UnitOfWork, work: _Work, run: Run) -> None:
+    async def leave_run(self, uow: UnitOfWork, work: Delivery, run: Run) -> None:
         """End a run from outside the flow (the exchange ended)."""
         if RunState.from_json(run.state).is_over:
             return
@@ -351,7 +351,7 @@ class Dialogues:
     # --- the shell ------------------------------------------------------------------------
 
     async def _drive(
-        self, uow: UnitOfWork, work: _Work, first: Run, event: Event, *, quiet: bool = False
+        self, uow: UnitOfWork, work: Delivery, first: Run, event: Event, *, quiet: bool = False
     ) -> None:
         """Apply `event` to `first`, then deliver every share to the partners' runs."""
         queue: deque[tuple[Run, Event]] = deque([(first, event)])
@@ -377,7 +377,7 @@ class Dialogues:
     async def _perform(
         self,
         uow: UnitOfWork,
-        work: _Work,
+        work: Delivery,
         run: Run,
         person: Person,
         partners: list[tuple[Person, Run]],
@@ -498,7 +498,7 @@ class Dialogues:
                 exchange.ended_reason = exchange.ended_reason or "completed"
 
     async def _notify_facilitators(
-        self, uow: UnitOfWork, work: _Work, run: Run, person: Person, reason: str
+        self, uow: UnitOfWork, work: Delivery, run: Run, person: Person, reason: str
     ) -> None:
         uow.audit.record(
             "facilitator.notified",

@@ -11,7 +11,7 @@ from datetime import datetime, timedelta
 from bot.engine import Flow, RunState
 from bot.i18n.translator import N_, Translator
 from bot.services.authorization import Authorizer, Permission
-from bot.services.dialogues import Dialogues, _Work
+from bot.services.dialogues import Delivery, Dialogues
 from bot.services.errors import ConsentRequired, NotAMember, StaleButton, UnknownProgram
 from bot.services.matching import Candidate, choose_partner
 from bot.services.onboarding import Sender
@@ -68,7 +68,7 @@ class Exchanges:
         return await self._dialogues.retrying(use_case)
 
     async def _find(
-        self, uow: UnitOfWork, work: _Work, person: Person, program_id: int | None
+        self, uow: UnitOfWork, work: Delivery, person: Person, program_id: int | None
     ) -> None:
         t = self._dialogues.translator_for(person)
         current = await uow.exchanges.current_of(person.id or 0)
@@ -248,7 +248,7 @@ class Exchanges:
         return await self._dialogues.retrying(use_case)
 
     async def _end(
-        self, uow: UnitOfWork, work: _Work, person: Person, exchange: Exchange, reason: str
+        self, uow: UnitOfWork, work: Delivery, person: Person, exchange: Exchange, reason: str
     ) -> None:
         t = self._dialogues.translator_for(person)
         runs = await uow.runs.of_exchange(exchange.id or 0)
@@ -298,7 +298,7 @@ class Exchanges:
         )
 
     async def _report(
-        self, uow: UnitOfWork, work: _Work, person: Person, exchange: Exchange
+        self, uow: UnitOfWork, work: Delivery, person: Person, exchange: Exchange
     ) -> None:
         t = self._dialogues.translator_for(person)
         partners = [p for p in await uow.exchanges.people_in(exchange.id or 0) if p.id != person.id]

@@ -415,3 +415,40 @@ async def test_photos_are_refused_when_the_flow_does_not_allow_media(
     await yael.expect_message("I can only read text messages")
     await settle(fake_api, palaver)
     assert not fake_api.calls_to("copyMessage")
+
+
+async def test_editing_a_flow_file_mid_run_does_not_disturb_runs_under_way(
+    fake_api: FakeBotApi, settings: Settings, tmp_path: Path
+) -> None:
+    flows = tmp_path / "dialogues"
+    shutil.copytree(settings.dialogues_dir, flows)
+    before = build_palaver(settings.model_copy(update={"dialogues_dir": flows}))
+    await before.start()
+    try:
+        program = await a_program(before.database)
+        amal = await a_member(fake_api, before, program, "east", first_name="Amal")
+        yael = await a_member(fake_api, before, program, "west", first_name="Yael")
+        amal.send("/partner")
+        await amal.expect_message("looking for a partner")
+        yael.send("/partner")
+        await amal.expect_message("How warm or cold")
+    finally:
+        await before.stop()
+
+    # An author rewrites the flow: new wording, the trust question removed.
+    story = flows / "story-exchange.yaml"
+    edited = story.read_text(encoding="utf-8").replace(
+        "Let's start with introductions.", "Time to introduce yourselves."
+    )
+    edited = edited.replace("  - id: trust-pre\n", "  - id: trust-pre-removed\n", 1)
+    story.write_text(edited, encoding="utf-8")
+
+    after = build_palaver(settings.model_copy(update={"dialogues_dir": flows}))
+    await after.start()
+    try:
+        amal.send("55")
+        await amal.expect_message("I can trust most people")  # the version the run began with
+        amal.send("3")
+        await amal.expect_message("Let's start with introductions")
+    finally:
+        await after.stop()

@@ -10,8 +10,8 @@ from __future__ import annotations
 
 import logging
 from collections import deque
-from collections.abc import Awaitable, Callable, Mapping
-from dataclasses import dataclass, field
+from collections.abc import Awaitable, Callable, Mapping, Sequence
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 
 from sqlalchemy.exc import DBAPIError
@@ -53,7 +53,15 @@ from bot.i18n.machine_translation import (
 from bot.i18n.translator import Translator
 from bot.services.errors import ConsentRequired, StaleButton
 from bot.services.onboarding import Sender
-from bot.services.replies import Button, ButtonAction, Letter, MediaCopy, Outcome, Reply
+from bot.services.replies import (
+    Button,
+    ButtonAction,
+    Letter,
+    MediaCopy,
+    Outcome,
+    Reply,
+    reply_to_json,
+)
 from bot.storage.dialogue_repositories import RunChanged
 from bot.storage.tables import (
     Answer,
@@ -88,6 +96,25 @@ class Delivery:
 
     def outcome(self) -> Outcome:
         return Outcome(replies=tuple(self.replies), notice=self.notice, letters=tuple(self.letters))
+
+    async def seal(self, uow: UnitOfWork) -> Outcome:
+        """Keep the letters to other people in the outbox, commit, and return the outcome.
+
+        The letters are written in the same transaction as the change they tell about.
+        """
+        self.letters = await kept_in_outbox(uow, self.letters)
+        await uow.commit()
+        return self.outcome()
+
+
+async def kept_in_outbox(uow: UnitOfWork, letters: Sequence[Letter]) -> list[Letter]:
+    """Write letters to the outbox of this unit of work; they carry their outbox ids."""
+    return [
+        replace(
+            letter, outbox_id=await uow.outbox.keep(letter.telegram_id, reply_to_json(letter.reply))
+        )
+        for letter in letters
+    ]
 
 
 class Dialogues:
@@ -128,8 +155,7 @@ class Dialogues:
             work = Delivery(actor_id=person.id or 0, pressed_button=False)
             run = await uow.runs.lock(runs[0])
             await self._drive(uow, work, run, TextReceived(text=text, now=self._clock()))
-            await uow.commit()
-            return work.outcome()
+            return await work.seal(uow)
 
         return await self._retrying(use_case)
 
@@ -151,8 +177,7 @@ class Dialogues:
             event = ButtonPressed(step_id=step_id, turn=turn, value=choice, now=self._clock())
             work = Delivery(actor_id=person.id or 0, pressed_button=True)
             await self._drive(uow, work, run, event)
-            await uow.commit()
-            return work.outcome()
+            return await work.seal(uow)
 
         outcome = await self._retrying(use_case)
         assert outcome is not None
@@ -214,12 +239,10 @@ class Dialogues:
                     # Already under way: show where they are instead of starting over.
                     work = Delivery(actor_id=person.id or 0, pressed_button=sender.pressed_button)
                     await self._drive(uow, work, await uow.runs.lock(run), Start(now=self._clock()))
-                    await uow.commit()
-                    return work.outcome()
+                    return await work.seal(uow)
             work = Delivery(actor_id=person.id or 0, pressed_button=sender.pressed_button)
             await self.start_run(uow, work, person, flow, program_id=program_id)
-            await uow.commit()
-            return work.outcome()
+            return await work.seal(uow)
 
         outcome = await self._retrying(use_case)
         assert outcome is not None
@@ -235,8 +258,7 @@ class Dialogues:
                 return None
             work = Delivery(actor_id=person_id, pressed_button=False)
             await self._drive(uow, work, await uow.runs.lock(runs[0]), Start(now=self._clock()))
-            await uow.commit()
-            return work.outcome()
+            return await work.seal(uow)
 
         outcome = await self._retrying(use_case)
         return outcome.replies if outcome is not None else ()
@@ -262,8 +284,7 @@ class Dialogues:
                 )
             work = Delivery(actor_id=person.id or 0, pressed_button=False)
             await self._drive(uow, work, await uow.runs.lock(runs[0]), event)
-            await uow.commit()
-            return work.outcome()
+            return await work.seal(uow)
 
         outcome = await self._retrying(use_case)
         assert outcome is not None

@@ -62,8 +62,7 @@ class Exchanges:
             person = await self._person(uow, sender)
             work = self._dialogues.new_work(person, pressed_button=sender.pressed_button)
             await self._find(uow, work, person, program_id)
-            await uow.commit()
-            return work.outcome()
+            return await work.seal(uow)
 
         return await self._dialogues.retrying(use_case)
 
@@ -236,14 +235,12 @@ class Exchanges:
                 return work.outcome()
             if action == ExchangeAction.REPORT:
                 await self._report(uow, work, person, exchange)
-                await uow.commit()
-                return work.outcome()
+                return await work.seal(uow)
             reason = "new_partner" if action == ExchangeAction.NEW_PARTNER else "ended_by_member"
             await self._end(uow, work, person, exchange, reason)
             if action == ExchangeAction.NEW_PARTNER:
                 await self._find(uow, work, person, exchange.program_id)
-            await uow.commit()
-            return work.outcome()
+            return await work.seal(uow)
 
         return await self._dialogues.retrying(use_case)
 

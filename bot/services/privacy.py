@@ -16,7 +16,7 @@ from sqlmodel import col, select
 
 from bot.engine import Flow, RunState
 from bot.engine.schema import AskStep, TextAnswer
-from bot.services.dialogues import Dialogues
+from bot.services.dialogues import Dialogues, kept_in_outbox
 from bot.services.errors import ConsentRequired, StaleButton
 from bot.services.onboarding import Sender
 from bot.services.replies import Button, ButtonAction, Document, Letter, Outcome, Reply
@@ -210,7 +210,7 @@ class Privacy:
             if person is None:
                 return Outcome(notice=t.gettext("Palaver keeps nothing about you."))
             t = self._dialogues.translator_for(person)
-            letters = await self._erase(uow, person)
+            letters = await kept_in_outbox(uow, await self._erase(uow, person))
             await uow.commit()
             return Outcome(
                 replies=(
@@ -222,7 +222,7 @@ class Privacy:
                         replaces_pressed_message=True,
                     ),
                 ),
-                letters=letters,
+                letters=tuple(letters),
             )
 
         return await self._dialogues.retrying(use_case)
@@ -237,6 +237,7 @@ class Privacy:
         await self._scrub_partner_runs(uow, person)
         # Their own words to partners go; what partners wrote to them is the partners' data.
         await session.exec(delete(RelayedMessage).where(col(RelayedMessage.sender_id) == pid))
+        await uow.outbox.forget_letters_to(person.telegram_id)
         # Everything else that is theirs goes with the person row (ON DELETE CASCADE).
         await session.delete(person)
         uow.audit.record("person.forgotten", actor_id=None, subject_type="person", subject_id=pid)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
 
 
 @dataclass(frozen=True)
@@ -50,10 +51,36 @@ class Document:
 
 @dataclass(frozen=True)
 class Letter:
-    """A message to someone other than the person who caused the update (e.g. a partner)."""
+    """A message to someone other than the person who caused the update (e.g. a partner).
+
+    `outbox_id`: the letter was kept in the outbox with the change; mark it sent once sent.
+    """
 
     telegram_id: int
     reply: Reply
+    outbox_id: int | None = None
+
+
+def reply_to_json(reply: Reply) -> dict[str, Any]:
+    """A text reply as JSON, for the outbox (files are never kept there)."""
+    return {
+        "text": reply.text,
+        "buttons": [
+            [[button.label, button.action.kind, button.action.value] for button in row]
+            for row in reply.buttons
+        ],
+    }
+
+
+def reply_from_json(data: dict[str, Any]) -> Reply:
+    """The reply `reply_to_json` wrote."""
+    return Reply(
+        text=str(data.get("text", "")),
+        buttons=tuple(
+            tuple(Button(label, ButtonAction(kind, value)) for label, kind, value in row)
+            for row in data.get("buttons", [])
+        ),
+    )
 
 
 @dataclass(frozen=True)

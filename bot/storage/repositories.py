@@ -7,7 +7,7 @@ from typing import Any
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from bot.storage.tables import AuditEntry, Person, Program, Role, RoleName
+from bot.storage.tables import AuditEntry, OutboxMessage, Person, Program, Role, RoleName
 
 
 class PersonRepository:
@@ -141,3 +141,36 @@ class AuditLog:
     async def entries(self) -> list[AuditEntry]:
         statement = select(AuditEntry).order_by(col(AuditEntry.id))
         return list((await self._session.exec(statement)).all())
+
+
+class Outbox:
+    """Messages to other people, kept until Telegram has them."""
+
+    def __init__(self, session: AsyncSession) -> None:
+        self._session = session
+
+    async def keep(self, telegram_id: int, reply: dict[str, Any]) -> int:
+        message = OutboxMessage(telegram_id=telegram_id, reply=reply)
+        self._session.add(message)
+        await self._session.flush()
+        assert message.id is not None
+        return message.id
+
+    async def unsent(self) -> list[OutboxMessage]:
+        statement = select(OutboxMessage).order_by(col(OutboxMessage.id))
+        return list((await self._session.exec(statement)).all())
+
+    async def mark_sent(self, message_id: int) -> None:
+        """Telegram has it: forget it, words, recipient and all."""
+        message = await self._session.get(OutboxMessage, message_id)
+        if message is not None:
+            await self._session.delete(message)
+
+    async def forget_letters_to(self, telegram_id: int) -> None:
+        """Someone erased from Palaver is written to no more."""
+        for message in (
+            await self._session.exec(
+                select(OutboxMessage).where(OutboxMessage.telegram_id == telegram_id)
+            )
+        ).all():
+            await self._session.delete(message)

@@ -481,3 +481,19 @@ class Report(SQLModel, table=True):
     )
     created_at: datetime = Field(default_factory=utc_now, sa_type=UTCDateTime)
     resolved_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+
+
+class OutboxMessage(SQLModel, table=True):
+    """A message to someone other than the person acting (a partner, a facilitator).
+
+    Written in the same transaction as the change it tells about, and deleted once Telegram
+    has it, so a crash in between loses nothing: whatever is still here at start-up is sent
+    then. (Deleting, not marking, also keeps no trace of who was written to.)
+    """
+
+    __tablename__ = "outbox_message"
+
+    id: int | None = Field(default=None, primary_key=True)
+    telegram_id: int = Field(sa_column=Column(BigInteger, nullable=False))
+    reply: dict[str, Any] = Field(sa_column=Column(JSON, nullable=False))
+    created_at: datetime = Field(default_factory=utc_now, sa_type=UTCDateTime)

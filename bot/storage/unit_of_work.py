@@ -19,7 +19,13 @@ from bot.storage.program_repositories import (
     PendingInputRepository,
     RoleHolderRepository,
 )
-from bot.storage.repositories import AuditLog, PersonRepository, ProgramRepository, RoleRepository
+from bot.storage.repositories import (
+    AuditLog,
+    Outbox,
+    PersonRepository,
+    ProgramRepository,
+    RoleRepository,
+)
 
 
 class UnitOfWork:
@@ -33,6 +39,7 @@ class UnitOfWork:
     programs: ProgramRepository
     roles: RoleRepository
     audit: AuditLog
+    outbox: Outbox
     communities: CommunityRepository
     invites: InviteRepository
     memberships: MembershipRepository
@@ -52,6 +59,7 @@ class UnitOfWork:
         self.programs = ProgramRepository(self._session)
         self.roles = RoleRepository(self._session)
         self.audit = AuditLog(self._session)
+        self.outbox = Outbox(self._session)
         self.communities = CommunityRepository(self._session)
         self.invites = InviteRepository(self._session)
         self.memberships = MembershipRepository(self._session)

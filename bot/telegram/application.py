@@ -17,12 +17,14 @@ from bot.services.dialogues import Dialogues
 from bot.services.exchanges import Exchanges
 from bot.services.invites import InviteDesk
 from bot.services.joining import Joining
+from bot.services.letters import LetterBox
 from bot.services.onboarding import Onboarding
 from bot.services.privacy import RETENTION_CHECK_SECONDS, Privacy
 from bot.services.program_settings import SettingChoices, available_flows
 from bot.services.programs import ProgramConsole
 from bot.storage.unit_of_work import Database
 from bot.telegram.commands import register_commands, register_organizer_commands
+from bot.telegram.courier import COURIER_INTERVAL_SECONDS, Courier
 from bot.telegram.dialogue_handlers import SILENCE_CHECK_SECONDS, DialogueFeature
 from bot.telegram.flood_guard import FloodGuard
 from bot.telegram.handlers import ButtonRouter, Feature, OnboardingFeature, Responder
@@ -117,7 +119,9 @@ def build_palaver(settings: Settings) -> Palaver:
             consent_version=settings.consent_version,
         ),
     )
-    responder = Responder(onboarding)
+    letterbox = LetterBox(database)
+    courier = Courier(letterbox, onboarding)
+    responder = Responder(onboarding, letterbox)
     welcome = OnboardingFeature(responder, onboarding)
     conversations = DialogueFeature(
         responder, onboarding, dialogues, exchanges, text_takers=(console.take_text,)
@@ -139,6 +143,7 @@ def build_palaver(settings: Settings) -> Palaver:
     ]
 
     async def on_startup(application: Application) -> None:  # type: ignore[type-arg]
+        await courier.at_startup(application.bot)
         await register_commands(application.bot, catalogs)
         async with database.unit_of_work() as uow:
             organizers = await uow.people.organizers(settings.admins)
@@ -183,6 +188,12 @@ def build_palaver(settings: Settings) -> Palaver:
             interval=SILENCE_CHECK_SECONDS,
             first=SILENCE_CHECK_SECONDS,
             name="silent-partners",
+        )
+        application.job_queue.run_repeating(
+            courier.periodically,
+            interval=COURIER_INTERVAL_SECONDS,
+            first=COURIER_INTERVAL_SECONDS,
+            name="courier",
         )
         application.job_queue.run_repeating(
             data_rights.apply_retention,

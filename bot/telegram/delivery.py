@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
 from telegram.error import BadRequest, Forbidden
 from telegram.ext import ExtBot
 
-from bot.services.replies import Outcome, Reply
+from bot.services.replies import Letter, Outcome, Reply
 from bot.telegram.callback_data import encode
 
 log = logging.getLogger(__name__)
@@ -19,10 +19,15 @@ MAX_NOTICE_LENGTH = 200
 MAX_CAPTION_LENGTH = 1024
 
 OnBlocked = Callable[[int], Awaitable[None]]
+OnLetterDone = Callable[[int], Awaitable[None]]
 
 
 async def deliver(
-    outcome: Outcome, update: Update, bot: ExtBot[None], on_blocked: OnBlocked
+    outcome: Outcome,
+    update: Update,
+    bot: ExtBot[None],
+    on_blocked: OnBlocked,
+    on_letter_done: OnLetterDone | None = None,
 ) -> None:
     """Show `outcome` to whoever sent `update`.
 
@@ -37,7 +42,8 @@ async def deliver(
             # The query expired (pressed long ago, or answered after a restart): the replies
             # below still tell them what happened.
             log.info("could not answer a button press: %s", error.message)
-    await _send_letters(outcome, bot, on_blocked)
+    await send_letters(outcome.letters, bot, on_blocked, on_letter_done)
+    await _send_copies(outcome, bot, on_blocked)
     chat = update.effective_chat
     if chat is None:
         return
@@ -53,10 +59,19 @@ async def deliver(
         await on_blocked(chat.id)
 
 
-async def _send_letters(outcome: Outcome, bot: ExtBot[None], on_blocked: OnBlocked) -> None:
-    # Letters to other people go first: a partner waiting for a share should not wait for
-    # the sender's own confirmation. One blocked recipient must not stop the others.
-    for letter in outcome.letters:
+async def send_letters(
+    letters: Sequence[Letter],
+    bot: ExtBot[None],
+    on_blocked: OnBlocked,
+    on_letter_done: OnLetterDone | None = None,
+) -> None:
+    """Send letters to other people, marking each done once Telegram has it (or refused it).
+
+    Letters go before the sender's own replies: a partner waiting for a share should not wait
+    for the sender's confirmation. One blocked recipient does not stop the others; a network
+    failure leaves the rest in the outbox for the courier.
+    """
+    for letter in letters:
         try:
             await send(bot, letter.telegram_id, letter.reply)
         except Forbidden:
@@ -64,6 +79,11 @@ async def _send_letters(outcome: Outcome, bot: ExtBot[None], on_blocked: OnBlock
             await on_blocked(letter.telegram_id)
         except BadRequest as error:
             log.warning("a letter could not be delivered: %s", error.message)
+        if letter.outbox_id is not None and on_letter_done is not None:
+            await on_letter_done(letter.outbox_id)
+
+
+async def _send_copies(outcome: Outcome, bot: ExtBot[None], on_blocked: OnBlocked) -> None:
     for copy in outcome.copies:
         try:
             await send(bot, copy.telegram_id, copy.heading)

@@ -23,6 +23,7 @@ from telegram.ext import (
 )
 
 from bot.services.errors import PalaverError
+from bot.services.letters import LetterBox
 from bot.services.onboarding import ConsentAction, LanguageAction, Onboarding, Sender
 from bot.services.replies import Outcome
 from bot.telegram.callback_data import decode
@@ -43,8 +44,9 @@ PRIVATE = filters.ChatType.PRIVATE
 class Responder:
     """Runs a use case for an update and delivers its outcome, refusing politely on errors."""
 
-    def __init__(self, onboarding: Onboarding) -> None:
+    def __init__(self, onboarding: Onboarding, letterbox: LetterBox | None = None) -> None:
         self._onboarding = onboarding
+        self._letter_done = letterbox.mark_sent if letterbox is not None else None
 
     async def respond(self, update: Update, context: Context, use_case: UseCase) -> None:
         if update.effective_user is None:
@@ -54,7 +56,9 @@ class Responder:
             outcome = await use_case(sender)
         except PalaverError as error:
             outcome = await self._onboarding.refusal(sender, error)
-        await deliver(outcome, update, context.bot, self._onboarding.mark_blocked)
+        await deliver(
+            outcome, update, context.bot, self._onboarding.mark_blocked, self._letter_done
+        )
 
     async def on_error(self, update: object, context: Context) -> None:
         """Log a failure (never message text or tokens) and apologise to the person."""

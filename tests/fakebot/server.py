@@ -241,6 +241,8 @@ class FakeBotApi:
         self._commands: dict[tuple[str, str], list[JSON]] = {}
         self._faults: list[_Fault] = []
         self._delays: list[_Delay] = []
+        self.held_calls = 0
+        """Calls being held back by :meth:`delay_next` right now."""
         self._consumed_calls: set[int] = set()
 
         self._handlers: dict[str, tuple[str, Handler]] = {}
@@ -426,6 +428,11 @@ class FakeBotApi:
         self._updates.append(stored)
         self._notify()
         return update_id
+
+    async def wait_until_held(self, timeout: float = 5.0) -> None:  # noqa: ASYNC109
+        """Wait until a call caught by :meth:`delay_next` is being held (the bot is stuck in it)."""
+        if await self._wait_until(lambda: True if self.held_calls else None, timeout) is None:
+            raise AssertionError(f"no delayed call arrived within {timeout}s")
 
     async def wait_until_polling(self, timeout: float = 5.0) -> None:  # noqa: ASYNC109
         """Wait until a getUpdates long poll is in flight (the bot is ready for updates)."""
@@ -660,7 +667,12 @@ class FakeBotApi:
         delay = self._take(self._delays, call.method, call.params)
         if delay is not None:
             call.note = "timed out"
-            await self._wait_until(lambda: True if self._closing else None, delay.seconds)
+            self.held_calls += 1
+            self._notify()
+            try:
+                await self._wait_until(lambda: True if self._closing else None, delay.seconds)
+            finally:
+                self.held_calls -= 1
             transport = request.transport
             if transport is None or transport.is_closing():
                 return None

@@ -13,7 +13,7 @@ from sqlmodel import select
 from bot.storage.tables import Answer
 from bot.storage.unit_of_work import Database
 from tests.conftest import TEST_TOKEN
-from tests.fakebot import FakeBotApi
+from tests.fakebot import FakeBotApi, FakeUser
 from tests.journeys.test_exchange import a_program, join
 from tests.journeys.test_process import STARTUP_SECONDS, palaver_command
 from tests.support import onboarded
@@ -103,3 +103,55 @@ async def test_sigkill_mid_exchange_then_restart_resumes_everyone(
             await database.dispose()
     finally:
         await bot.stop()
+
+
+async def test_a_share_is_delivered_after_a_crash_between_saving_and_sending(
+    fake_api: FakeBotApi, empty_database_url: str, tmp_path: Path
+) -> None:
+    bot = PalaverProcess(fake_api, empty_database_url, tmp_path)
+    await bot.start()
+    database = Database(empty_database_url)
+    try:
+        program = await a_program(database)
+        amal = await onboarded(fake_api, "Amal")
+        yael = await onboarded(fake_api, "Yael")
+        await join(database, program, amal, "east")
+        await join(database, program, yael, "west")
+        amal.send("/partner")
+        await amal.expect_message("looking for a partner", timeout=STARTUP_SECONDS)
+        yael.send("/partner")
+        for person in (amal, yael):
+            await person.expect_message("How warm or cold", timeout=STARTUP_SECONDS)
+            person.send("/skip")
+            await person.expect_message("I can trust", timeout=STARTUP_SECONDS)
+            person.send("/skip")
+            await person.expect_message("introductions", timeout=STARTUP_SECONDS)
+        yael.send("I fix bicycles.")
+        await yael.expect_message("passed this on", timeout=STARTUP_SECONDS)
+
+        # Amal's introduction is saved; the bot dies while telling Yael about it.
+        fake_api.delay_next("sendMessage", seconds=120, chat_id=yael.id)
+        amal.send("I play the oud.")
+        await fake_api.wait_until_held(timeout=STARTUP_SECONDS)
+        await bot.kill()
+        await bot.start()
+
+        shown = await yael.expect_message("I play the oud.", timeout=STARTUP_SECONDS)
+        assert "introduces themselves" in (shown.text or "")
+        await yael.expect_message("Now a story", timeout=STARTUP_SECONDS)
+        await yael.expect_message("about that moment", timeout=STARTUP_SECONDS)
+        await settle_quietly(yael)
+        assert len([m for m in yael.messages if "I play the oud." in (m.text or "")]) == 1
+
+        # Amal's own replies were lost with the process; /start shows where she is.
+        amal.send("/start")
+        await amal.expect_message("Welcome back", timeout=STARTUP_SECONDS)
+        await amal.expect_message("about that moment", timeout=STARTUP_SECONDS)
+    finally:
+        await database.dispose()
+        await bot.stop()
+
+
+async def settle_quietly(user: FakeUser) -> None:
+    """Nothing more arrives for `user` (a restart must not send anything twice)."""
+    await user.expect_no_message(within=1.0)

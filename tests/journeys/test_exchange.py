@@ -144,12 +144,7 @@ async def test_people_of_the_same_community_are_not_paired(
 
 
 async def test_partners_are_never_paired_twice(fake_api: FakeBotApi, palaver: Palaver) -> None:
-    program = await a_program(palaver.database)
-    amal = await a_member(fake_api, palaver, program, "east", first_name="Amal")
-    yael = await a_member(fake_api, palaver, program, "west", first_name="Yael")
-    amal.send("/partner")
-    await amal.expect_message("looking for a partner")
-    yael.send("/partner")
+    amal, yael = await paired(fake_api, palaver)
     await yael.expect_message("How warm or cold")
 
     yael.send("/newpartner")
@@ -191,12 +186,7 @@ async def test_reporting_a_partner_tells_the_facilitators_without_words(
 async def test_forged_run_button_of_someone_else_is_refused(
     fake_api: FakeBotApi, palaver: Palaver
 ) -> None:
-    program = await a_program(palaver.database)
-    amal = await a_member(fake_api, palaver, program, "east", first_name="Amal")
-    yael = await a_member(fake_api, palaver, program, "west", first_name="Yael")
-    amal.send("/partner")
-    await amal.expect_message("looking for a partner")
-    yael.send("/partner")
+    amal, yael = await paired(fake_api, palaver)
     prompt = await yael.expect_message("How warm or cold")
     forged = prompt.callback_data[0]
     query = amal.press_data(forged)
@@ -209,12 +199,7 @@ async def test_forged_run_button_of_someone_else_is_refused(
 async def test_a_stale_button_does_not_advance_the_run(
     fake_api: FakeBotApi, palaver: Palaver
 ) -> None:
-    program = await a_program(palaver.database)
-    amal = await a_member(fake_api, palaver, program, "east", first_name="Amal")
-    yael = await a_member(fake_api, palaver, program, "west", first_name="Yael")
-    amal.send("/partner")
-    await amal.expect_message("looking for a partner")
-    yael.send("/partner")
+    amal, _yael = await paired(fake_api, palaver)
     prompt = await amal.expect_message("How warm or cold")
     amal.press("60", prompt)
     await amal.expect_message("I can trust most people")
@@ -278,6 +263,17 @@ async def a_member(
     return user
 
 
+async def paired(fake_api: FakeBotApi, palaver: Palaver) -> tuple[FakeUser, FakeUser]:
+    """Amal (east) and Yael (west), members of a new program, who both asked for a partner."""
+    program = await a_program(palaver.database)
+    amal = await a_member(fake_api, palaver, program, "east", first_name="Amal")
+    yael = await a_member(fake_api, palaver, program, "west", first_name="Yael")
+    amal.send("/partner")
+    await amal.expect_message("looking for a partner")
+    yael.send("/partner")
+    return amal, yael
+
+
 async def grant(palaver: Palaver, user: FakeUser, program: Program, role: RoleName) -> None:
     async with palaver.database.unit_of_work() as uow:
         person = await uow.people.by_telegram_id(user.id)
@@ -312,12 +308,7 @@ async def test_someone_outside_any_program_is_told_how_to_join(
 async def test_a_silent_partner_is_nudged_then_the_other_is_offered_someone_new(
     fake_api: FakeBotApi, palaver: Palaver
 ) -> None:
-    program = await a_program(palaver.database)
-    amal = await a_member(fake_api, palaver, program, "east", first_name="Amal")
-    yael = await a_member(fake_api, palaver, program, "west", first_name="Yael")
-    amal.send("/partner")
-    await amal.expect_message("looking for a partner")
-    yael.send("/partner")
+    amal, yael = await paired(fake_api, palaver)
     await amal.expect_message("How warm or cold")
     amal.send("/skip")
     await amal.expect_message("I can trust most people")
@@ -404,12 +395,7 @@ async def test_photos_reach_the_partner_as_anonymous_copies(
 async def test_photos_are_refused_when_the_flow_does_not_allow_media(
     fake_api: FakeBotApi, palaver: Palaver
 ) -> None:
-    program = await a_program(palaver.database)
-    amal = await a_member(fake_api, palaver, program, "east", first_name="Amal")
-    yael = await a_member(fake_api, palaver, program, "west", first_name="Yael")
-    amal.send("/partner")
-    await amal.expect_message("looking for a partner")
-    yael.send("/partner")
+    amal, yael = await paired(fake_api, palaver)
     await amal.expect_message("How warm or cold")
     yael.send_photo(caption="our street")
     await yael.expect_message("I can only read text messages")

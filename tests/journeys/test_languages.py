@@ -11,7 +11,7 @@ from bot.config import Settings
 from bot.telegram.application import Palaver, build_palaver
 from tests.fakebot import FakeBotApi
 from tests.i18n.fake_libretranslate import FakeLibreTranslate, fake_libretranslate
-from tests.journeys.test_exchange import a_member, a_program
+from tests.journeys.test_exchange import a_member, a_program, paired
 from tests.support import person_row
 
 ARABIC = re.compile(r"[\u0600-\u06FF]")
@@ -21,12 +21,7 @@ FSI, PDI = "\u2068", "\u2069"
 async def test_switching_to_arabic_mid_flow_changes_the_next_prompt(
     fake_api: FakeBotApi, palaver: Palaver
 ) -> None:
-    program = await a_program(palaver.database)
-    amal = await a_member(fake_api, palaver, program, "east", first_name="Amal")
-    yael = await a_member(fake_api, palaver, program, "west", first_name="Yael")
-    amal.send("/partner")
-    await amal.expect_message("looking for a partner")
-    yael.send("/partner")
+    amal, _yael = await paired(fake_api, palaver)
     await amal.expect_message("How warm or cold")
 
     amal.send("/language")

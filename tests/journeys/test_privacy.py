@@ -12,7 +12,7 @@ from bot.storage.tables import Answer, RelayedMessage, Run
 from bot.storage.types import utc_now
 from bot.telegram.application import Palaver
 from tests.fakebot import FakeBotApi, FakeUser
-from tests.journeys.test_exchange import a_member, a_program
+from tests.journeys.test_exchange import paired
 from tests.support import person_row, rows, settle
 
 AMAL_STORY = "My grandmother's olive tree near the well"
@@ -20,12 +20,7 @@ AMAL_STORY = "My grandmother's olive tree near the well"
 
 async def paired_with_words(fake_api: FakeBotApi, palaver: Palaver) -> tuple[FakeUser, FakeUser]:
     """Amal and Yael in an exchange, both having introduced themselves."""
-    program = await a_program(palaver.database)
-    amal = await a_member(fake_api, palaver, program, "east", first_name="Amal")
-    yael = await a_member(fake_api, palaver, program, "west", first_name="Yael")
-    amal.send("/partner")
-    await amal.expect_message("looking for a partner")
-    yael.send("/partner")
+    amal, yael = await paired(fake_api, palaver)
     for person in (amal, yael):
         await person.expect_message("How warm or cold")
         person.send("40")

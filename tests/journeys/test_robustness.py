@@ -13,7 +13,7 @@ from sqlmodel import select
 from bot.storage.tables import Answer, Person
 from bot.telegram.application import Palaver
 from tests.fakebot import FakeBotApi
-from tests.journeys.test_exchange import a_member, a_program
+from tests.journeys.test_exchange import paired
 from tests.support import rows, settle
 
 STRANGER = {"id": 4242, "is_bot": False, "first_name": "Zed", "language_code": "fr"}
@@ -135,12 +135,7 @@ async def test_random_and_malformed_updates_never_crash_the_bot(
 
 
 async def test_a_double_tap_records_one_answer(fake_api: FakeBotApi, palaver: Palaver) -> None:
-    program = await a_program(palaver.database)
-    amal = await a_member(fake_api, palaver, program, "east", first_name="Amal")
-    yael = await a_member(fake_api, palaver, program, "west", first_name="Yael")
-    amal.send("/partner")
-    await amal.expect_message("looking for a partner")
-    yael.send("/partner")
+    amal, _yael = await paired(fake_api, palaver)
     prompt = await amal.expect_message("How warm or cold")
     # Both presses are in the same getUpdates batch, handled concurrently by the bot.
     amal.press("60", prompt)
@@ -153,12 +148,7 @@ async def test_a_double_tap_records_one_answer(fake_api: FakeBotApi, palaver: Pa
 async def test_partners_answering_at_the_same_moment_lose_nothing(
     fake_api: FakeBotApi, palaver: Palaver
 ) -> None:
-    program = await a_program(palaver.database)
-    amal = await a_member(fake_api, palaver, program, "east", first_name="Amal")
-    yael = await a_member(fake_api, palaver, program, "west", first_name="Yael")
-    amal.send("/partner")
-    await amal.expect_message("looking for a partner")
-    yael.send("/partner")
+    amal, yael = await paired(fake_api, palaver)
     for person in (amal, yael):
         await person.expect_message("How warm or cold")
         person.send("/skip")

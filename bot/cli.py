@@ -21,7 +21,8 @@ from bot.cli_i18n import i18n_group
 from bot.cli_programs import admins_group, demo_data_command, programs_group
 from bot.config import ConfigurationError, Settings, load_settings
 from bot.engine.check import check_flow_files
-from bot.i18n.catalogs import problems_in
+from bot.engine.loader import FlowLoadError
+from bot.i18n.catalogs import CatalogError, problems_in
 from bot.logs import configure_logging
 from bot.storage.database import create_engine
 from bot.storage.migrator import MigrationState, migration_state, upgrade_to_head
@@ -76,6 +77,13 @@ def run(migrate: bool) -> None:
 
     try:
         asyncio.run(_serve(settings))
+    except FlowLoadError as error:
+        raise PalaverCliError(
+            f"The dialogue flows have {len(error.problems)} error(s); run `palaver flows check` "
+            "to see them, and fix them before starting."
+        ) from None
+    except CatalogError as error:
+        raise PalaverCliError(f"A translation catalog cannot be read: {error}") from None
     except InvalidToken:
         raise PalaverCliError(
             "Telegram did not accept PALAVER_TELEGRAM_TOKEN. Check it with @BotFather "

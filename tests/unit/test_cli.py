@@ -106,3 +106,17 @@ def test_migrate_reports_an_unreachable_database_in_one_line(
     assert result.exit_code == 1
     assert "Could not migrate" in result.output
     assert "Traceback" not in result.output
+
+
+def test_run_with_a_broken_flow_is_one_line_pointing_to_flows_check(
+    runner: CliRunner, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    flows = tmp_path / "dialogues"
+    flows.mkdir()
+    (flows / "broken.yaml").write_text("schema_version: 1\nid: broken\nsteps: []\n")
+    monkeypatch.setenv("PALAVER_TELEGRAM_TOKEN", TEST_TOKEN)
+    monkeypatch.setenv("PALAVER_DIALOGUES_DIR", str(flows))
+    result = runner.invoke(main, ["run", "--no-migrate"])
+    assert result.exit_code == 1
+    assert "palaver flows check" in result.output
+    assert "Traceback" not in result.output

@@ -4,10 +4,19 @@ from __future__ import annotations
 
 from typing import Any
 
+from sqlalchemy import delete
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from bot.storage.tables import AuditEntry, OutboxMessage, Person, Program, Role, RoleName
+from bot.storage.tables import (
+    AuditEntry,
+    OutboxMessage,
+    Person,
+    Program,
+    ReceivedUpdate,
+    Role,
+    RoleName,
+)
 
 
 class PersonRepository:
@@ -174,3 +183,23 @@ class Outbox:
             )
         ).all():
             await self._session.delete(message)
+
+
+class UpdateJournal:
+    """Updates received but not yet handled to the end."""
+
+    def __init__(self, session: AsyncSession) -> None:
+        self._session = session
+
+    async def record(self, update_id: int, payload: dict[str, Any]) -> None:
+        if await self._session.get(ReceivedUpdate, update_id) is None:
+            self._session.add(ReceivedUpdate(update_id=update_id, payload=payload))
+
+    async def settle(self, update_id: int) -> None:
+        await self._session.exec(
+            delete(ReceivedUpdate).where(col(ReceivedUpdate.update_id) == update_id)
+        )
+
+    async def pending(self) -> list[ReceivedUpdate]:
+        statement = select(ReceivedUpdate).order_by(col(ReceivedUpdate.update_id))
+        return list((await self._session.exec(statement)).all())

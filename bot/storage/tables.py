@@ -497,3 +497,18 @@ class OutboxMessage(SQLModel, table=True):
     telegram_id: int = Field(sa_column=Column(BigInteger, nullable=False))
     reply: dict[str, Any] = Field(sa_column=Column(JSON, nullable=False))
     created_at: datetime = Field(default_factory=utc_now, sa_type=UTCDateTime)
+
+
+class ReceivedUpdate(SQLModel, table=True):
+    """An update from Telegram being handled right now.
+
+    Written before any handler runs and deleted in the same transaction as the first change
+    the update makes (or when handling ends), so one still here at start-up was cut short by
+    a crash and is handled again. It lives for milliseconds; the words in it go with it.
+    """
+
+    __tablename__ = "received_update"
+
+    update_id: int = Field(sa_column=Column(BigInteger, primary_key=True, autoincrement=False))
+    payload: dict[str, Any] = Field(sa_column=Column(JSON, nullable=False))
+    received_at: datetime = Field(default_factory=utc_now, sa_type=UTCDateTime)

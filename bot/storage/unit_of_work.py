@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from contextvars import ContextVar
 from types import TracebackType
 from typing import Self
 
@@ -25,7 +26,11 @@ from bot.storage.repositories import (
     PersonRepository,
     ProgramRepository,
     RoleRepository,
+    UpdateJournal,
 )
+
+HANDLING_UPDATE: ContextVar[int | None] = ContextVar("HANDLING_UPDATE", default=None)
+"""The Telegram update whose handling this task is doing (set by the update journal)."""
 
 
 class UnitOfWork:
@@ -40,6 +45,7 @@ class UnitOfWork:
     roles: RoleRepository
     audit: AuditLog
     outbox: Outbox
+    journal: UpdateJournal
     communities: CommunityRepository
     invites: InviteRepository
     memberships: MembershipRepository
@@ -60,6 +66,7 @@ class UnitOfWork:
         self.roles = RoleRepository(self._session)
         self.audit = AuditLog(self._session)
         self.outbox = Outbox(self._session)
+        self.journal = UpdateJournal(self._session)
         self.communities = CommunityRepository(self._session)
         self.invites = InviteRepository(self._session)
         self.memberships = MembershipRepository(self._session)
@@ -94,7 +101,15 @@ class UnitOfWork:
         self._session.add(row)
 
     async def commit(self) -> None:
+        """Make the changes permanent, and mark the update being handled as done with them.
+
+        Settling the update in the same transaction means a crash either loses the change and
+        the update is handled again at start-up, or keeps both: never half, never twice.
+        """
         assert self._session is not None, "commit() outside `async with`"
+        update_id = HANDLING_UPDATE.get()
+        if update_id is not None:
+            await self.journal.settle(update_id)
         await self._session.commit()
 
 

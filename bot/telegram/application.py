@@ -26,10 +26,11 @@ from bot.storage.unit_of_work import Database
 from bot.telegram.commands import register_commands, register_organizer_commands
 from bot.telegram.courier import COURIER_INTERVAL_SECONDS, Courier
 from bot.telegram.dialogue_handlers import SILENCE_CHECK_SECONDS, DialogueFeature
-from bot.telegram.flood_guard import FloodGuard
+from bot.telegram.flood_guard import FLOOD_GROUP, FloodGuard
 from bot.telegram.handlers import ButtonRouter, Feature, OnboardingFeature, Responder
 from bot.telegram.privacy_handlers import PrivacyFeature
 from bot.telegram.program_handlers import JoiningFeature, ProgramsFeature
+from bot.telegram.update_journal import UpdateJournal
 from bot.telegram.update_processor import PerSenderUpdateProcessor
 
 log = logging.getLogger(__name__)
@@ -119,6 +120,7 @@ def build_palaver(settings: Settings) -> Palaver:
             consent_version=settings.consent_version,
         ),
     )
+    journal = UpdateJournal(database)
     letterbox = LetterBox(database)
     courier = Courier(letterbox, onboarding)
     responder = Responder(onboarding, letterbox)
@@ -143,6 +145,7 @@ def build_palaver(settings: Settings) -> Palaver:
     ]
 
     async def on_startup(application: Application) -> None:  # type: ignore[type-arg]
+        await journal.replay(application)
         await courier.at_startup(application.bot)
         await register_commands(application.bot, catalogs)
         async with database.unit_of_work() as uow:
@@ -175,8 +178,10 @@ def build_palaver(settings: Settings) -> Palaver:
         .build()
     )
     application.add_handler(
-        FloodGuard(onboarding, allowed=settings.flood_limit).handler(), group=-1
+        FloodGuard(onboarding, allowed=settings.flood_limit).handler(), group=FLOOD_GROUP
     )
+    for handler, group in journal.handlers():
+        application.add_handler(handler, group=group)
     for feature in features:
         application.add_handlers(list(feature.handlers()))
     application.add_handler(ButtonRouter(responder, features).handler())

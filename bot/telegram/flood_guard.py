@@ -20,6 +20,8 @@ log = logging.getLogger(__name__)
 
 # Generous for a person on a phone (answers take a minute each), tight for a script.
 ALLOWED_UPDATES = 20
+# Before anything else, the update journal included: an update set aside is not kept.
+FLOOD_GROUP = -2
 WINDOW_SECONDS = 10.0
 
 
@@ -28,7 +30,7 @@ class FloodGuard:
 
     The first update set aside in a window gets a polite, translated note, so the person
     knows to slow down and that those messages were not read. Runs before every other
-    handler (group -1) and only ever looks at the sender's own history.
+    handler (FLOOD_GROUP) and only ever looks at the sender's own history.
     """
 
     def __init__(

@@ -1,8 +1,8 @@
-"""outbox of messages to other people
+"""outbox and update journal
 
 Revision ID: 0004
 Revises: 0003
-Create Date: 2026-11-25 17:17:21.993752
+Create Date: 2026-11-25 17:32:50.832807
 """
 
 from collections.abc import Sequence
@@ -25,7 +25,15 @@ def upgrade() -> None:
         sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_outbox_message")),
     )
+    op.create_table(
+        "received_update",
+        sa.Column("update_id", sa.BigInteger(), autoincrement=False, nullable=False),
+        sa.Column("payload", sa.JSON(), nullable=False),
+        sa.Column("received_at", sa.DateTime(timezone=True), nullable=False),
+        sa.PrimaryKeyConstraint("update_id", name=op.f("pk_received_update")),
+    )
 
 
 def downgrade() -> None:
+    op.drop_table("received_update")
     op.drop_table("outbox_message")

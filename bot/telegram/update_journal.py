@@ -1,0 +1,62 @@
+"""The update journal: an update cut short by a crash is handled again at start-up.
+
+python-telegram-bot confirms a batch of updates to Telegram before handling them, so a
+crash in the middle of handling would lose the update. Each update is therefore written to
+the database first, and deleted in the same transaction as the first change it makes (see
+UnitOfWork.commit) or when its handling ends.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+
+from telegram import Update
+from telegram.ext import Application, TypeHandler
+
+from bot.storage.unit_of_work import HANDLING_UPDATE, Database
+from bot.telegram.handlers import Context, Handler
+
+log = logging.getLogger(__name__)
+
+# After flood control (-2: a set-aside update is not worth keeping), before every feature.
+RECORD_GROUP = -1
+# After every feature: whatever happened, this update's handling is over.
+SETTLE_GROUP = 1000
+
+
+class UpdateJournal:
+    """Keeps each update in the database while it is being handled."""
+
+    def __init__(self, database: Database) -> None:
+        self._database = database
+
+    def handlers(self) -> Sequence[tuple[Handler, int]]:
+        return [
+            (TypeHandler(Update, self.record), RECORD_GROUP),
+            (TypeHandler(Update, self.settle), SETTLE_GROUP),
+        ]
+
+    async def record(self, update: Update, context: Context) -> None:
+        async with self._database.unit_of_work() as uow:
+            await uow.journal.record(update.update_id, update.to_dict())
+            await uow.commit()
+        # From here on, the first commit of this update's handling also settles it.
+        HANDLING_UPDATE.set(update.update_id)
+
+    async def settle(self, update: Update, context: Context) -> None:
+        if HANDLING_UPDATE.get() == update.update_id:
+            async with self._database.unit_of_work() as uow:
+                await uow.journal.settle(update.update_id)
+                await uow.commit()
+        HANDLING_UPDATE.set(None)
+
+    async def replay(self, application: Application) -> None:  # type: ignore[type-arg]
+        """Handle again the updates a crash cut short (call before taking new updates)."""
+        async with self._database.unit_of_work() as uow:
+            pending = await uow.journal.pending()
+        if pending:
+            log.info("handling again %d update(s) cut short by a restart", len(pending))
+        for received in pending:
+            update = Update.de_json(received.payload, application.bot)
+            await application.process_update(update)

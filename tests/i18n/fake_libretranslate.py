@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
@@ -19,10 +20,16 @@ class FakeLibreTranslate:
     status: int = 200
     error: str = ""
     api_key: str | None = None
+    hold: asyncio.Event | None = None
+    """While set to an unset Event, requests wait (a hung server); `arrived` tells when."""
+    arrived: asyncio.Event = field(default_factory=asyncio.Event)
 
     async def translate(self, request: web.Request) -> web.Response:
         payload = await request.json()
         self.requests.append(payload)
+        self.arrived.set()
+        if self.hold is not None:
+            await self.hold.wait()
         if self.api_key is not None and payload.get("api_key") != self.api_key:
             return web.json_response({"error": "Invalid API key"}, status=403)
         if self.status != 200:

@@ -14,6 +14,7 @@ from bot.storage.tables import Answer
 from bot.storage.unit_of_work import Database
 from tests.conftest import TEST_TOKEN
 from tests.fakebot import FakeBotApi, FakeUser
+from tests.i18n.fake_libretranslate import fake_libretranslate
 from tests.journeys.test_exchange import a_program, join
 from tests.journeys.test_process import STARTUP_SECONDS, palaver_command
 from tests.support import onboarded
@@ -24,12 +25,19 @@ pytestmark = pytest.mark.slow
 class PalaverProcess:
     """`palaver run` as a child process against the fake Bot API."""
 
-    def __init__(self, fake_api: FakeBotApi, database_url: str, workdir: Path) -> None:
+    def __init__(
+        self,
+        fake_api: FakeBotApi,
+        database_url: str,
+        workdir: Path,
+        machine_translation_url: str = "",
+    ) -> None:
         self._environment = {
             **os.environ,
             "PALAVER_TELEGRAM_TOKEN": TEST_TOKEN,
             "PALAVER_DATABASE_URL": database_url,
             "PALAVER_BOT_API_URL": fake_api.url,
+            "PALAVER_MACHINE_TRANSLATION_URL": machine_translation_url,
         }
         self._fake_api = fake_api
         self._workdir = workdir
@@ -155,3 +163,59 @@ async def test_a_share_is_delivered_after_a_crash_between_saving_and_sending(
 async def settle_quietly(user: FakeUser) -> None:
     """Nothing more arrives for `user` (a restart must not send anything twice)."""
     await user.expect_no_message(within=1.0)
+
+
+async def test_sigkill_in_the_middle_of_handling_an_answer_loses_nothing(
+    fake_api: FakeBotApi, empty_database_url: str, tmp_path: Path
+) -> None:
+    """The bot dies while handling Amal's introduction (stuck translating it, nothing saved
+    yet); after the restart the introduction is handled once and reaches her partner."""
+    async with fake_libretranslate() as translator:
+        bot = PalaverProcess(
+            fake_api,
+            empty_database_url,
+            tmp_path,
+            machine_translation_url=translator.url,
+        )
+        await bot.start()
+        database = Database(empty_database_url)
+        try:
+            program = await a_program(database)
+            amal = await onboarded(fake_api, "Amal")
+            olena = await onboarded(fake_api, "Olena")
+            await join(database, program, amal, "east")
+            await join(database, program, olena, "west")
+            async with database.unit_of_work() as uow:
+                person = await uow.people.by_telegram_id(olena.id)
+                assert person is not None
+                person.language = "uk"
+                await uow.commit()
+            amal.send("/partner")
+            await amal.expect_message("looking for a partner", timeout=STARTUP_SECONDS)
+            olena.send("/partner")
+            for person, skip in ((amal, "/skip"), (olena, "/skip")):
+                await person.expect_message(timeout=STARTUP_SECONDS)
+                person.send(skip)
+                person.send(skip)
+            await amal.expect_message("introductions", timeout=STARTUP_SECONDS)
+            olena.send("Я печу хліб.")
+            await olena.expect_message("Це передано", timeout=STARTUP_SECONDS)
+
+            translator.hold = asyncio.Event()
+            translator.arrived.clear()
+            amal.send("I play the oud.")
+            await asyncio.wait_for(translator.arrived.wait(), timeout=STARTUP_SECONDS)
+            await bot.kill()
+            translator.hold.set()
+            translator.hold = None
+            await bot.start()
+
+            shown = await olena.expect_message("I play the oud.", timeout=STARTUP_SECONDS)
+            assert "[uk] I play the oud." in (shown.text or "")
+            await amal.expect_message("Я печу хліб.", timeout=STARTUP_SECONDS)
+            async with database.unit_of_work() as uow:
+                answers = list((await uow.session.exec(select(Answer))).all())
+            assert [a.value for a in answers if a.key == "intro"].count("I play the oud.") == 1
+        finally:
+            await database.dispose()
+            await bot.stop()

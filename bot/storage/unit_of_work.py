@@ -111,6 +111,8 @@ class UnitOfWork:
         if update_id is not None:
             await self.journal.settle(update_id)
         await self._session.commit()
+        if update_id is not None:
+            HANDLING_UPDATE.set(None)  # settled: later commits of this update need not
 
 
 class Database:

@@ -73,14 +73,7 @@ async def test_sigkill_mid_exchange_then_restart_resumes_everyone(
     try:
         database = Database(empty_database_url)
         try:
-            program = await a_program(database)
-            amal = await onboarded(fake_api, "Amal")
-            yael = await onboarded(fake_api, "Yael")
-            await join(database, program, amal, "east")
-            await join(database, program, yael, "west")
-            amal.send("/partner")
-            await amal.expect_message("looking for a partner", timeout=STARTUP_SECONDS)
-            yael.send("/partner")
+            amal, yael = await paired_live(fake_api, database)
             await amal.expect_message("How warm or cold", timeout=STARTUP_SECONDS)
             await yael.expect_message("How warm or cold", timeout=STARTUP_SECONDS)
             amal.send("70")
@@ -120,14 +113,7 @@ async def test_a_share_is_delivered_after_a_crash_between_saving_and_sending(
     await bot.start()
     database = Database(empty_database_url)
     try:
-        program = await a_program(database)
-        amal = await onboarded(fake_api, "Amal")
-        yael = await onboarded(fake_api, "Yael")
-        await join(database, program, amal, "east")
-        await join(database, program, yael, "west")
-        amal.send("/partner")
-        await amal.expect_message("looking for a partner", timeout=STARTUP_SECONDS)
-        yael.send("/partner")
+        amal, yael = await paired_live(fake_api, database)
         for person in (amal, yael):
             await person.expect_message("How warm or cold", timeout=STARTUP_SECONDS)
             person.send("/skip")
@@ -160,6 +146,30 @@ async def test_a_share_is_delivered_after_a_crash_between_saving_and_sending(
         await bot.stop()
 
 
+async def paired_live(
+    fake_api: FakeBotApi,
+    database: Database,
+    second: str = "Yael",
+    second_language: str | None = None,
+) -> tuple[FakeUser, FakeUser]:
+    """Amal (east) and a second person (west) who both asked the running bot for a partner."""
+    program = await a_program(database)
+    amal = await onboarded(fake_api, "Amal")
+    other = await onboarded(fake_api, second)
+    await join(database, program, amal, "east")
+    await join(database, program, other, "west")
+    if second_language is not None:
+        async with database.unit_of_work() as uow:
+            person = await uow.people.by_telegram_id(other.id)
+            assert person is not None
+            person.language = second_language
+            await uow.commit()
+    amal.send("/partner")
+    await amal.expect_message("looking for a partner", timeout=STARTUP_SECONDS)
+    other.send("/partner")
+    return amal, other
+
+
 async def settle_quietly(user: FakeUser) -> None:
     """Nothing more arrives for `user` (a restart must not send anything twice)."""
     await user.expect_no_message(within=1.0)
@@ -180,19 +190,9 @@ async def test_sigkill_in_the_middle_of_handling_an_answer_loses_nothing(
         await bot.start()
         database = Database(empty_database_url)
         try:
-            program = await a_program(database)
-            amal = await onboarded(fake_api, "Amal")
-            olena = await onboarded(fake_api, "Olena")
-            await join(database, program, amal, "east")
-            await join(database, program, olena, "west")
-            async with database.unit_of_work() as uow:
-                person = await uow.people.by_telegram_id(olena.id)
-                assert person is not None
-                person.language = "uk"
-                await uow.commit()
-            amal.send("/partner")
-            await amal.expect_message("looking for a partner", timeout=STARTUP_SECONDS)
-            olena.send("/partner")
+            amal, olena = await paired_live(
+                fake_api, database, second="Olena", second_language="uk"
+            )
             for person, skip in ((amal, "/skip"), (olena, "/skip")):
                 await person.expect_message(timeout=STARTUP_SECONDS)
                 person.send(skip)

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from telegram import Update
 from telegram.ext import AIORateLimiter, Application, ApplicationBuilder
 
+from bot.clock import Clock, system_clock
 from bot.config import Settings
 from bot.engine import FlowLibrary
 from bot.i18n.catalogs import Catalogs
@@ -68,6 +69,14 @@ class Palaver:
         )
         await application.start()
 
+    async def tick(self) -> None:
+        """Do now what the periodic jobs would do (after a `ManualClock` jumped ahead)."""
+        job_queue = self.application.job_queue
+        if job_queue is None:
+            return
+        for job in job_queue.jobs():
+            await job.run(self.application)
+
     async def stop(self) -> None:
         """Finish the updates being handled, then close the Bot API and database connections."""
         application = self.application
@@ -82,8 +91,11 @@ class Palaver:
                 await application.post_shutdown(application)
 
 
-def build_palaver(settings: Settings) -> Palaver:
-    """Build the Application with handlers, rate limiting and lifecycle hooks."""
+def build_palaver(settings: Settings, clock: Clock = system_clock) -> Palaver:
+    """Build the Application with handlers, rate limiting and lifecycle hooks.
+
+    `clock` is the time Palaver acts on; tests and the sandbox pass a `ManualClock`.
+    """
     database = Database(settings.database_url)
     catalogs = Catalogs.load(settings.locales_dir, settings.default_locale)
     library = FlowLibrary.from_directory(settings.dialogues_dir)
@@ -99,6 +111,7 @@ def build_palaver(settings: Settings) -> Palaver:
         catalogs,
         library,
         settings.consent_version,
+        clock=clock,
         machine_translator=machine_translator,
     )
     exchanges = Exchanges(dialogues, authorizer, settings.consent_version)

@@ -164,6 +164,6 @@ class LetterBox:
             await uow.commit()
 
     async def next_due_at(self) -> datetime | None:
-        """When the next row nobody has claimed becomes due (None: the outbox is empty)."""
+        """When the next row may be claimed (None: the outbox is empty)."""
         async with self._database.unit_of_work() as uow:
             return await uow.outbox.next_due_at()

@@ -273,9 +273,10 @@ class Outbox:
         )
 
     async def next_due_at(self) -> datetime | None:
-        """The earliest time a row not claimed by anyone becomes due."""
-        statement = select(func.min(OutboxMessage.not_before)).where(
-            col(OutboxMessage.claimed_until).is_(None)
+        """The earliest time a row may be claimed: its not-before time, or when its claim
+        (perhaps a dead process's) runs out."""
+        statement = select(
+            func.min(func.coalesce(OutboxMessage.claimed_until, OutboxMessage.not_before))
         )
         return (await self._session.exec(statement)).one()
 

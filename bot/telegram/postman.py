@@ -27,6 +27,7 @@ log = logging.getLogger(__name__)
 POLL_SECONDS = 5
 """How often the outbox is looked at even when nothing woke it (rows of other processes,
 expired claims)."""
+RECHECK = timedelta(seconds=1)
 BATCH = 100
 MAX_ATTEMPTS = 6
 """Server errors and timeouts are retried with growing pauses (2, 4, … 32 s), then given up."""
@@ -72,21 +73,24 @@ class Postman:
         while batch := await self._letterbox.claim_due(BATCH):
             results = await asyncio.gather(*(self._send_one(bot, row) for row in batch))
             sent += sum(results)
-        await self.wake_at(await self._letterbox.next_due_at())
+        # Whatever is left is not due, or is blocked behind a row someone else is sending:
+        # looking again at once would find the same.
+        await self.wake_at(await self._letterbox.next_due_at(), at_least=RECHECK)
         return sent
 
     async def job(self, context: object) -> None:
         """JobQueue callback: the periodic look and the wake-ups."""
         bot = getattr(context, "bot", None)
         assert isinstance(bot, Bot)
-        if self._next_wake is not None and self._next_wake <= self._clock():
-            self._next_wake = None
+        self._next_wake = None  # this is the wake-up; dispatch sets the next one
         await self.dispatch(bot)
 
-    async def wake_at(self, when: datetime | None) -> None:
-        """Make sure the dispatcher runs at `when` (no earlier wake-up is already set)."""
+    async def wake_at(self, when: datetime | None, at_least: timedelta = timedelta(0)) -> None:
+        """Make sure the dispatcher runs at `when`, and not before `at_least` from now (unless
+        an earlier wake-up is already set)."""
         if when is None or self._job_queue is None:
             return
+        when = max(when, self._clock() + at_least)
         if self._next_wake is not None and self._next_wake <= when:
             return
         self._next_wake = when

@@ -38,6 +38,10 @@ class PalaverProcess:
             "PALAVER_DATABASE_URL": database_url,
             "PALAVER_BOT_API_URL": fake_api.url,
             "PALAVER_MACHINE_TRANSLATION_URL": machine_translation_url,
+            "PALAVER_PACING": "0",
+            # A killed process's claims on outbox rows run out this fast, so the restarted
+            # one sends them within the test's patience.
+            "PALAVER_OUTBOX_LEASE_SECONDS": "2",
         }
         self._fake_api = fake_api
         self._workdir = workdir

@@ -263,7 +263,7 @@ async def test_a_kill_just_after_telegram_accepts_a_message_repeats_at_most_that
         before = [call.params.get("text") for call in fake_api.calls_to("sendMessage")]
         await bot.start()
         await outbox_drained(database)
-        await settle_quietly(amal)
+        await fake_api.wait_until_delivered()
         after = [call.params.get("text") for call in fake_api.calls_to("sendMessage")]
         repeated = after[len(before) :]
         assert repeated in ([], [before[-1]]), repeated

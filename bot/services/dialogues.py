@@ -45,11 +45,6 @@ from bot.engine import (
 from bot.engine.effects import Message
 from bot.engine.schema import canonical_json
 from bot.i18n.catalogs import Catalogs
-from bot.i18n.machine_translation import (
-    MachineTranslator,
-    NoMachineTranslation,
-    translate_relayed,
-)
 from bot.i18n.translator import Translator
 from bot.services.errors import ConsentRequired, StaleButton
 from bot.services.letters import OutboxPolicy, Postbox, Posting, worker_name
@@ -59,6 +54,7 @@ from bot.services.replies import (
     ButtonAction,
     Letter,
     Outcome,
+    RelayedWords,
     Reply,
 )
 from bot.storage.dialogue_repositories import RunChanged
@@ -166,10 +162,8 @@ class Dialogues:
         library: FlowLibrary,
         consent_version: str,
         clock: Callable[[], datetime] = utc_now,
-        machine_translator: MachineTranslator | None = None,
         postbox: Postbox | None = None,
     ) -> None:
-        self._machine_translator = machine_translator or NoMachineTranslation()
         self._postbox = postbox or Postbox(clock, OutboxPolicy(worker_name()))
         self._database = database
         self._catalogs = catalogs
@@ -485,11 +479,8 @@ class Dialogues:
                         )
                     )
             case ShowPartnerShare(heading=heading, text=words):
-                if len(partners) == 1:
-                    words = await translate_relayed(
-                        words, partners[0][0].language, t, self._machine_translator
-                    )
-                show(Reply(f"{render(heading)}\n\n{words}"))
+                source = partners[0][0].language if len(partners) == 1 else t.language
+                show(Reply(render(heading), relayed=RelayedWords(words, source, t.language)))
             case ButtonIgnored(notice=notice):
                 if work.pressed_button and person.id == work.actor_id:
                     work.notice = render(notice)

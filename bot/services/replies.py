@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 
@@ -23,6 +23,20 @@ class Button:
 
 
 @dataclass(frozen=True)
+class RelayedWords:
+    """A person's own words inside a message to someone else, in `source` language.
+
+    Kept apart from the message so that machine translation into the reader's `target`
+    language happens when the message is sent, outside any transaction, never again on a
+    retry of the change.
+    """
+
+    words: str
+    source: str
+    target: str
+
+
+@dataclass(frozen=True)
 class Reply:
     """A message to the person who caused the update.
 
@@ -39,6 +53,16 @@ class Reply:
     """A PNG image (e.g. an invite's QR code) sent with `text` as its caption."""
     document: Document | None = None
     """A file (e.g. everything Palaver keeps about someone) sent with `text` as its caption."""
+    relayed: RelayedWords | None = None
+    """Someone's words to show under `text` (translated for the reader when sent)."""
+
+    def with_words(self, words: str) -> Reply:
+        """The message as sent: `text`, then the relayed words (as given) below it."""
+        return replace(self, text=f"{self.text}\n\n{words}", relayed=None)
+
+    def as_sent(self) -> Reply:
+        """The message with relayed words as their author wrote them (no translation)."""
+        return self.with_words(self.relayed.words) if self.relayed is not None else self
 
 
 @dataclass(frozen=True)
@@ -63,18 +87,24 @@ class Letter:
 
 def reply_to_json(reply: Reply) -> dict[str, Any]:
     """A text reply as JSON, for the outbox (files are never kept there)."""
-    return {
+    data: dict[str, Any] = {
         "text": reply.text,
         "buttons": [
             [[button.label, button.action.kind, button.action.value] for button in row]
             for row in reply.buttons
         ],
     }
+    if reply.relayed is not None:
+        relayed = reply.relayed
+        data["relayed"] = [relayed.words, relayed.source, relayed.target]
+    return data
 
 
 def reply_from_json(data: dict[str, Any]) -> Reply:
     """The reply `reply_to_json` wrote."""
+    relayed = data.get("relayed")
     return Reply(
+        relayed=RelayedWords(*relayed) if relayed else None,
         text=str(data.get("text", "")),
         buttons=tuple(
             tuple(Button(label, ButtonAction(kind, value)) for label, kind, value in row)

@@ -32,6 +32,7 @@ from bot.telegram.handlers import ButtonRouter, Feature, OnboardingFeature, Resp
 from bot.telegram.postman import POLL_SECONDS, Postman
 from bot.telegram.privacy_handlers import PrivacyFeature
 from bot.telegram.program_handlers import JoiningFeature, ProgramsFeature
+from bot.telegram.relaying import RelayTranslator
 from bot.telegram.update_journal import UpdateJournal
 from bot.telegram.update_processor import PerSenderUpdateProcessor
 
@@ -118,7 +119,6 @@ def build_palaver(settings: Settings, clock: Clock = system_clock) -> Palaver:
         library,
         settings.consent_version,
         clock=clock,
-        machine_translator=machine_translator,
         postbox=Postbox(clock, outbox_policy),
     )
     exchanges = Exchanges(dialogues, authorizer, settings.consent_version)
@@ -141,7 +141,12 @@ def build_palaver(settings: Settings, clock: Clock = system_clock) -> Palaver:
         ),
     )
     journal = UpdateJournal(database)
-    postman = Postman(LetterBox(database, clock, outbox_policy), onboarding.mark_blocked, clock)
+    postman = Postman(
+        LetterBox(database, clock, outbox_policy),
+        onboarding.mark_blocked,
+        clock,
+        complete=RelayTranslator(catalogs, machine_translator).complete,
+    )
     responder = Responder(onboarding, postman)
     welcome = OnboardingFeature(responder, onboarding)
     conversations = DialogueFeature(

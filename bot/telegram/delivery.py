@@ -88,6 +88,7 @@ async def _send_copies(outcome: Outcome, bot: ExtBot[None], on_blocked: OnBlocke
 
 async def send(bot: ExtBot[None], chat_id: int, reply: Reply) -> None:
     """Send a reply, split into several messages if it is longer than Telegram allows."""
+    reply = reply.as_sent()
     if reply.photo is not None or reply.document is not None:
         await _send_file(bot, chat_id, reply)
         return

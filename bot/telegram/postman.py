@@ -8,6 +8,7 @@ left behind — leaves when due, through `dispatch`, which the JobQueue wakes.
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import logging
 from collections.abc import Awaitable, Callable, Sequence
 from datetime import datetime, timedelta
@@ -18,7 +19,7 @@ from telegram.ext import ExtBot, JobQueue
 
 from bot.clock import Clock
 from bot.services.letters import LetterBox
-from bot.services.replies import Envelope
+from bot.services.replies import Envelope, Reply
 from bot.storage.tables import OutboxOp
 from bot.telegram.delivery import copy, replace, send
 
@@ -33,13 +34,22 @@ MAX_ATTEMPTS = 6
 """Server errors and timeouts are retried with growing pauses (2, 4, … 32 s), then given up."""
 
 OnBlocked = Callable[[int], Awaitable[None]]
+Complete = Callable[[Reply], Awaitable[Reply]]
+"""Turns a message's relayed words into what its reader sees (machine translation)."""
 
 
 class Postman:
     """Delivers outbox rows to Telegram and records each one's fate."""
 
-    def __init__(self, letterbox: LetterBox, on_blocked: OnBlocked, clock: Clock) -> None:
+    def __init__(
+        self,
+        letterbox: LetterBox,
+        on_blocked: OnBlocked,
+        clock: Clock,
+        complete: Complete | None = None,
+    ) -> None:
         self._letterbox = letterbox
+        self._complete = complete
         self._on_blocked = on_blocked
         self._clock = clock
         self._job_queue: JobQueue | None = None  # type: ignore[type-arg]
@@ -100,6 +110,8 @@ class Postman:
     async def _send_one(self, bot: ExtBot[None], envelope: Envelope) -> bool:
         """Send one row; True when it is done with (sent, or refused for good)."""
         try:
+            if envelope.reply.relayed is not None and self._complete is not None:
+                envelope = dataclasses.replace(envelope, reply=await self._complete(envelope.reply))
             await perform(bot, envelope)
         except Forbidden:
             log.info("a person has blocked the bot; marking them so")

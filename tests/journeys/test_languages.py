@@ -2,17 +2,20 @@
 
 from __future__ import annotations
 
+import asyncio
 import re
 from collections.abc import AsyncIterator
 
 import pytest
+from sqlmodel import col, select
 
 from bot.config import Settings
+from bot.storage.tables import Answer
 from bot.telegram.application import Palaver, build_palaver
 from tests.fakebot import FakeBotApi
 from tests.i18n.fake_libretranslate import FakeLibreTranslate, fake_libretranslate
 from tests.journeys.test_exchange import a_member, a_program, paired
-from tests.support import person_row
+from tests.support import onboarded, person_row, rows
 
 ARABIC = re.compile(r"[\u0600-\u06FF]")
 FSI, PDI = "\u2068", "\u2069"
@@ -97,3 +100,46 @@ async def test_partners_in_different_languages_see_original_and_machine_translat
     assert "[uk] I play the oud." in (shown.text or "")
     assert ARABIC.search(shown.text or "") is None
     assert translator_server.requests[0]["source"] == "en"
+
+
+async def test_a_hung_translation_service_holds_no_lock_and_others_are_answered(
+    fake_api: FakeBotApi, palaver_translating: Palaver, translator_server: FakeLibreTranslate
+) -> None:
+    """Translation happens when the message is sent, after the change is committed: while the
+    service hangs, the words are saved and everyone else is served."""
+    palaver = palaver_translating
+    program = await a_program(palaver.database)
+    amal = await a_member(fake_api, palaver, program, "east", first_name="Amal")
+    olena = await a_member(fake_api, palaver, program, "west", first_name="Olena")
+    async with palaver.database.unit_of_work() as uow:
+        person = await uow.people.by_telegram_id(olena.id)
+        assert person is not None
+        person.language = "uk"
+        await uow.commit()
+    amal.send("/partner")
+    await amal.expect_message("looking for a partner")
+    olena.send("/partner")
+    for user in (amal, olena):
+        await user.expect_message()
+        user.send("/skip")
+        user.send("/skip")
+    await amal.expect_message("Let's start with introductions")
+    olena.send("Я пеку хліб.")
+    await olena.expect_message("Це передано")
+
+    translator_server.hold = asyncio.Event()
+    translator_server.arrived.clear()
+    amal.send("I play the oud.")
+    await asyncio.wait_for(translator_server.arrived.wait(), timeout=5)
+    # The step is already committed: Amal's words are kept while the translation hangs ...
+    answers = await rows(palaver, select(Answer).where(col(Answer.key) == "intro"))
+    assert "I play the oud." in [answer.value for answer in answers]
+    # ... and the database is free for everyone else.
+    newcomer = await onboarded(fake_api, "Lin")
+    newcomer.send("/help")
+    await newcomer.expect_message()
+    translator_server.hold.set()
+    shown = await olena.expect_message("I play the oud.")
+    assert "[uk] I play the oud." in (shown.text or "")
+    requests_for_amal = [r for r in translator_server.requests if r["q"] == "I play the oud."]
+    assert len(requests_for_amal) == 1, "translated once"

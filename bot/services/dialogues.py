@@ -46,9 +46,9 @@ from bot.engine.effects import Message
 from bot.engine.schema import canonical_json
 from bot.i18n.catalogs import Catalogs
 from bot.i18n.translator import Translator
+from bot.services.actors import Sender, consenting_person
 from bot.services.errors import ConsentRequired, StaleButton
 from bot.services.letters import OutboxPolicy, Postbox, Posting, worker_name
-from bot.services.onboarding import Sender
 from bot.services.replies import (
     Button,
     ButtonAction,
@@ -669,10 +669,10 @@ class Dialogues:
         )
 
     async def _consenting_person(self, uow: UnitOfWork, sender: Sender) -> Person | None:
-        person = await uow.people.by_telegram_id(sender.telegram_id)
-        if person is None or not person.has_consented(self._consent_version):
+        try:
+            return await consenting_person(uow, sender, self._consent_version)
+        except ConsentRequired:
             return None
-        return person
 
     async def _retrying(
         self, use_case: Callable[[UnitOfWork], Awaitable[Outcome | None]]

@@ -10,11 +10,11 @@ from datetime import datetime, timedelta
 
 from bot.engine import Flow, RunState
 from bot.i18n.translator import N_, Translator
+from bot.services.actors import Sender, consenting_person
 from bot.services.authorization import Authorizer, Permission
 from bot.services.dialogues import PARTNER_BUTTON, PARTNER_FIND, Delivery, Dialogues
-from bot.services.errors import ConsentRequired, NotAMember, StaleButton, UnknownProgram
+from bot.services.errors import NotAMember, StaleButton, UnknownProgram
 from bot.services.matching import Candidate, choose_partner
-from bot.services.onboarding import Sender
 from bot.services.replies import Button, ButtonAction, Envelope, Outcome, Reply
 from bot.storage.dialogue_repositories import RunChanged
 from bot.storage.tables import (
@@ -404,10 +404,7 @@ class Exchanges:
     # --- helpers ---------------------------------------------------------------------------
 
     async def _person(self, uow: UnitOfWork, sender: Sender) -> Person:
-        person = await uow.people.by_telegram_id(sender.telegram_id)
-        if person is None or not person.has_consented(self._consent_version):
-            raise ConsentRequired()
-        return person
+        return await consenting_person(uow, sender, self._consent_version)
 
     async def _program_of(self, uow: UnitOfWork, person: Person, program_id: int | None) -> Program:
         memberships = [

@@ -15,10 +15,10 @@ from typing import TYPE_CHECKING
 import segno
 
 from bot.i18n.translator import N_, Translator
+from bot.services.actors import Sender
 from bot.services.authorization import Permission
 from bot.services.console_actions import InviteAction, ProgramAction, button_id
 from bot.services.errors import StaleButton
-from bot.services.onboarding import Sender
 from bot.services.replies import Button, ButtonAction, Outcome, Reply
 from bot.storage.tables import Community, Invite, InviteKind, Program
 from bot.storage.types import utc_now

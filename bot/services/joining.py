@@ -13,9 +13,9 @@ from typing import Protocol
 
 from bot.i18n.catalogs import Catalogs
 from bot.i18n.translator import Translator
+from bot.services.actors import Sender, consenting_person
 from bot.services.console_actions import NO_COMMUNITY, JoinAction, button_id
-from bot.services.errors import ConsentRequired, PalaverError, StaleButton
-from bot.services.onboarding import Sender
+from bot.services.errors import PalaverError, StaleButton
 from bot.services.program_errors import (
     InviteExpired,
     InviteRevoked,
@@ -346,9 +346,7 @@ class Joining:
         self, uow: UnitOfWork, sender: Sender, program_value: str
     ) -> tuple[Person, Program, Membership]:
         """The person pressing, the program, and their membership in it (else refused)."""
-        person = await uow.people.by_telegram_id(sender.telegram_id, for_update=True)
-        if person is None or not person.has_consented(self._consent_version):
-            raise ConsentRequired()
+        person = await consenting_person(uow, sender, self._consent_version, for_update=True)
         program = await uow.programs.get(button_id(program_value))
         if program is None or person.id is None:
             raise NotAMember()

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import logging
 import re
-from dataclasses import dataclass
 from typing import Protocol
 
 from sqlalchemy.exc import IntegrityError
 
 from bot.i18n.catalogs import Catalogs
 from bot.i18n.translator import Translator
+from bot.services.actors import Sender, consenting_person
 from bot.services.errors import ConsentRequired, PalaverError, UnknownLanguage
 from bot.services.pseudonyms import random_pseudonym
 from bot.services.replies import Button, ButtonAction, Outcome, Reply
@@ -35,24 +35,6 @@ class ConsentAction:
     KIND = "consent"
     ACCEPT = "accept"
     DECLINE = "decline"
-
-
-@dataclass(frozen=True)
-class Sender:
-    """Who sent an update, as far as onboarding needs to know."""
-
-    telegram_id: int
-    telegram_language: str | None = None
-    pressed_button: bool = False
-    chat: int | None = None
-    """The chat the update came from (None: their private chat)."""
-    pressed_message_id: int | None = None
-    """The message whose button was pressed, if it can still be edited."""
-
-    @property
-    def chat_id(self) -> int:
-        """Where replies go: the update's chat, or the person's private chat."""
-        return self.chat if self.chat is not None else self.telegram_id
 
 
 class InviteRedeemer(Protocol):
@@ -249,10 +231,7 @@ class Onboarding:
     async def require_consent(self, sender: Sender) -> Person:
         """The person, if they have agreed to the current consent text; else ConsentRequired."""
         async with self._database.unit_of_work() as uow:
-            person = await uow.people.by_telegram_id(sender.telegram_id)
-        if person is None or not person.has_consented(self._consent_version):
-            raise ConsentRequired()
-        return person
+            return await consenting_person(uow, sender, self._consent_version)
 
     async def mark_blocked(self, telegram_id: int) -> None:
         """Telegram said this person blocked the bot: stop writing to them until they return."""

@@ -14,10 +14,10 @@ from typing import Any
 
 from bot.i18n.catalogs import Catalogs
 from bot.i18n.translator import N_, Translator
+from bot.services.actors import Sender, consenting_person
 from bot.services.authorization import Authorizer, Permission
 from bot.services.console_actions import InviteAction, ProgramAction, StatusChange, button_id
-from bot.services.errors import ConsentRequired, NotAllowed, PalaverError, StaleButton
-from bot.services.onboarding import Sender
+from bot.services.errors import NotAllowed, PalaverError, StaleButton
 from bot.services.program_errors import (
     ChoiceExpected,
     CommunityInUse,
@@ -513,11 +513,8 @@ class ProgramConsole:
     # --- shared by the console, invites and the command line -----------------------------
 
     async def organizer(self, uow: UnitOfWork, sender: Sender) -> Person:
-        """The person behind an update, who must have agreed to the consent text."""
-        person = await uow.people.by_telegram_id(sender.telegram_id)
-        if person is None or person.consent_given_at is None:
-            raise ConsentRequired()
-        return person
+        """The person behind an update, who must have agreed to the consent text in force."""
+        return await consenting_person(uow, sender, self._choices.consent_version)
 
     def translator_for(self, person: Person) -> Translator:
         return self._catalogs.translator(self._catalogs.negotiate(person.language))

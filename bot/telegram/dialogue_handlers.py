@@ -8,10 +8,11 @@ from collections.abc import Awaitable, Callable, Sequence
 from telegram import Update
 from telegram.ext import CommandHandler, MessageHandler, filters
 
+from bot.services.actors import Sender
 from bot.services.dialogues import RUN_BUTTON, Dialogues
 from bot.services.errors import StaleButton
 from bot.services.exchanges import EXCHANGE_BUTTON, SOLO_BUTTON, Exchanges
-from bot.services.onboarding import Onboarding, Sender
+from bot.services.onboarding import Onboarding
 from bot.services.replies import Outcome
 from bot.telegram.handlers import (
     NEW_MESSAGES,

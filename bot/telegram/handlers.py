@@ -22,8 +22,9 @@ from telegram.ext import (
     filters,
 )
 
+from bot.services.actors import Sender
 from bot.services.errors import PalaverError
-from bot.services.onboarding import ConsentAction, LanguageAction, Onboarding, Sender
+from bot.services.onboarding import ConsentAction, LanguageAction, Onboarding
 from bot.services.replies import Outcome
 from bot.telegram.callback_data import decode
 from bot.telegram.delivery import deliver

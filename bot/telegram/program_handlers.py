@@ -11,10 +11,10 @@ from collections.abc import Callable, Sequence
 from telegram import Update
 from telegram.ext import CommandHandler
 
+from bot.services.actors import Sender
 from bot.services.console_actions import InviteAction, JoinAction, ProgramAction
 from bot.services.invites import InviteDesk
 from bot.services.joining import Joining
-from bot.services.onboarding import Sender
 from bot.services.programs import ProgramConsole
 from bot.services.replies import Outcome
 from bot.telegram.handlers import NEW_MESSAGES, PRIVATE, ButtonRoute, Context, Handler, Responder

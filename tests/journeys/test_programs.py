@@ -653,3 +653,17 @@ async def test_no_one_but_its_organizers_can_act_on_a_program(
         "roles": len(await rows(palaver, select(Role))),
     }
     assert after == before
+
+
+async def test_an_organizer_who_agreed_to_an_older_consent_text_is_asked_again_first(
+    fake_api: FakeBotApi, palaver: Palaver
+) -> None:
+    """The consent rule is the same for organizers: the text in force now, not any text."""
+    organizer = await onboarded(fake_api, "Mira", user_id=ADMIN_ID)
+    async with palaver.database.unit_of_work() as uow:
+        person = await uow.people.by_telegram_id(organizer.id)
+        assert person is not None
+        person.consent_version = "an older text"
+        await uow.commit()
+    organizer.send("/programs")
+    await organizer.expect_message("what Palaver keeps")

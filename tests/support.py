@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any
 
+from click.testing import CliRunner, Result
 from sqlmodel.ext.asyncio.session import AsyncSession
 from sqlmodel.sql.expression import SelectOfScalar
 
+from bot.cli import main
 from bot.storage.tables import Person
 from bot.telegram.application import Palaver
 from tests.fakebot import FakeBotApi, FakeUser
@@ -54,3 +57,8 @@ async def onboarded(
     person.press("Accept")
     await person.expect_message("Welcome,")
     return person
+
+
+async def invoke_cli(runner: CliRunner, args: list[str], **options: Any) -> Result:
+    """Run a `palaver` command in a worker thread, so a FakeBotApi in this loop can answer it."""
+    return await asyncio.to_thread(runner.invoke, main, args, **options)

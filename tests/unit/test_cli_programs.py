@@ -46,6 +46,8 @@ def runner(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, database_url: str) -
     monkeypatch.setenv("PALAVER_DATABASE_URL", database_url)
     for name in ("PALAVER_TELEGRAM_TOKEN", "PALAVER_ADMINS", "PALAVER_BOT_USERNAME"):
         monkeypatch.delenv(name, raising=False)
+    # Never Telegram itself: tests that need a Bot API start the fake one.
+    monkeypatch.setenv("PALAVER_BOT_API_URL", "http://127.0.0.1:1")
     return CliRunner()
 
 
@@ -203,7 +205,7 @@ def test_invite_prints_links_and_writes_a_qr_code(
     assert len({i.code for i in invites}) == 3
 
 
-def test_invite_errors_are_clear(runner: CliRunner, tmp_path: Path) -> None:
+def test_invite_errors_are_clear(runner: CliRunner, tmp_path: Path, database_url: str) -> None:
     create(runner, tmp_path)
     bot = ["--bot-username", "palaver_test_bot"]
     missing = runner.invoke(main, ["programs", "invite", "42", *bot])
@@ -211,7 +213,13 @@ def test_invite_errors_are_clear(runner: CliRunner, tmp_path: Path) -> None:
     community = runner.invoke(main, ["programs", "invite", "1", "--community", "hills", *bot])
     assert "has no community 'hills'; it has: east bank, west bank" in community.output
     no_bot = runner.invoke(main, ["programs", "invite", "1"])
-    assert no_bot.exit_code == 2 and "--bot-username" in no_bot.output
+    assert no_bot.exit_code == 1
+    assert no_bot.stderr.strip().splitlines() == [
+        "Error: The link needs the bot's @username: set PALAVER_BOT_USERNAME=your_bot "
+        "(in .env or the environment), or set PALAVER_TELEGRAM_TOKEN so Palaver can ask "
+        "Telegram, or pass --bot-username your_bot."
+    ]
+    assert len(stored(database_url, select(Invite))) == 0
 
 
 def test_admins_are_kept_in_the_database(runner: CliRunner, database_url: str) -> None:

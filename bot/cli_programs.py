@@ -133,7 +133,8 @@ def list_command() -> None:
     programs = _with_database(settings, listing)
     if not programs:
         click.echo(
-            "No programs yet. Create one with `palaver programs create --from program.yaml`."
+            "No programs yet. Write a program.yaml (`palaver programs create --help` shows "
+            "one), then create it with `palaver programs create --from program.yaml`."
         )
         return
     click.echo(f"{'ID':>4}  {'STATUS':<7}  {'PEOPLE':>6}  NAME")

@@ -30,9 +30,9 @@ from bot.i18n.catalogs import Catalogs, problems_in
 from bot.logs import configure_logging
 from bot.storage.database import create_engine
 from bot.storage.migrator import (
+    DatabaseNotMigrated,
     MigrationState,
     migration_state,
-    require_up_to_date,
     upgrade_to_head,
 )
 from bot.telegram.bot_identity import BotApiProblem, bot_api_problem, who_the_bot_is
@@ -73,8 +73,12 @@ def run(migrate: bool) -> None:
     """
     settings = load_settings()
     token = settings.require_token()
-    if not migrate:
-        asyncio.run(_require_migrated(settings))
+    # Checked before logging starts, so that each problem is one line: the database answers
+    # (and is migrated, unless we are about to), and Telegram knows the token.
+    state = asyncio.run(_database_state(settings))
+    if not migrate and not state.is_up_to_date:
+        raise DatabaseNotMigrated(state)
+    asyncio.run(who_the_bot_is(settings))
     configure_logging(settings.log_level, secrets=[token])
     if migrate:
         _migrate(settings)
@@ -90,11 +94,11 @@ async def _serve(settings: Settings) -> None:
     """Serve until SIGINT or SIGTERM, then finish in-flight updates and close everything."""
     from bot.telegram.application import build_palaver
 
+    palaver = build_palaver(settings)
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for stop_signal in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(stop_signal, stop.set)
-    palaver = build_palaver(settings)
     try:
         await palaver.start()
         await stop.wait()
@@ -244,11 +248,3 @@ def _migrate(settings: Settings) -> None:
             await engine.dispose()
 
     asyncio.run(upgrade())
-
-
-async def _require_migrated(settings: Settings) -> None:
-    engine = create_engine(settings.database_url)
-    try:
-        await require_up_to_date(engine)
-    finally:
-        await engine.dispose()

@@ -155,15 +155,40 @@ def test_migrate_reports_an_unreachable_database_in_one_line(
     assert "Traceback" not in result.output
 
 
-def test_run_with_a_broken_flow_is_one_line_pointing_to_flows_check(
-    runner: CliRunner, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+async def test_run_with_a_broken_flow_is_one_line_pointing_to_flows_check(
+    runner: CliRunner, monkeypatch: pytest.MonkeyPatch, tmp_path: Path, fake_api: FakeBotApi
 ) -> None:
     flows = tmp_path / "dialogues"
     flows.mkdir()
     (flows / "broken.yaml").write_text("schema_version: 1\nid: broken\nsteps: []\n")
     monkeypatch.setenv("PALAVER_TELEGRAM_TOKEN", TEST_TOKEN)
     monkeypatch.setenv("PALAVER_DIALOGUES_DIR", str(flows))
-    result = runner.invoke(main, ["run"])
+    monkeypatch.setenv("PALAVER_BOT_API_URL", fake_api.url)
+    result = await invoke_cli(runner, ["run"])
     assert result.exit_code == 1
     assert "palaver flows check" in result.output
     assert "Traceback" not in result.output
+
+
+def test_run_with_an_unreachable_bot_api_is_one_line(
+    runner: CliRunner, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("PALAVER_TELEGRAM_TOKEN", TEST_TOKEN)
+    result = runner.invoke(main, ["run"])
+    assert result.exit_code == 1 and isinstance(result.exception, SystemExit)
+    [line] = result.stderr.strip().splitlines()
+    assert line.startswith("Error: Could not reach the Bot API at http://127.0.0.1:1 (")
+
+
+async def test_run_with_a_refused_token_is_one_line(
+    runner: CliRunner, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    async with FakeBotApi(token="987654321:AAEhBP0av28-otherTOKENotherTOKENoth") as other_bot:
+        monkeypatch.setenv("PALAVER_TELEGRAM_TOKEN", TEST_TOKEN)
+        monkeypatch.setenv("PALAVER_BOT_API_URL", other_bot.url)
+        result = await invoke_cli(runner, ["run"])
+    assert result.exit_code == 1 and isinstance(result.exception, SystemExit)
+    assert result.stderr.strip().splitlines() == [
+        "Error: Telegram did not accept PALAVER_TELEGRAM_TOKEN. Check it with @BotFather "
+        "(/mybots → your bot → API Token)."
+    ]

@@ -183,12 +183,7 @@ def _database_checks(settings: Settings) -> Iterator[DoctorCheck]:
     if state.is_up_to_date:
         yield DoctorCheck("migrations", True, f"at the latest revision ({state.head})")
     else:
-        yield DoctorCheck(
-            "migrations",
-            False,
-            f"the database is at {state.current or 'no revision'}, the code expects "
-            f"{state.head}; run `palaver migrate`",
-        )
+        yield DoctorCheck("migrations", False, operator_message(DatabaseNotMigrated(state)))
 
 
 async def _database_state(settings: Settings) -> MigrationState:

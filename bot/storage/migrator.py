@@ -74,7 +74,7 @@ class DatabaseNotMigrated(Exception):
 
     def __init__(self, state: MigrationState) -> None:
         super().__init__(
-            f"the database is at {state.current or 'no revision'}, this version of Palaver "
+            f"The database is at {state.current or 'no revision'}, this version of Palaver "
             f"expects {state.head}"
         )
         self.state = state

@@ -6,39 +6,41 @@ import asyncio
 import logging
 import signal
 import sys
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import TypeVar
 
 import click
 from sqlalchemy import text
-from sqlalchemy.exc import DBAPIError, SQLAlchemyError
 from telegram.error import InvalidToken, NetworkError
 
 from bot import __version__
+from bot.cli_errors import (
+    OPERATOR_PROBLEMS,
+    PalaverGroup,
+    database_problem,
+    operator_message,
+    safe_url,
+)
 from bot.cli_flows import flows_group, try_command
 from bot.cli_i18n import i18n_group
 from bot.cli_programs import admins_group, demo_data_command, programs_group
 from bot.config import ConfigurationError, Settings, load_settings
 from bot.engine.check import check_flow_files
-from bot.engine.loader import FlowLoadError
-from bot.i18n.catalogs import CatalogError, problems_in
+from bot.i18n.catalogs import Catalogs, problems_in
 from bot.logs import configure_logging
 from bot.storage.database import create_engine
-from bot.storage.migrator import MigrationState, migration_state, upgrade_to_head
+from bot.storage.migrator import (
+    DatabaseNotMigrated,
+    MigrationState,
+    migration_state,
+    upgrade_to_head,
+)
+from bot.telegram.bot_identity import BotApiProblem, bot_api_problem, who_the_bot_is
 
 log = logging.getLogger("palaver")
-T = TypeVar("T")
 
 
-class PalaverCliError(click.ClickException):
-    """A one-line error for the operator, printed without a traceback."""
-
-    def format_message(self) -> str:
-        return self.message
-
-
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.group(cls=PalaverGroup, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="palaver")
 def main() -> None:
     """Palaver: a Telegram bot for structured dialogue between communities in conflict.
@@ -69,31 +71,22 @@ def run(migrate: bool) -> None:
     Palaver fetches updates from the Bot API by long polling. On stop it finishes the
     updates it is handling, then closes the database.
     """
-    settings = _settings()
-    token = _or_fail(settings.require_token)
+    settings = load_settings()
+    token = settings.require_token()
+    # Checked before logging starts, so that each problem is one line: the database answers
+    # (and is migrated, unless we are about to), and Telegram knows the token.
+    state = asyncio.run(_database_state(settings))
+    if not migrate and not state.is_up_to_date:
+        raise DatabaseNotMigrated(state)
+    asyncio.run(who_the_bot_is(settings))
     configure_logging(settings.log_level, secrets=[token])
     if migrate:
         _migrate(settings)
 
     try:
         asyncio.run(_serve(settings))
-    except FlowLoadError as error:
-        raise PalaverCliError(
-            f"The dialogue flows have {len(error.problems)} error(s); run `palaver flows check` "
-            "to see them, and fix them before starting."
-        ) from None
-    except CatalogError as error:
-        raise PalaverCliError(f"A translation catalog cannot be read: {error}") from None
-    except InvalidToken:
-        raise PalaverCliError(
-            "Telegram did not accept PALAVER_TELEGRAM_TOKEN. Check it with @BotFather "
-            "(/mybots → your bot → API Token)."
-        ) from None
-    except NetworkError as error:
-        raise PalaverCliError(
-            f"Could not reach the Bot API at {settings.bot_api_url} ({error.message}). "
-            "Check the network, or PALAVER_BOT_API_URL."
-        ) from None
+    except (InvalidToken, NetworkError) as error:
+        raise bot_api_problem(error, settings.bot_api_url) from None
     log.info("Palaver stopped")
 
 
@@ -101,11 +94,11 @@ async def _serve(settings: Settings) -> None:
     """Serve until SIGINT or SIGTERM, then finish in-flight updates and close everything."""
     from bot.telegram.application import build_palaver
 
+    palaver = build_palaver(settings)
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for stop_signal in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(stop_signal, stop.set)
-    palaver = build_palaver(settings)
     try:
         await palaver.start()
         await stop.wait()
@@ -117,7 +110,7 @@ async def _serve(settings: Settings) -> None:
 @main.command()
 def migrate() -> None:
     """Bring the database up to date with this version of Palaver (Alembic upgrade to head)."""
-    settings = _settings()
+    settings = load_settings()
     configure_logging(settings.log_level)
     _migrate(settings)
     click.echo("The database is up to date.")
@@ -125,9 +118,11 @@ def migrate() -> None:
 
 @main.command()
 def doctor() -> None:
-    """Check configuration, database, migrations, flows and catalogs; say how to fix problems.
+    """Check configuration, token, Bot API, database, migrations, flows and catalogs.
 
-    Exits with 0 only when everything is well.
+    Asks the Bot API who the bot is (getMe), so a refused token or an unreachable server
+    shows here rather than in `palaver run`. Says how to fix each problem, and exits with 0
+    only when `palaver run` would start and serve.
     """
     problems = 0
     for check in _doctor_checks():
@@ -154,40 +149,41 @@ def _doctor_checks() -> Iterator[DoctorCheck]:
         yield DoctorCheck("configuration", False, str(error))
         return
     yield DoctorCheck("configuration", True, "settings read")
-    try:
-        settings.require_token()
-        yield DoctorCheck("token", True, "PALAVER_TELEGRAM_TOKEN is set and well-formed")
-    except ConfigurationError as error:
-        yield DoctorCheck("token", False, str(error))
+    yield from _bot_api_checks(settings)
     yield from _database_checks(settings)
     yield from _flow_checks(settings)
     yield from _catalog_checks(settings)
 
 
+def _bot_api_checks(settings: Settings) -> Iterator[DoctorCheck]:
+    try:
+        settings.require_token()
+    except ConfigurationError as error:
+        yield DoctorCheck("token", False, str(error))
+        return
+    yield DoctorCheck("token", True, "PALAVER_TELEGRAM_TOKEN is set and well-formed")
+    try:
+        me = asyncio.run(who_the_bot_is(settings))
+    except BotApiProblem as error:
+        yield DoctorCheck("Bot API", False, str(error))
+        return
+    yield DoctorCheck("Bot API", True, f"{settings.bot_api_url} knows this bot as @{me.username}")
+
+
 def _database_checks(settings: Settings) -> Iterator[DoctorCheck]:
     try:
         state = asyncio.run(_database_state(settings))
-    except ConfigurationError as error:
-        yield DoctorCheck("database", False, str(error))
+    except OPERATOR_PROBLEMS as error:
+        yield DoctorCheck("database", False, operator_message(error))
         return
-    except (SQLAlchemyError, OSError) as error:
-        yield DoctorCheck(
-            "database",
-            False,
-            f"cannot reach {_safe_url(settings)} ({_first_line(error)}); "
-            "check PALAVER_DATABASE_URL and that the database server is running",
-        )
+    except OSError as error:
+        yield DoctorCheck("database", False, database_problem(error, settings.database_url))
         return
-    yield DoctorCheck("database", True, f"reached {_safe_url(settings)}")
+    yield DoctorCheck("database", True, f"reached {safe_url(settings.database_url)}")
     if state.is_up_to_date:
         yield DoctorCheck("migrations", True, f"at the latest revision ({state.head})")
     else:
-        yield DoctorCheck(
-            "migrations",
-            False,
-            f"the database is at {state.current or 'no revision'}, the code expects "
-            f"{state.head}; run `palaver migrate`",
-        )
+        yield DoctorCheck("migrations", False, operator_message(DatabaseNotMigrated(state)))
 
 
 async def _database_state(settings: Settings) -> MigrationState:
@@ -223,8 +219,19 @@ def _catalog_checks(settings: Settings) -> Iterator[DoctorCheck]:
     problems = list(problems_in(settings.locales_dir))
     for problem in problems:
         yield DoctorCheck("catalogs", False, problem)
-    if not problems:
-        yield DoctorCheck("catalogs", True, f"catalogs in {settings.locales_dir} read")
+    if problems:
+        return
+    yield DoctorCheck("catalogs", True, f"catalogs in {settings.locales_dir} read")
+    languages = Catalogs.load(settings.locales_dir, settings.default_locale).languages
+    if settings.default_locale in languages:
+        yield DoctorCheck("default locale", True, f"{settings.default_locale} has a catalog")
+    else:
+        yield DoctorCheck(
+            "default locale",
+            False,
+            f"PALAVER_DEFAULT_LOCALE is {settings.default_locale!r}, which has no catalog; "
+            f"use one of: {', '.join(languages)}",
+        )
 
 
 def _migrate(settings: Settings) -> None:
@@ -235,35 +242,4 @@ def _migrate(settings: Settings) -> None:
         finally:
             await engine.dispose()
 
-    try:
-        asyncio.run(upgrade())
-    except (DBAPIError, OSError) as error:
-        raise PalaverCliError(
-            f"Could not migrate {_safe_url(settings)}: {_first_line(error)}. "
-            "Check PALAVER_DATABASE_URL and that the database server is running."
-        ) from None
-
-
-def _settings() -> Settings:
-    return _or_fail(load_settings)
-
-
-def _or_fail(read: Callable[[], T]) -> T:
-    try:
-        return read()
-    except ConfigurationError as error:
-        raise PalaverCliError(str(error)) from None
-
-
-def _safe_url(settings: Settings) -> str:
-    """The database URL without its password, for messages."""
-    from sqlalchemy.engine import make_url
-
-    try:
-        return make_url(settings.database_url).render_as_string(hide_password=True)
-    except Exception:
-        return "the database in PALAVER_DATABASE_URL"
-
-
-def _first_line(error: BaseException) -> str:
-    return (str(error).strip().splitlines() or [type(error).__name__])[0]
+    asyncio.run(upgrade())

@@ -16,27 +16,26 @@ import click
 import yaml
 from pydantic import ValidationError
 
-from bot.config import ConfigurationError, Settings, load_settings
+from bot.cli_errors import PalaverCliError
+from bot.config import Settings, load_settings
 from bot.engine import FlowLibrary
-from bot.engine.loader import FlowLoadError
 from bot.i18n.catalogs import Catalogs
 from bot.services.demo import DemoAlreadyExists, remove_demo, seed_demo
 from bot.services.invites import invite_link, make_invite, qr_png
-from bot.services.program_settings import ProgramFile, SettingChoices, available_flows
+from bot.services.program_settings import (
+    ProgramFile,
+    SettingChoices,
+    offered_flows,
+    runs_today,
+)
 from bot.services.programs import create_program, grant_role
-from bot.storage.migrator import migration_state
+from bot.storage.migrator import require_up_to_date
 from bot.storage.tables import InviteKind, MembershipStatus, Person, Program, RoleName
 from bot.storage.types import utc_now
 from bot.storage.unit_of_work import Database, UnitOfWork
+from bot.telegram.bot_identity import who_the_bot_is
 
 T = TypeVar("T")
-
-
-class OperatorError(click.ClickException):
-    """A clear error for the operator, printed without a traceback."""
-
-    def format_message(self) -> str:
-        return self.message
 
 
 # --- programs -----------------------------------------------------------------------------
@@ -61,13 +60,16 @@ def programs_group() -> None:
 def create_command(source: Path) -> None:
     """Create a program from a YAML file.
 
+    A program's name is how people and commands tell it apart, so a second program with
+    the same name is refused (change `name:` to make another one).
+
     \b
     Example program.yaml:
       name: Neighbours across the river, spring 2027
       communities: [east bank, west bank]
       languages: [en, uk]
       default_language: en          # optional, the first language otherwise
-      flows: [story-exchange]       # ids of flows in the dialogues folder
+      flows: [story-exchange]       # solo and pair flows of the dialogues folder
       same_language_pairs: true     # optional
       time_zone: Europe/Kyiv        # optional, UTC otherwise
       quiet_hours: "22-7"           # optional: no reminders from 22:00 to 7:00
@@ -76,16 +78,25 @@ def create_command(source: Path) -> None:
       consent_version: "2026-11"    # optional, PALAVER_CONSENT_VERSION otherwise
       organizers: [123456789]       # optional Telegram user ids who manage it
     """
-    settings = _settings()
+    settings = load_settings()
     catalogs = Catalogs.load(settings.locales_dir, settings.default_locale)
+    library = FlowLibrary.from_directory(settings.dialogues_dir)
     choices = SettingChoices(
         languages=tuple(catalogs.languages),
-        flows=available_flows(settings.dialogues_dir),
+        flows=tuple(library.flow_ids()),
         consent_version=settings.consent_version,
     )
-    program_file = read_program_file(source, choices)
+    program_file = read_program_file(source, choices, library)
 
     async def create(uow: UnitOfWork) -> Program:
+        namesakes = await uow.programs.by_name(program_file.name)
+        if namesakes:
+            existing = namesakes[0].id
+            raise PalaverCliError(
+                f"program {existing} is already called {program_file.name!r}, so {source} "
+                f"was not created again; to make another program, change `name:` in {source}; "
+                f"to invite people to program {existing}: `palaver programs invite {existing}`"
+            )
         program = await create_program(
             uow, program_file.to_settings(settings.consent_version), creator=None
         )
@@ -99,16 +110,16 @@ def create_command(source: Path) -> None:
     program = _with_database(settings, create)
     click.echo(f"Created program {program.id}: {program.name}")
     if not program_file.organizers:
-        click.echo(
-            "Nobody organizes it yet: make a one-time organizer link with "
-            f"`palaver programs invite {program.id} --organizer`."
-        )
+        invite = f"`palaver programs invite {program.id} --organizer`"
+        if settings.bot_username is None and settings.telegram_token is None:
+            invite += f" once {BOT_USERNAME_SOURCES} is set"
+        click.echo(f"Nobody organizes it yet: make a one-time organizer link with {invite}.")
 
 
 @programs_group.command("list")
 def list_command() -> None:
     """List every program with its id, status and number of participants."""
-    settings = _settings()
+    settings = load_settings()
 
     async def listing(uow: UnitOfWork) -> list[tuple[Program, int]]:
         return [
@@ -122,7 +133,8 @@ def list_command() -> None:
     programs = _with_database(settings, listing)
     if not programs:
         click.echo(
-            "No programs yet. Create one with `palaver programs create --from program.yaml`."
+            "No programs yet. Write a program.yaml (`palaver programs create --help` shows "
+            "one), then create it with `palaver programs create --from program.yaml`."
         )
         return
     click.echo(f"{'ID':>4}  {'STATUS':<7}  {'PEOPLE':>6}  NAME")
@@ -153,9 +165,10 @@ def list_command() -> None:
 )
 @click.option(
     "--bot-username",
-    envvar="PALAVER_BOT_USERNAME",
-    required=True,
-    help="The bot's @username, for the t.me link (or set PALAVER_BOT_USERNAME).",
+    help=(
+        "The bot's @username, for the t.me link. Default: PALAVER_BOT_USERNAME, or else "
+        "Palaver asks Telegram with PALAVER_TELEGRAM_TOKEN."
+    ),
 )
 @click.option(
     "--qr",
@@ -168,7 +181,7 @@ def invite_command(
     community: str | None,
     kind: str | None,
     expires_in_days: int | None,
-    bot_username: str,
+    bot_username: str | None,
     qr_path: Path | None,
 ) -> None:
     """Make an invite link for PROGRAM (its id or its exact name) and print it.
@@ -176,10 +189,12 @@ def invite_command(
     Without options: a participant link anyone may use. Revoke links from the phone
     (/programs → the program → Invite links).
     """
-    settings = _settings()
+    settings = load_settings()
     invite_kind = InviteKind(kind) if kind else InviteKind.PARTICIPANT
     if community is not None and invite_kind is not InviteKind.PARTICIPANT:
         raise click.UsageError("--community is only for participant links")
+    # Before the invite is stored: a link nobody can print is no use.
+    username = bot_username.lstrip("@") if bot_username else _bot_username(settings)
 
     async def make(uow: UnitOfWork) -> str:
         found = await _find_program(uow, program)
@@ -189,7 +204,7 @@ def invite_command(
             chosen = next((c for c in communities if c.name == community), None)
             if chosen is None:
                 names = ", ".join(c.name for c in communities)
-                raise OperatorError(
+                raise PalaverCliError(
                     f"program {found.id} has no community {community!r}; it has: {names}"
                 )
         expires_at = utc_now() + timedelta(days=expires_in_days) if expires_in_days else None
@@ -200,11 +215,32 @@ def invite_command(
         return invite.code
 
     code = _with_database(settings, make)
-    link = invite_link(bot_username, code)
+    link = invite_link(username, code)
     click.echo(link)
     if qr_path is not None:
         qr_path.write_bytes(qr_png(link))
         click.echo(f"QR code written to {qr_path}")
+
+
+BOT_USERNAME_SOURCES = "PALAVER_BOT_USERNAME (or PALAVER_TELEGRAM_TOKEN)"
+
+
+def _bot_username(settings: Settings) -> str:
+    """The bot's username from the settings, or from Telegram (getMe) when a token is set."""
+    if settings.bot_username is not None:
+        return settings.bot_username
+    if settings.telegram_token is None:
+        raise PalaverCliError(
+            "The link needs the bot's @username: set PALAVER_BOT_USERNAME=your_bot "
+            "(in .env or the environment), or set PALAVER_TELEGRAM_TOKEN so Palaver can ask "
+            "Telegram, or pass --bot-username your_bot."
+        )
+    me = asyncio.run(who_the_bot_is(settings))
+    if not me.username:
+        raise PalaverCliError(
+            "Telegram knows this bot without a @username; set one with @BotFather."
+        )
+    return me.username
 
 
 # --- admins -------------------------------------------------------------------------------
@@ -222,7 +258,7 @@ def admins_add(telegram_id: int) -> None:
 
     Find your own id by messaging @userinfobot on Telegram.
     """
-    settings = _settings()
+    settings = load_settings()
     _positive(telegram_id)
 
     async def add(uow: UnitOfWork) -> None:
@@ -242,7 +278,7 @@ def admins_add(telegram_id: int) -> None:
 @click.argument("telegram_id", type=int)
 def admins_remove(telegram_id: int) -> None:
     """Stop TELEGRAM_ID from creating new programs (their existing roles stay)."""
-    settings = _settings()
+    settings = load_settings()
 
     async def remove(uow: UnitOfWork) -> bool:
         person = await uow.people.by_telegram_id(telegram_id)
@@ -256,7 +292,7 @@ def admins_remove(telegram_id: int) -> None:
         return True
 
     if not _with_database(settings, remove):
-        raise OperatorError(f"{telegram_id} is not an admin in the database")
+        raise PalaverCliError(f"{telegram_id} is not an admin in the database")
     click.echo(f"{telegram_id} is no longer an admin.")
     if telegram_id in settings.admins:
         click.echo("They are still in PALAVER_ADMINS; remove them there too.")
@@ -265,7 +301,7 @@ def admins_remove(telegram_id: int) -> None:
 @admins_group.command("list")
 def admins_list() -> None:
     """List admins: those in the database and those in PALAVER_ADMINS."""
-    settings = _settings()
+    settings = load_settings()
 
     async def listing(uow: UnitOfWork) -> list[int]:
         return await uow.people.admin_telegram_ids()
@@ -296,7 +332,7 @@ def demo_data_command(remove: bool) -> None:
     Everything it creates is marked as demo data; `palaver demo-data --remove` deletes it
     and nothing else.
     """
-    settings = _settings()
+    settings = load_settings()
     if remove:
 
         async def unseed(uow: UnitOfWork) -> int:
@@ -309,12 +345,7 @@ def demo_data_command(remove: bool) -> None:
         else:
             click.echo("There was no demo data.")
         return
-    try:
-        flows = FlowLibrary.from_directory(settings.dialogues_dir)
-    except FlowLoadError:
-        raise OperatorError(
-            f"the flows in {settings.dialogues_dir} have errors; run `palaver flows check`"
-        ) from None
+    flows = FlowLibrary.from_directory(settings.dialogues_dir)
 
     async def seed(uow: UnitOfWork) -> Any:
         summary = await seed_demo(uow, flows, settings.consent_version)
@@ -324,7 +355,7 @@ def demo_data_command(remove: bool) -> None:
     try:
         summary = _with_database(settings, seed)
     except DemoAlreadyExists:
-        raise OperatorError(
+        raise PalaverCliError(
             "Demo data exists already; remove it first with `palaver demo-data --remove`."
         ) from None
     click.echo(
@@ -338,8 +369,12 @@ def demo_data_command(remove: bool) -> None:
 # --- program.yaml ---------------------------------------------------------------------------
 
 
-def read_program_file(path: Path, choices: SettingChoices) -> ProgramFile:
-    """A checked program.yaml; OperatorError naming the file, line and field otherwise."""
+def read_program_file(path: Path, choices: SettingChoices, library: FlowLibrary) -> ProgramFile:
+    """A checked program.yaml; PalaverCliError naming the file, line and field otherwise.
+
+    Flows that do not run today (circle flows) are refused: the program would list them,
+    but nobody would ever be offered them.
+    """
     text = path.read_text(encoding="utf-8")
     try:
         root = yaml.compose(text, Loader=yaml.SafeLoader)
@@ -348,13 +383,13 @@ def read_program_file(path: Path, choices: SettingChoices) -> ProgramFile:
         mark = getattr(error, "problem_mark", None)
         where = f", line {mark.line + 1}" if mark is not None else ""
         problem = getattr(error, "problem", None) or "not valid YAML"
-        raise OperatorError(f"{path}{where}: {problem}") from None
+        raise PalaverCliError(f"{path}{where}: {problem}") from None
     if not isinstance(data, dict):
-        raise OperatorError(
+        raise PalaverCliError(
             f"{path}, line 1: expected settings such as `name:` and `communities:`, one per line"
         )
     try:
-        return ProgramFile.model_validate(data, context={"choices": choices})
+        program_file = ProgramFile.model_validate(data, context={"choices": choices})
     except ValidationError as error:
         problems = []
         for issue in error.errors():
@@ -363,7 +398,16 @@ def read_program_file(path: Path, choices: SettingChoices) -> ProgramFile:
             message = str(issue["msg"]).removeprefix("Value error, ")
             line = _line_of(root, location)
             problems.append(f"{path}, line {line}, {field}: {message}")
-        raise OperatorError("\n".join(problems)) from None
+        raise PalaverCliError("\n".join(problems)) from None
+    for index, flow_id in enumerate(program_file.flows):
+        flow = library.latest(flow_id)
+        if not runs_today(flow):
+            raise PalaverCliError(
+                f"{path}, line {_line_of(root, ('flows', index))}, flows.{index}: "
+                f"“{flow_id}” is a {flow.kind} flow, and {flow.kind} flows do not run in "
+                f"Telegram yet; choose among the flows that do: {', '.join(offered_flows(library))}"
+            )
+    return program_file
 
 
 def _line_of(node: yaml.Node | None, location: tuple[Any, ...]) -> int:
@@ -394,12 +438,7 @@ def _with_database(settings: Settings, use: Callable[[UnitOfWork], Awaitable[T]]
     async def run() -> T:
         database = Database(settings.database_url)
         try:
-            state = await migration_state(database.engine)
-            if not state.is_up_to_date:
-                raise OperatorError(
-                    "The database is not up to date with this version of Palaver; "
-                    "run `palaver migrate` first."
-                )
+            await require_up_to_date(database.engine)
             async with database.unit_of_work() as uow:
                 return await use(uow)
         finally:
@@ -418,8 +457,8 @@ async def _find_program(uow: UnitOfWork, name_or_id: str) -> Program:
         return matches[0]
     if len(matches) > 1:
         ids = ", ".join(str(p.id) for p in matches)
-        raise OperatorError(f"several programs are called {name_or_id!r} (ids {ids}); use its id")
-    raise OperatorError(f"no program {name_or_id!r}; see `palaver programs list`")
+        raise PalaverCliError(f"several programs are called {name_or_id!r} (ids {ids}); use its id")
+    raise PalaverCliError(f"no program {name_or_id!r}; see `palaver programs list`")
 
 
 async def _person(uow: UnitOfWork, telegram_id: int, settings: Settings) -> Person:
@@ -435,13 +474,6 @@ async def _person(uow: UnitOfWork, telegram_id: int, settings: Settings) -> Pers
 
 def _positive(telegram_id: int) -> None:
     if telegram_id <= 0:
-        raise OperatorError(
+        raise PalaverCliError(
             f"{telegram_id} is not a Telegram user id (a positive number; ask @userinfobot)"
         )
-
-
-def _settings() -> Settings:
-    try:
-        return load_settings()
-    except ConfigurationError as error:
-        raise OperatorError(str(error)) from None

@@ -102,6 +102,13 @@ class Settings(BaseSettings):
     dialogues_dir: Path = Field(
         default=REPOSITORY_ROOT / "dialogues", description="Where the dialogue flows live."
     )
+    bot_username: str | None = Field(
+        default=None,
+        description=(
+            "The bot's @username, for the t.me links `palaver programs invite` prints. "
+            "Unset, Palaver asks Telegram (getMe) with PALAVER_TELEGRAM_TOKEN."
+        ),
+    )
     consent_version: str = Field(
         default="2026-11",
         description="Version of the consent text; changing it asks everyone to consent again.",
@@ -139,6 +146,18 @@ class Settings(BaseSettings):
             raise ValueError("must be an http(s) URL such as https://translate.example.org")
         return value.strip()
 
+    @field_validator("telegram_token", mode="before")
+    @classmethod
+    def _empty_token_is_no_token(cls, value: object) -> object:
+        # `.env.example` copied as is has `PALAVER_TELEGRAM_TOKEN=`: that means "not set".
+        return None if isinstance(value, str) and not value.strip() else value
+
+    @field_validator("bot_username")
+    @classmethod
+    def _username_without_at(cls, value: str | None) -> str | None:
+        username = (value or "").strip().lstrip("@")
+        return username or None
+
     @field_validator("bot_api_url")
     @classmethod
     def _no_trailing_slash(cls, value: str) -> str:
@@ -168,6 +187,11 @@ def to_async_database_url(url: str) -> str:
     People write `sqlite:///palaver.db` or `postgresql://user@host/db`; SQLAlchemy needs to
     be told to use aiosqlite or psycopg's async mode, so we pick the driver for them.
     """
+    if not url.strip():
+        raise ConfigurationError(
+            "PALAVER_DATABASE_URL is empty. "
+            "Use sqlite:///palaver.db or postgresql://user@host/database."
+        )
     scheme, separator, rest = url.partition("://")
     if not separator:
         raise ConfigurationError(
@@ -176,13 +200,29 @@ def to_async_database_url(url: str) -> str:
         )
     dialect = scheme.split("+", 1)[0].lower()
     if dialect == "sqlite":
-        return f"sqlite+aiosqlite://{rest}"
+        return _readable(f"sqlite+aiosqlite://{rest}")
     if dialect in {"postgresql", "postgres"}:
-        return f"postgresql+psycopg://{rest}"
+        return _readable(f"postgresql+psycopg://{rest}")
     raise ConfigurationError(
         f"PALAVER_DATABASE_URL uses {dialect!r}, which Palaver does not support. "
         "Use sqlite:///palaver.db or postgresql://user@host/database."
     )
+
+
+def _readable(async_url: str) -> str:
+    """The URL, if SQLAlchemy can read it (a port that is not a number, say, it cannot)."""
+    from sqlalchemy.engine import make_url
+    from sqlalchemy.exc import ArgumentError
+
+    try:
+        make_url(async_url)
+    except (ArgumentError, ValueError) as error:
+        # The error names the bad part; the URL itself may hold a password.
+        raise ConfigurationError(
+            f"PALAVER_DATABASE_URL cannot be read ({error}). "
+            "Write it as sqlite:///palaver.db or postgresql://user:password@host:5432/database."
+        ) from None
+    return async_url
 
 
 def load_settings(**overrides: object) -> Settings:

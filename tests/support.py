@@ -5,11 +5,13 @@ from __future__ import annotations
 import asyncio
 from typing import Any
 
+from click.testing import CliRunner, Result
 from sqlalchemy import func
 from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 from sqlmodel.sql.expression import SelectOfScalar
 
+from bot.cli import main
 from bot.storage.tables import OutboxMessage, Person
 from bot.storage.unit_of_work import Database
 from bot.telegram.application import Palaver
@@ -71,3 +73,8 @@ async def outbox_drained(database: Database, within: float = 10.0) -> None:
         if asyncio.get_running_loop().time() > deadline:
             raise AssertionError(f"{owed} message(s) still in the outbox after {within}s")
         await asyncio.sleep(0.05)
+
+
+async def invoke_cli(runner: CliRunner, args: list[str], **options: Any) -> Result:
+    """Run a `palaver` command in a worker thread, so a FakeBotApi in this loop can answer it."""
+    return await asyncio.to_thread(runner.invoke, main, args, **options)

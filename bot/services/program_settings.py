@@ -10,12 +10,12 @@ import enum
 import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any, TypeVar
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import BaseModel, ConfigDict, ValidationInfo, field_validator
 
+from bot.engine import Flow, FlowLibrary
 from bot.services.errors import PalaverError
 from bot.services.program_errors import (
     ChoiceExpected,
@@ -96,9 +96,19 @@ class SettingChoices:
     consent_version: str
 
 
-def available_flows(dialogues_dir: Path) -> tuple[str, ...]:
-    """Ids of the flows in the dialogues folder (a flow's id is its file name)."""
-    return tuple(sorted(path.stem for path in dialogues_dir.glob("*.yaml")))
+FLOW_KINDS_RUNNING_TODAY = frozenset({"solo", "pair"})
+"""Solo flows are offered after joining and pair flows on /partner; circle flows wait for the
+circles feature, so a program that lists one would promise something nobody is offered."""
+
+
+def runs_today(flow: Flow) -> bool:
+    """Whether Palaver can run this flow for a program's people in Telegram today."""
+    return flow.kind in FLOW_KINDS_RUNNING_TODAY
+
+
+def offered_flows(library: FlowLibrary) -> tuple[str, ...]:
+    """Ids of the flows a program may offer: those that run today."""
+    return tuple(flow_id for flow_id in library.flow_ids() if runs_today(library.latest(flow_id)))
 
 
 @dataclass(frozen=True)

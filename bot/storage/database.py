@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 from sqlalchemy import event
+from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async_engine
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from bot.config import to_async_database_url
+from bot.config import ConfigurationError, to_async_database_url
 
 SQLITE_BUSY_TIMEOUT_MS = 5_000
 
@@ -18,12 +20,27 @@ def create_engine(database_url: str) -> AsyncEngine:
     async_url = to_async_database_url(database_url)
     # Parameters can be people's words or Telegram ids: keep them out of errors and logs.
     if async_url.startswith("sqlite"):
+        _require_sqlite_folder(async_url)
         engine = create_async_engine(async_url, connect_args={"timeout": 30}, hide_parameters=True)
         event.listen(engine.sync_engine, "connect", _tune_sqlite_connection)
         return engine
     return create_async_engine(
         async_url, pool_size=5, max_overflow=10, pool_pre_ping=True, hide_parameters=True
     )
+
+
+def _require_sqlite_folder(async_url: str) -> None:
+    # SQLite creates the file but not its folder. Said before connecting, because a failed
+    # aiosqlite connection can report from its thread after the event loop has closed.
+    database = make_url(async_url).database
+    if not database or database == ":memory:" or database.startswith("file:"):
+        return
+    folder = Path(database).expanduser().parent
+    if not folder.is_dir():
+        raise ConfigurationError(
+            f"The folder {folder} for the SQLite database in PALAVER_DATABASE_URL does not "
+            f"exist; create it (mkdir -p {folder}) or change the URL."
+        )
 
 
 def _tune_sqlite_connection(dbapi_connection: Any, _record: Any) -> None:

@@ -67,3 +67,21 @@ async def migration_state(engine: AsyncEngine) -> MigrationState:
             lambda sync: MigrationContext.configure(sync).get_current_revision()
         )
     return MigrationState(current=current, head=head)
+
+
+class DatabaseNotMigrated(Exception):
+    """The database is behind the code: `palaver migrate` brings it up to date."""
+
+    def __init__(self, state: MigrationState) -> None:
+        super().__init__(
+            f"The database is at {state.current or 'no revision'}, this version of Palaver "
+            f"expects {state.head}"
+        )
+        self.state = state
+
+
+async def require_up_to_date(engine: AsyncEngine) -> None:
+    """Return when the database is at the code's head revision; DatabaseNotMigrated otherwise."""
+    state = await migration_state(engine)
+    if not state.is_up_to_date:
+        raise DatabaseNotMigrated(state)

@@ -22,7 +22,7 @@ from bot.services.joining import Joining
 from bot.services.letters import LetterBox, OutboxPolicy, Postbox, worker_name
 from bot.services.onboarding import Onboarding
 from bot.services.privacy import RETENTION_CHECK_SECONDS, Privacy
-from bot.services.program_settings import SettingChoices, available_flows
+from bot.services.program_settings import SettingChoices, offered_flows
 from bot.services.programs import ProgramConsole
 from bot.storage.unit_of_work import Database
 from bot.telegram.commands import register_commands, register_organizer_commands
@@ -136,7 +136,7 @@ def build_palaver(settings: Settings, clock: Clock = system_clock) -> Palaver:
         authorizer,
         SettingChoices(
             languages=tuple(catalogs.languages),
-            flows=available_flows(settings.dialogues_dir),
+            flows=offered_flows(library),
             consent_version=settings.consent_version,
         ),
     )

@@ -514,6 +514,9 @@ async def create_program_from_the_phone(
     await organizer.expect_message("main language")
     organizer.press("English")
     flows = await organizer.expect_message("Which dialogues")
+    # Only flows that run today: circle flows wait for the circles feature.
+    assert "listening-campaign" in flows.button_texts
+    assert not {"community-action", "dialogue-circle"} & set(flows.button_texts)
     organizer.press("story-exchange", flows)
     await organizer.expect_edit()
     organizer.press("Done", flows)

@@ -10,6 +10,8 @@ from click.testing import CliRunner
 from bot import __version__
 from bot.cli import main
 from tests.conftest import TEST_TOKEN
+from tests.fakebot import FakeBotApi
+from tests.support import invoke_cli
 
 
 @pytest.fixture
@@ -17,6 +19,8 @@ def runner(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> CliRunner:
     monkeypatch.chdir(tmp_path)  # no stray .env, a fresh SQLite file
     for name in ("PALAVER_TELEGRAM_TOKEN", "PALAVER_DATABASE_URL", "PALAVER_ADMINS"):
         monkeypatch.delenv(name, raising=False)
+    # Never Telegram itself: tests that need a Bot API start the fake one.
+    monkeypatch.setenv("PALAVER_BOT_API_URL", "http://127.0.0.1:1")
     return CliRunner()
 
 
@@ -54,15 +58,57 @@ def test_run_with_a_malformed_token_is_one_line(
     assert "not-a-token" not in result.output
 
 
-def test_migrate_then_doctor_is_all_well(
+async def test_migrate_then_doctor_is_all_well(
+    runner: CliRunner, monkeypatch: pytest.MonkeyPatch, fake_api: FakeBotApi
+) -> None:
+    monkeypatch.setenv("PALAVER_TELEGRAM_TOKEN", TEST_TOKEN)
+    monkeypatch.setenv("PALAVER_BOT_API_URL", fake_api.url)
+    assert (await invoke_cli(runner, ["migrate"])).exit_code == 0
+    result = await invoke_cli(runner, ["doctor"])
+    assert result.exit_code == 0, result.output
+    assert f"[ok ] Bot API: {fake_api.url} knows this bot as @palaver_test_bot" in result.output
+    assert "All is well." in result.output
+    assert TEST_TOKEN not in result.output
+    assert [call.method for call in fake_api.calls] == ["getMe"]
+
+
+async def test_doctor_fails_when_telegram_refuses_the_token(
+    runner: CliRunner, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    async with FakeBotApi(token="987654321:AAEhBP0av28-otherTOKENotherTOKENoth") as other_bot:
+        monkeypatch.setenv("PALAVER_TELEGRAM_TOKEN", TEST_TOKEN)
+        monkeypatch.setenv("PALAVER_BOT_API_URL", other_bot.url)
+        assert (await invoke_cli(runner, ["migrate"])).exit_code == 0
+        result = await invoke_cli(runner, ["doctor"])
+    assert result.exit_code == 1
+    assert "[FAIL] Bot API: Telegram did not accept PALAVER_TELEGRAM_TOKEN." in result.output
+    assert "All is well." not in result.output and TEST_TOKEN not in result.output
+
+
+def test_doctor_fails_when_the_bot_api_cannot_be_reached(
     runner: CliRunner, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setenv("PALAVER_TELEGRAM_TOKEN", TEST_TOKEN)
-    assert runner.invoke(main, ["migrate"]).exit_code == 0
+    runner.invoke(main, ["migrate"])
     result = runner.invoke(main, ["doctor"])
-    assert result.exit_code == 0, result.output
-    assert "All is well." in result.output
-    assert TEST_TOKEN not in result.output
+    assert result.exit_code == 1
+    assert "[FAIL] Bot API: Could not reach the Bot API at http://127.0.0.1:1 (" in result.output
+    assert "Check the network, or PALAVER_BOT_API_URL." in result.output
+
+
+async def test_doctor_rejects_a_default_locale_without_a_catalog(
+    runner: CliRunner, monkeypatch: pytest.MonkeyPatch, fake_api: FakeBotApi
+) -> None:
+    monkeypatch.setenv("PALAVER_TELEGRAM_TOKEN", TEST_TOKEN)
+    monkeypatch.setenv("PALAVER_BOT_API_URL", fake_api.url)
+    monkeypatch.setenv("PALAVER_DEFAULT_LOCALE", "xx")
+    assert (await invoke_cli(runner, ["migrate"])).exit_code == 0
+    result = await invoke_cli(runner, ["doctor"])
+    assert result.exit_code == 1
+    assert "[FAIL] default locale: PALAVER_DEFAULT_LOCALE is 'xx', which has no catalog; " in (
+        result.output
+    )
+    assert "use one of: en, " in result.output
 
 
 def test_doctor_says_to_migrate_an_unmigrated_database(
@@ -81,7 +127,8 @@ def test_doctor_reports_an_unreachable_database(
     monkeypatch.setenv("PALAVER_DATABASE_URL", "postgresql://nobody@127.0.0.1:1/none")
     result = runner.invoke(main, ["doctor"])
     assert result.exit_code == 1
-    assert "cannot reach" in result.output and "PALAVER_DATABASE_URL" in result.output
+    assert "[FAIL] database: cannot use the database" in result.output
+    assert "PALAVER_DATABASE_URL" in result.output
 
 
 def test_doctor_reports_a_broken_catalog(
@@ -104,19 +151,44 @@ def test_migrate_reports_an_unreachable_database_in_one_line(
     monkeypatch.setenv("PALAVER_DATABASE_URL", "postgresql://nobody@127.0.0.1:1/none")
     result = runner.invoke(main, ["migrate"])
     assert result.exit_code == 1
-    assert "Could not migrate" in result.output
+    assert "cannot use the database postgresql://nobody@127.0.0.1:1/none" in result.output
     assert "Traceback" not in result.output
 
 
-def test_run_with_a_broken_flow_is_one_line_pointing_to_flows_check(
-    runner: CliRunner, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+async def test_run_with_a_broken_flow_is_one_line_pointing_to_flows_check(
+    runner: CliRunner, monkeypatch: pytest.MonkeyPatch, tmp_path: Path, fake_api: FakeBotApi
 ) -> None:
     flows = tmp_path / "dialogues"
     flows.mkdir()
     (flows / "broken.yaml").write_text("schema_version: 1\nid: broken\nsteps: []\n")
     monkeypatch.setenv("PALAVER_TELEGRAM_TOKEN", TEST_TOKEN)
     monkeypatch.setenv("PALAVER_DIALOGUES_DIR", str(flows))
-    result = runner.invoke(main, ["run", "--no-migrate"])
+    monkeypatch.setenv("PALAVER_BOT_API_URL", fake_api.url)
+    result = await invoke_cli(runner, ["run"])
     assert result.exit_code == 1
     assert "palaver flows check" in result.output
     assert "Traceback" not in result.output
+
+
+def test_run_with_an_unreachable_bot_api_is_one_line(
+    runner: CliRunner, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("PALAVER_TELEGRAM_TOKEN", TEST_TOKEN)
+    result = runner.invoke(main, ["run"])
+    assert result.exit_code == 1 and isinstance(result.exception, SystemExit)
+    [line] = result.stderr.strip().splitlines()
+    assert line.startswith("Error: Could not reach the Bot API at http://127.0.0.1:1 (")
+
+
+async def test_run_with_a_refused_token_is_one_line(
+    runner: CliRunner, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    async with FakeBotApi(token="987654321:AAEhBP0av28-otherTOKENotherTOKENoth") as other_bot:
+        monkeypatch.setenv("PALAVER_TELEGRAM_TOKEN", TEST_TOKEN)
+        monkeypatch.setenv("PALAVER_BOT_API_URL", other_bot.url)
+        result = await invoke_cli(runner, ["run"])
+    assert result.exit_code == 1 and isinstance(result.exception, SystemExit)
+    assert result.stderr.strip().splitlines() == [
+        "Error: Telegram did not accept PALAVER_TELEGRAM_TOKEN. Check it with @BotFather "
+        "(/mybots → your bot → API Token)."
+    ]

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import asyncio
+import re
+import shlex
 from pathlib import Path
 from typing import Any
 
@@ -24,6 +26,9 @@ from bot.storage.tables import (
     Role,
     RoleName,
 )
+from tests.conftest import TEST_TOKEN
+from tests.fakebot import FakeBotApi
+from tests.support import invoke_cli
 
 PROGRAM_YAML = """\
 name: Neighbours across the river, spring 2027
@@ -46,6 +51,8 @@ def runner(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, database_url: str) -
     monkeypatch.setenv("PALAVER_DATABASE_URL", database_url)
     for name in ("PALAVER_TELEGRAM_TOKEN", "PALAVER_ADMINS", "PALAVER_BOT_USERNAME"):
         monkeypatch.delenv(name, raising=False)
+    # Never Telegram itself: tests that need a Bot API start the fake one.
+    monkeypatch.setenv("PALAVER_BOT_API_URL", "http://127.0.0.1:1")
     return CliRunner()
 
 
@@ -203,7 +210,7 @@ def test_invite_prints_links_and_writes_a_qr_code(
     assert len({i.code for i in invites}) == 3
 
 
-def test_invite_errors_are_clear(runner: CliRunner, tmp_path: Path) -> None:
+def test_invite_errors_are_clear(runner: CliRunner, tmp_path: Path, database_url: str) -> None:
     create(runner, tmp_path)
     bot = ["--bot-username", "palaver_test_bot"]
     missing = runner.invoke(main, ["programs", "invite", "42", *bot])
@@ -211,7 +218,13 @@ def test_invite_errors_are_clear(runner: CliRunner, tmp_path: Path) -> None:
     community = runner.invoke(main, ["programs", "invite", "1", "--community", "hills", *bot])
     assert "has no community 'hills'; it has: east bank, west bank" in community.output
     no_bot = runner.invoke(main, ["programs", "invite", "1"])
-    assert no_bot.exit_code == 2 and "--bot-username" in no_bot.output
+    assert no_bot.exit_code == 1
+    assert no_bot.stderr.strip().splitlines() == [
+        "Error: The link needs the bot's @username: set PALAVER_BOT_USERNAME=your_bot "
+        "(in .env or the environment), or set PALAVER_TELEGRAM_TOKEN so Palaver can ask "
+        "Telegram, or pass --bot-username your_bot."
+    ]
+    assert len(stored(database_url, select(Invite))) == 0
 
 
 def test_admins_are_kept_in_the_database(runner: CliRunner, database_url: str) -> None:
@@ -270,3 +283,142 @@ def test_commands_ask_for_migrations_first(tmp_path: Path, monkeypatch: pytest.M
     result = CliRunner().invoke(main, ["programs", "list"])
     assert result.exit_code == 1
     assert "run `palaver migrate` first" in result.output
+
+
+def test_creating_the_same_program_twice_is_refused_naming_the_existing_one(
+    runner: CliRunner, tmp_path: Path, database_url: str
+) -> None:
+    assert create(runner, tmp_path).exit_code == 0
+    again = create(runner, tmp_path)
+    assert again.exit_code == 1 and "Traceback" not in again.output
+    assert again.stderr.strip().splitlines() == [
+        f"Error: program 1 is already called 'Neighbours across the river, spring 2027', so "
+        f"{tmp_path / 'program.yaml'} was not created again; to make another program, change "
+        f"`name:` in {tmp_path / 'program.yaml'}; to invite people to program 1: "
+        "`palaver programs invite 1`"
+    ]
+    assert len(stored(database_url, select(Program))) == 1
+    renamed = create(runner, tmp_path, PROGRAM_YAML.replace("spring 2027", "autumn 2027"))
+    assert renamed.exit_code == 0 and "Created program 2" in renamed.output
+
+
+@pytest.mark.parametrize(
+    ("flows", "line"),
+    [
+        ("[community-action]", "flows.0: “community-action” is a circle flow"),
+        ("[story-exchange, dialogue-circle]", "flows.1: “dialogue-circle” is a circle flow"),
+        ("\n  - listening-campaign\n  - community-action", "line 7, flows.1: “community-action”"),
+    ],
+)
+def test_a_program_with_a_flow_that_cannot_run_today_is_refused(
+    runner: CliRunner, tmp_path: Path, database_url: str, flows: str, line: str
+) -> None:
+    result = create(runner, tmp_path, PROGRAM_YAML.replace("[story-exchange]", flows))
+    assert result.exit_code == 1 and "Traceback" not in result.output
+    [message] = result.stderr.strip().splitlines()
+    assert line in message
+    assert message.endswith(
+        "and circle flows do not run in Telegram yet; choose among the flows that do: "
+        "commitment-checkin, exchange-followup, listening-campaign, story-exchange"
+    )
+    assert stored(database_url, select(Program)) == []
+
+
+async def test_invite_asks_telegram_for_the_bot_username_when_a_token_is_set(
+    runner: CliRunner, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, fake_api: FakeBotApi
+) -> None:
+    monkeypatch.setenv("PALAVER_TELEGRAM_TOKEN", TEST_TOKEN)
+    monkeypatch.setenv("PALAVER_BOT_API_URL", fake_api.url)
+    (tmp_path / "program.yaml").write_text(PROGRAM_YAML, encoding="utf-8")
+    assert (
+        await invoke_cli(runner, ["programs", "create", "--from", "program.yaml"])
+    ).exit_code == 0
+    result = await invoke_cli(runner, ["programs", "invite", "1"])
+    assert result.exit_code == 0, result.output
+    assert result.output.startswith("https://t.me/palaver_test_bot?start=")
+    assert [call.method for call in fake_api.calls] == ["getMe"]
+
+
+def test_invite_with_an_unreachable_bot_api_is_one_line_and_stores_no_invite(
+    runner: CliRunner, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, database_url: str
+) -> None:
+    create(runner, tmp_path)
+    monkeypatch.setenv("PALAVER_TELEGRAM_TOKEN", TEST_TOKEN)
+    result = runner.invoke(main, ["programs", "invite", "1"])
+    assert result.exit_code == 1
+    [line] = result.stderr.strip().splitlines()
+    assert line.startswith("Error: Could not reach the Bot API at http://127.0.0.1:1 (")
+    assert line.endswith("). Check the network, or PALAVER_BOT_API_URL.")
+    assert stored(database_url, select(Invite)) == []
+
+
+NEXT_STEP = re.compile(r"`(palaver [^`]+)`")
+PLACEHOLDER = re.compile(r"^[A-Z][A-Z_]{2,}$")
+
+
+async def follow_next_steps(runner: CliRunner, printed: Result) -> list[Result]:
+    """Run every `palaver …` command `printed` suggests, exactly as printed; each must work.
+
+    A command with a placeholder such as TELEGRAM_ID is a template: its --help must name it.
+    """
+    commands = NEXT_STEP.findall(printed.output)
+    assert commands, printed.output
+    followed = []
+    for command in commands:
+        args = shlex.split(command)[1:]
+        if PLACEHOLDER.match(args[-1]):
+            usage = await invoke_cli(runner, [*args[:-1], "--help"])
+            assert usage.exit_code == 0 and args[-1] in usage.output, command
+            continue
+        result = await invoke_cli(runner, args)
+        assert result.exit_code == 0, f"`{command}` as printed failed: {result.output}"
+        followed.append(result)
+    return followed
+
+
+async def test_every_next_step_a_command_prints_works_as_printed(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, fake_api: FakeBotApi
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    for name in ("PALAVER_ADMINS", "PALAVER_BOT_USERNAME"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("PALAVER_DATABASE_URL", f"sqlite:///{tmp_path / 'fresh.db'}")
+    monkeypatch.setenv("PALAVER_TELEGRAM_TOKEN", TEST_TOKEN)
+    monkeypatch.setenv("PALAVER_BOT_API_URL", fake_api.url)
+    runner = CliRunner()
+
+    doctor = await invoke_cli(runner, ["doctor"])
+    assert doctor.exit_code == 1 and "`palaver migrate`" in doctor.output
+    await follow_next_steps(runner, doctor)
+    assert (await invoke_cli(runner, ["doctor"])).exit_code == 0
+
+    no_programs = await invoke_cli(runner, ["programs", "list"])
+    (tmp_path / "program.yaml").write_text(
+        PROGRAM_YAML.replace("organizers: [700001]\n", ""), encoding="utf-8"
+    )
+    _help, created = await follow_next_steps(runner, no_programs)
+    assert "`palaver programs invite 1 --organizer`" in created.output
+    [organizer_link] = await follow_next_steps(runner, created)
+    assert organizer_link.output.startswith("https://t.me/palaver_test_bot?start=")
+
+    duplicate = await invoke_cli(runner, ["programs", "create", "--from", "program.yaml"])
+    assert duplicate.exit_code == 1
+    [participant_link] = await follow_next_steps(runner, duplicate)
+    assert participant_link.output.startswith("https://t.me/palaver_test_bot?start=")
+
+    demo = await invoke_cli(runner, ["demo-data"])
+    [removed] = await follow_next_steps(runner, demo)
+    assert "Demo data removed." in removed.output
+
+    await follow_next_steps(runner, await invoke_cli(runner, ["admins", "list"]))
+
+
+def test_create_without_a_way_to_name_the_bot_says_what_to_set_first(
+    runner: CliRunner, tmp_path: Path
+) -> None:
+    result = create(runner, tmp_path, PROGRAM_YAML.replace("organizers: [700001]\n", ""))
+    assert result.exit_code == 0
+    assert (
+        "make a one-time organizer link with `palaver programs invite 1 --organizer` once "
+        "PALAVER_BOT_USERNAME (or PALAVER_TELEGRAM_TOKEN) is set." in result.output
+    )

@@ -2,9 +2,17 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
-from bot.config import ConfigurationError, Settings, load_settings, to_async_database_url
+from bot.config import (
+    REPOSITORY_ROOT,
+    ConfigurationError,
+    Settings,
+    load_settings,
+    to_async_database_url,
+)
 
 
 @pytest.mark.parametrize(
@@ -72,3 +80,33 @@ def test_token_is_never_shown_in_the_settings_repr() -> None:
     settings = Settings(_env_file=None, telegram_token=token)  # type: ignore[call-arg, arg-type]
     assert token not in repr(settings)
     assert token not in str(settings.model_dump())
+
+
+def test_env_example_documents_every_setting() -> None:
+    example = (REPOSITORY_ROOT / ".env.example").read_text(encoding="utf-8")
+    documented = set(re.findall(r"^#?\s*(PALAVER_[A-Z_]+)=", example, re.MULTILINE))
+    assert documented == {f"PALAVER_{name.upper()}" for name in Settings.model_fields}
+
+
+def test_an_empty_token_as_in_env_example_means_no_token() -> None:
+    settings = Settings(_env_file=None, telegram_token="")  # type: ignore[call-arg, arg-type]
+    assert settings.telegram_token is None
+
+
+@pytest.mark.parametrize("written", ["my_palaver_bot", "@my_palaver_bot", " my_palaver_bot "])
+def test_the_bot_username_is_kept_without_its_at(written: str) -> None:
+    settings = Settings(_env_file=None, bot_username=written)  # type: ignore[call-arg]
+    assert settings.bot_username == "my_palaver_bot"
+
+
+@pytest.mark.parametrize(
+    ("url", "problem"),
+    [
+        ("", "PALAVER_DATABASE_URL is empty"),
+        ("postgresql://palaver:secret@host:port/db", "PALAVER_DATABASE_URL cannot be read"),
+    ],
+)
+def test_unreadable_database_urls_are_one_clear_error(url: str, problem: str) -> None:
+    with pytest.raises(ConfigurationError, match=problem) as raised:
+        to_async_database_url(url)
+    assert "secret" not in str(raised.value)

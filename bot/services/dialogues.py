@@ -8,6 +8,7 @@ transaction, so a share and the partner's next prompt are never half-delivered.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections import deque
 from collections.abc import Awaitable, Callable, Mapping
@@ -71,7 +72,12 @@ from bot.storage.tables import (
     RunStatus,
 )
 from bot.storage.types import utc_now
-from bot.storage.unit_of_work import Database, UnitOfWork
+from bot.storage.unit_of_work import (
+    CONTENTION_PAUSE_SECONDS,
+    Database,
+    UnitOfWork,
+    is_contention,
+)
 
 log = logging.getLogger(__name__)
 
@@ -80,7 +86,7 @@ RUN_BUTTON = "r"
 # named here because ending a conversation offers it).
 PARTNER_BUTTON = "x"
 PARTNER_FIND = "find"
-ATTEMPTS = 3
+ATTEMPTS = 5
 SELECTED_MARK = "✓ "
 
 
@@ -397,6 +403,10 @@ class Dialogues:
     def translator_for(self, person: Person) -> Translator:
         return self._catalogs.translator(self._catalogs.negotiate(person.language))
 
+    def translator_for_stranger(self, sender: Sender) -> Translator:
+        """The translator for someone Palaver does not know: their Telegram language."""
+        return self._catalogs.translator(self._catalogs.negotiate(sender.telegram_language))
+
     async def translator_for_sender(self, sender: Sender) -> Translator:
         """The translator for someone who may not be (or no longer be) known to Palaver."""
         async with self._database.unit_of_work() as uow:
@@ -684,16 +694,11 @@ class Dialogues:
             except RunChanged:
                 log.info("a run changed concurrently; retrying (attempt %d)", attempt)
             except DBAPIError as error:
-                if not _is_contention(error) or attempt == ATTEMPTS:
+                if not is_contention(error) or attempt == ATTEMPTS:
                     raise
                 log.info("the database was busy; retrying (attempt %d)", attempt)
+                await asyncio.sleep(CONTENTION_PAUSE_SECONDS * attempt)
         raise RunChanged()
-
-
-def _is_contention(error: DBAPIError) -> bool:
-    """SQLite's busy database, PostgreSQL's deadlock or serialization failure: try again."""
-    text = str(error.orig).lower()
-    return any(sign in text for sign in ("locked", "deadlock", "could not serialize"))
 
 
 def _names(partners: list[tuple[Person, Run]]) -> str:

@@ -127,11 +127,11 @@ class LetterBox:
     async def claim_due(self, limit: int = 100) -> list[Envelope]:
         """Due rows, at most one per chat (its oldest), claimed for this process."""
         now = self._clock()
-        async with self._database.unit_of_work() as uow:
-            rows = await uow.outbox.claim_due(
+        rows = await self._database.write(
+            lambda uow: uow.outbox.claim_due(
                 now, self._policy.worker, now + self._policy.lease, limit
             )
-            await uow.commit()
+        )
         return [
             Envelope.from_row(row.id, row.chat_id, row.op.value, row.payload, row.attempts)
             for row in rows
@@ -139,29 +139,23 @@ class LetterBox:
 
     async def renew(self, outbox_ids: list[int]) -> None:
         """Keep this process's claims alive while it is still sending them."""
-        async with self._database.unit_of_work() as uow:
-            await uow.outbox.renew(
-                outbox_ids, self._policy.worker, self._clock() + self._policy.lease
-            )
-            await uow.commit()
+        until = self._clock() + self._policy.lease
+        await self._database.write(
+            lambda uow: uow.outbox.renew(outbox_ids, self._policy.worker, until)
+        )
 
     async def mark_sent(self, outbox_id: int) -> None:
         """Telegram has it (or refused it for good): never send it again."""
-        async with self._database.unit_of_work() as uow:
-            await uow.outbox.mark_sent(outbox_id)
-            await uow.commit()
+        await self._database.write(lambda uow: uow.outbox.mark_sent(outbox_id))
 
     async def retry_later(self, outbox_id: int, error: str, delay: timedelta) -> None:
         """Telegram could not take it now; the dispatcher tries again after `delay`."""
-        async with self._database.unit_of_work() as uow:
-            await uow.outbox.retry_later(outbox_id, error, self._clock() + delay)
-            await uow.commit()
+        at = self._clock() + delay
+        await self._database.write(lambda uow: uow.outbox.retry_later(outbox_id, error, at))
 
     async def forget_chat(self, chat_id: int) -> None:
         """The person blocked the bot: nothing more is owed to them."""
-        async with self._database.unit_of_work() as uow:
-            await uow.outbox.forget_letters_to(chat_id)
-            await uow.commit()
+        await self._database.write(lambda uow: uow.outbox.forget_letters_to(chat_id))
 
     async def next_due_at(self) -> datetime | None:
         """When the next row may be claimed (None: the outbox is empty)."""

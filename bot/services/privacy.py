@@ -168,7 +168,7 @@ class Privacy:
         async def use_case(uow: UnitOfWork) -> Outcome:
             person = await uow.people.by_telegram_id(sender.telegram_id)
             if person is None:
-                t = await self._dialogues.translator_for_sender(sender)
+                t = self._dialogues.translator_for_stranger(sender)
                 return Outcome(replies=(Reply(t.gettext("Palaver keeps nothing about you.")),))
             t = self._dialogues.translator_for(person)
             buttons = (
@@ -205,8 +205,8 @@ class Privacy:
 
         async def use_case(uow: UnitOfWork) -> Outcome:
             person = await uow.people.by_telegram_id(sender.telegram_id, for_update=True)
-            t = await self._dialogues.translator_for_sender(sender)
             if person is None:
+                t = self._dialogues.translator_for_stranger(sender)
                 return Outcome(notice=t.gettext("Palaver keeps nothing about you."))
             t = self._dialogues.translator_for(person)
             work = self._dialogues.new_work(person, sender)

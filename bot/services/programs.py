@@ -215,12 +215,14 @@ class ProgramConsole:
         read here and nowhere else.
         """
         async with self._database.unit_of_work() as uow:
-            person = await uow.people.by_telegram_id(sender.telegram_id, for_update=True)
+            # Most text is a participant's answer: find out without locking anything.
+            person = await uow.people.by_telegram_id(sender.telegram_id)
             if person is None or person.id is None:
                 return None
             pending = await uow.pending_inputs.of(person.id)
             if pending is None:
                 return None
+            await uow.people.by_telegram_id(sender.telegram_id, for_update=True)
             if pending.asked_at < utc_now() - PENDING_INPUT_LIFETIME:
                 await uow.pending_inputs.clear(person.id)
                 await uow.commit()

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import asyncio
+from collections.abc import Awaitable, Callable
 from contextvars import ContextVar
 from types import TracebackType
-from typing import Self
+from typing import Self, TypeVar
 
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker
 from sqlmodel import SQLModel
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -28,6 +31,17 @@ from bot.storage.repositories import (
     RoleRepository,
     UpdateJournal,
 )
+
+T = TypeVar("T")
+CONTENTION_ATTEMPTS = 5
+CONTENTION_PAUSE_SECONDS = 0.02
+
+
+def is_contention(error: DBAPIError) -> bool:
+    """SQLite's busy database, PostgreSQL's deadlock or serialization failure: try again."""
+    text = str(error.orig).lower()
+    return any(sign in text for sign in ("locked", "deadlock", "could not serialize"))
+
 
 HANDLING_UPDATE: ContextVar[int | None] = ContextVar("HANDLING_UPDATE", default=None)
 """The Telegram update whose handling this task is doing (set by the update journal)."""
@@ -55,11 +69,17 @@ class UnitOfWork:
     runs: RunRepository
     exchanges: ExchangeRepository
 
-    def __init__(self, sessions: async_sessionmaker[AsyncSession]) -> None:
+    def __init__(
+        self, sessions: async_sessionmaker[AsyncSession], turn: WriterTurn | None = None
+    ) -> None:
         self._sessions = sessions
         self._session: AsyncSession | None = None
+        self._turn = turn
+        self._took_turn = False
 
     async def __aenter__(self) -> Self:
+        if self._turn is not None:
+            self._took_turn = await self._turn.take()
         self._session = self._sessions()
         self.people = PersonRepository(self._session)
         self.programs = ProgramRepository(self._session)
@@ -84,10 +104,15 @@ class UnitOfWork:
         traceback: TracebackType | None,
     ) -> None:
         assert self._session is not None
-        # Closing rolls back whatever was not committed and detaches loaded objects without
-        # expiring them, so callers may still read what they loaded.
-        await self._session.close()
-        self._session = None
+        try:
+            # Closing rolls back whatever was not committed and detaches loaded objects
+            # without expiring them, so callers may still read what they loaded.
+            await self._session.close()
+        finally:
+            self._session = None
+            if self._took_turn and self._turn is not None:
+                self._turn.give_back()
+                self._took_turn = False
 
     @property
     def session(self) -> AsyncSession:
@@ -115,6 +140,34 @@ class UnitOfWork:
             HANDLING_UPDATE.set(None)  # settled: later commits of this update need not
 
 
+class WriterTurn:
+    """SQLite's one writer at a time, taken in turn within this process.
+
+    In WAL mode a transaction that has read and then wants to write fails at once when another
+    writer committed in between ("database is locked"); SQLite's busy timeout does not help
+    it. Taking turns here, first come first served, means that never happens within one
+    process, and waiting is an await rather than SQLite polling. A unit of work opened inside
+    another by the same task (a quick read) shares its turn.
+    """
+
+    def __init__(self) -> None:
+        self._lock = asyncio.Lock()
+        self._holder: asyncio.Task[object] | None = None
+
+    async def take(self) -> bool:
+        """Wait for this task's turn; False if it already has it (a nested unit of work)."""
+        task = asyncio.current_task()
+        if task is not None and task is self._holder:
+            return False
+        await self._lock.acquire()
+        self._holder = task
+        return True
+
+    def give_back(self) -> None:
+        self._holder = None
+        self._lock.release()
+
+
 class Database:
     """The process's connection to its database."""
 
@@ -122,9 +175,26 @@ class Database:
         self.url = database_url
         self.engine: AsyncEngine = create_engine(database_url)
         self._sessions = session_factory(self.engine)
+        # PostgreSQL's row locks let transactions overlap; SQLite has one writer.
+        self._turn = WriterTurn() if self.engine.dialect.name == "sqlite" else None
 
     def unit_of_work(self) -> UnitOfWork:
-        return UnitOfWork(self._sessions)
+        return UnitOfWork(self._sessions, self._turn)
+
+    async def write(self, work: Callable[[UnitOfWork], Awaitable[T]]) -> T:
+        """Run a short write (bookkeeping: the journal, the outbox) in a transaction of its
+        own, again after a moment if the database was busy with another writer."""
+        for attempt in range(1, CONTENTION_ATTEMPTS + 1):
+            try:
+                async with self.unit_of_work() as uow:
+                    result = await work(uow)
+                    await uow.commit()
+                    return result
+            except DBAPIError as error:
+                if not is_contention(error) or attempt == CONTENTION_ATTEMPTS:
+                    raise
+                await asyncio.sleep(CONTENTION_PAUSE_SECONDS * attempt)
+        raise AssertionError("unreachable")
 
     async def dispose(self) -> None:
         """Close every pooled connection (on shutdown)."""

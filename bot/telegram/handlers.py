@@ -7,6 +7,7 @@ callback_data is refused in one place.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import Awaitable, Callable, Sequence
 from typing import Any, Protocol
@@ -26,6 +27,12 @@ from bot.services.actors import Sender
 from bot.services.errors import PalaverError
 from bot.services.onboarding import ConsentAction, LanguageAction, Onboarding
 from bot.services.replies import Outcome
+from bot.storage.unit_of_work import (
+    CONTENTION_ATTEMPTS,
+    CONTENTION_PAUSE_SECONDS,
+    HANDLING_UPDATE,
+    is_contention,
+)
 from bot.telegram.callback_data import decode
 from bot.telegram.delivery import deliver
 from bot.telegram.postman import Postman
@@ -54,12 +61,29 @@ class Responder:
             return
         sender = sender_of(update)
         try:
-            outcome = await use_case(sender)
+            outcome = await self._attempt(update, use_case, sender)
         except PalaverError as error:
             outcome = await self._onboarding.refusal(sender, error)
         await deliver(
             outcome, update, context.bot, self._onboarding.mark_blocked, self._send_posted
         )
+
+    async def _attempt(self, update: Update, use_case: UseCase, sender: Sender) -> Outcome:
+        """Run the use case, again if the database was busy before it changed anything.
+
+        A use case is one transaction (or a few, the first of which settles the update): while
+        the update is not settled nothing of it is kept, so running it again is safe.
+        """
+        for attempt in range(1, CONTENTION_ATTEMPTS + 1):
+            try:
+                return await use_case(sender)
+            except DBAPIError as error:
+                unchanged = HANDLING_UPDATE.get() == update.update_id
+                if not (is_contention(error) and unchanged) or attempt == CONTENTION_ATTEMPTS:
+                    raise
+                log.info("the database was busy; handling the update again (%d)", attempt)
+                await asyncio.sleep(CONTENTION_PAUSE_SECONDS * attempt)
+        raise AssertionError("unreachable")
 
     async def on_error(self, update: object, context: Context) -> None:
         """Log a failure (never message text or tokens) and apologise to the person."""

@@ -13,6 +13,7 @@ import logging
 from collections.abc import Awaitable, Callable, Sequence
 from datetime import datetime, timedelta
 
+from sqlalchemy.exc import DBAPIError
 from telegram import Bot
 from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TimedOut
 from telegram.ext import ExtBot, JobQueue
@@ -138,7 +139,12 @@ class Postman:
             delay = timedelta(seconds=2 ** (envelope.attempts + 1))
             await self._letterbox.retry_later(envelope.outbox_id, type(error).__name__, delay)
             return False
-        await self._letterbox.mark_sent(envelope.outbox_id)
+        try:
+            await self._letterbox.mark_sent(envelope.outbox_id)
+        except DBAPIError as error:
+            # Sent, but not recorded: once its claim runs out it goes again (the one window
+            # for a duplicate). Better that than an apology for something that worked.
+            log.error("a sent message could not be marked sent: %s", type(error.orig).__name__)
         return True
 
 

@@ -38,17 +38,15 @@ class UpdateJournal:
         ]
 
     async def record(self, update: Update, context: Context) -> None:
-        async with self._database.unit_of_work() as uow:
-            await uow.journal.record(update.update_id, update.to_dict())
-            await uow.commit()
+        payload = update.to_dict()
+        await self._database.write(lambda uow: uow.journal.record(update.update_id, payload))
         # From here on, the first commit of this update's handling also settles it.
         HANDLING_UPDATE.set(update.update_id)
 
     async def settle(self, update: Update, context: Context) -> None:
         if HANDLING_UPDATE.get() == update.update_id:
-            async with self._database.unit_of_work() as uow:
-                await uow.journal.settle(update.update_id)
-                await uow.commit()
+            HANDLING_UPDATE.set(None)  # settled by this write, not by commits inside it
+            await self._database.write(lambda uow: uow.journal.settle(update.update_id))
         HANDLING_UPDATE.set(None)
 
     async def replay(self, application: Application) -> None:  # type: ignore[type-arg]

@@ -149,6 +149,7 @@ async def main() -> None:
             "PALAVER_PACING": "0",
             "PALAVER_LOG_LEVEL": "WARNING",
         }
+        log_file = (workdir / "palaver.log").open("w")  # noqa: ASYNC230 (once, before the run)
         bot = await asyncio.create_subprocess_exec(
             sys.executable,
             "-m",
@@ -157,7 +158,7 @@ async def main() -> None:
             env=env,
             cwd=Path.cwd(),
             stdout=asyncio.subprocess.DEVNULL,
-            stderr=open(workdir / "palaver.log", "w"),  # noqa: SIM115
+            stderr=log_file,
         )
         try:
             await api.wait_until_polling(timeout=30)

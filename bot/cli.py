@@ -16,6 +16,7 @@ from sqlalchemy.exc import DBAPIError, SQLAlchemyError
 from telegram.error import InvalidToken, NetworkError
 
 from bot import __version__
+from bot.cli_export import export_command
 from bot.cli_flows import flows_group, try_command
 from bot.cli_i18n import i18n_group
 from bot.cli_programs import admins_group, demo_data_command, programs_group
@@ -54,6 +55,7 @@ main.add_command(programs_group)
 main.add_command(admins_group)
 main.add_command(demo_data_command)
 main.add_command(i18n_group)
+main.add_command(export_command)
 
 
 @main.command()

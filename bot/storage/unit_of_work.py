@@ -12,6 +12,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.storage.database import create_engine, session_factory
 from bot.storage.dialogue_repositories import ExchangeRepository, RunRepository
+from bot.storage.export_repositories import ExportRepository
 from bot.storage.program_repositories import (
     CommunityRepository,
     DemoRepository,
@@ -54,6 +55,7 @@ class UnitOfWork:
     demo: DemoRepository
     runs: RunRepository
     exchanges: ExchangeRepository
+    exports: ExportRepository
 
     def __init__(self, sessions: async_sessionmaker[AsyncSession]) -> None:
         self._sessions = sessions
@@ -75,6 +77,7 @@ class UnitOfWork:
         self.demo = DemoRepository(self._session)
         self.runs = RunRepository(self._session)
         self.exchanges = ExchangeRepository(self._session)
+        self.exports = ExportRepository(self._session)
         return self
 
     async def __aexit__(

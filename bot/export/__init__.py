@@ -12,7 +12,9 @@ import asyncio
 
 from bot.export.collect import ProgramNotFound, Progress, collect_report
 from bot.export.csv_report import data_dictionary_csv, render_csv
+from bot.export.html_report import render_html
 from bot.export.json_report import render_json
+from bot.export.markdown_report import render_markdown
 from bot.export.model import ExportFormat, ExportReport, ExportRequest
 from bot.i18n.translator import Translator
 from bot.storage.unit_of_work import Database
@@ -36,7 +38,9 @@ def render(report: ExportReport, export_format: ExportFormat, translator: Transl
         return render_json(report)
     if export_format is ExportFormat.CSV:
         return render_csv(report)
-    raise ValueError(f"{export_format.value} exports are not available yet")
+    if export_format is ExportFormat.MARKDOWN:
+        return render_markdown(report, translator)
+    return render_html(report, translator)
 
 
 def export_filename(request: ExportRequest) -> str:

@@ -57,14 +57,13 @@ def render_html(report: ExportReport, t: Translator) -> bytes:
         *(f'<p class="meta">{escape(line)}</p>' for line in view.lines),
         f'<p class="privacy">{escape(view.privacy)}</p>',
     ]
+    nothing = escape(t.gettext("Nothing to show: too few people."))
     for chart in view.charts:
         parts.append(f"<h2>{escape(chart.title)}</h2>")
         if chart.has_data:
             parts.append(f"<figure>{render_chart(chart)}</figure>")
         else:
-            parts.append(
-                f'<p class="empty">{escape(t.gettext("Nothing to show: too few people."))}</p>'
-            )
+            parts.append(f'<p class="empty">{nothing}</p>')
     parts += [_table(table) for table in view.tables if table.rows]
     parts += ["</body>", "</html>"]
     return "\n".join(parts).encode()

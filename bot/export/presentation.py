@@ -273,7 +273,7 @@ class _Picker:
                         t.gettext("When"),
                         t.gettext("People"),
                         t.gettext("Mean"),
-                        t.gettext("95% confidence interval"),
+                        t.gettext("Confidence interval (95%)"),
                     ),
                     rows,
                 )

@@ -18,7 +18,7 @@ from sqlmodel import select
 
 from bot.cli import main
 from bot.config import Settings
-from bot.export import ExportFormat, ExportRequest, build_export
+from bot.export import ExportFormat, ExportRequest, build_export, data_dictionary_csv
 from bot.export.model import Figure, Section
 from bot.export.suppression import AdditiveGroup, suppress
 from bot.i18n.catalogs import Catalogs
@@ -233,3 +233,10 @@ def reidentify(first: dict[str, Any], second: dict[str, Any]) -> list[str]:
         if 0 < abs(figure["people"] - other["people"]) < first["privacy"]["min_group_size"]:
             found.append(f"{label(figure)}: {other['people']} -> {figure['people']}")
     return found
+
+
+def test_the_documented_data_dictionary_is_the_one_exports_write() -> None:
+    documented = Path(__file__).parents[2] / "docs" / "export-dictionary.csv"
+    assert documented.read_bytes() == data_dictionary_csv(), (
+        "regenerate docs/export-dictionary.csv from bot.export.data_dictionary_csv()"
+    )

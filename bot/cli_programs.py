@@ -302,8 +302,17 @@ def admins_list() -> None:
     show_default=True,
     help="How many simulated participants, half in each community (e.g. 10000 for a benchmark).",
 )
+@click.option(
+    "--answers-per-participant",
+    type=click.IntRange(0, 1000),
+    default=0,
+    help="Give everyone at least this many answers (extra ones are repeated check-ins); "
+    "e.g. 20 with --participants 10000 for 200 000 answers.",
+)
 @click.option("--seed", type=int, help="Make the simulated answers the same on every run.")
-def demo_data_command(remove: bool, participants: int, seed: int | None) -> None:
+def demo_data_command(
+    remove: bool, participants: int, answers_per_participant: int, seed: int | None
+) -> None:
     """Create a demo program with simulated people and answers, to try exports and reports.
 
     Everything it creates is marked as demo data; `palaver demo-data --remove` deletes it
@@ -331,7 +340,12 @@ def demo_data_command(remove: bool, participants: int, seed: int | None) -> None
 
     async def create_demo(uow: UnitOfWork) -> Any:
         summary = await seed_demo(
-            uow, flows, settings.consent_version, seed=seed, per_community=participants // 2
+            uow,
+            flows,
+            settings.consent_version,
+            seed=seed,
+            per_community=participants // 2,
+            answers_per_participant=answers_per_participant,
         )
         await uow.commit()
         return summary

@@ -24,10 +24,10 @@ from bot.services.program_settings import ProgramSettings
 from bot.services.programs import create_program, grant_role
 from bot.services.pseudonyms import random_pseudonym
 from bot.storage.tables import (
-    Answer,
     Commitment,
     Community,
     Exchange,
+    ExchangeMember,
     ExchangeStatus,
     FollowUp,
     FollowUpStatus,
@@ -83,6 +83,14 @@ class SimulatedAnswers:
     commitment_progress: str | None = None
 
 
+@dataclass
+class _PlannedRun:
+    run: Run
+    exchange: Exchange | None
+    answers: list[tuple[str, Any, str | None, str | None]]
+    commitment: bool
+
+
 class DemoSeeder:
     """Writes simulated people into one demo program, through the same tables people fill."""
 
@@ -100,7 +108,9 @@ class DemoSeeder:
             flow = flows.latest(flow_id)
             self._flows[flow_id] = (flow, version_hash(flow))
         self._next_telegram_id = first_telegram_id
-        self._taken: set[str] = set()
+        self._taken: set[str] | None = None
+        self._exchanges: list[tuple[Exchange, tuple[int, int]]] = []
+        self._runs: list[_PlannedRun] = []
         self.answers = 0
 
     async def keep_snapshots(self) -> None:
@@ -142,9 +152,10 @@ class DemoSeeder:
         )
         grant_role(self._uow, person, program.id, RoleName.PARTICIPANT, granted_by_id=None)
 
-    async def exchange(
+    def exchange(
         self, program: Program, pair: tuple[Person, Person], started: datetime
     ) -> Exchange:
+        """A finished exchange of the pair (written by `flush`)."""
         assert program.id is not None
         exchange = Exchange(
             program_id=program.id,
@@ -154,9 +165,48 @@ class DemoSeeder:
             ended_at=started + timedelta(days=2),
             ended_reason="finished",
         )
-        return await self._uow.exchanges.add(exchange, [_id(pair[0]), _id(pair[1])])
+        self._exchanges.append((exchange, (_id(pair[0]), _id(pair[1]))))
+        return exchange
 
-    async def answer(
+    async def flush(self) -> None:
+        """Write the exchanges, runs and answers planned so far, a few statements for all."""
+        for exchange, _ in self._exchanges:
+            self._uow.add(exchange)
+        await self._uow.people.flush()
+        for exchange, members in self._exchanges:
+            for person_id in members:
+                self._uow.add(ExchangeMember(exchange_id=exchange.id or 0, person_id=person_id))
+        for planned in self._runs:
+            if planned.exchange is not None:
+                planned.run.exchange_id = planned.exchange.id
+            self._uow.add(planned.run)
+        await self._uow.people.flush()
+        answers: list[dict[str, Any]] = []
+        for planned in self._runs:
+            run_id = planned.run.id or 0
+            answers += (
+                {
+                    "run_id": run_id,
+                    "key": key,
+                    "value": value,
+                    "survey": survey,
+                    "measure": measure,
+                    "answered_at": planned.run.started_at,
+                }
+                for key, value, survey, measure in planned.answers
+            )
+            if planned.commitment:
+                commitment = Commitment(
+                    person_id=planned.run.person_id, run_id=run_id, what="(simulated)"
+                )
+                self._uow.add(commitment)
+        # Hundreds of thousands of answers in a large demo: one executemany, not one by one.
+        await self._uow.demo.add_answers(answers)
+        await self._uow.people.flush()
+        self._exchanges.clear()
+        self._runs.clear()
+
+    def answer(
         self,
         program: Program,
         person: Person,
@@ -164,7 +214,10 @@ class DemoSeeder:
         started: datetime,
         answers: SimulatedAnswers,
     ) -> None:
-        """The runs and answers of one participant, as if they had gone through the flows."""
+        """The runs and answers of one participant, as if they had gone through the flows.
+
+        Written by `flush`, with everyone else's.
+        """
         story: list[tuple[str, Any, str | None, str | None]] = [
             ("thermometer-pre", answers.thermometer_pre, "pre", "thermometer"),
             ("trust-pre", answers.trust_pre, "pre", "trust"),
@@ -175,10 +228,10 @@ class DemoSeeder:
                 ("thermometer-post", answers.thermometer_post, "post", "thermometer"),
                 ("trust-post", answers.trust_post, "post", "trust"),
             ]
-        await self._run(program, person, DEMO_FLOW, exchange, started, story, answers.stopped_at)
+        self._run(program, person, DEMO_FLOW, exchange, started, story, answers.stopped_at)
         later = started + timedelta(days=30)
         if answers.thermometer_later is not None:
-            await self._run(
+            self._run(
                 program,
                 person,
                 LATER_FLOW,
@@ -191,19 +244,31 @@ class DemoSeeder:
             )
             self._follow_up(program, person, LATER_FLOW, later, FollowUpStatus.DONE)
         if answers.commitment_progress is not None:
-            run = await self._run(
+            self._run(
                 program,
                 person,
                 CHECKIN_FLOW,
                 None,
                 later,
                 [("progress", answers.commitment_progress, None, None)],
-            )
-            self._uow.add(
-                Commitment(person_id=_id(person), run_id=run.id, what="(simulated)", owner="me")
+                commitment=True,
             )
 
-    async def _run(
+    def check_ins(
+        self, program: Program, person: Person, started: datetime, count: int, chance: random.Random
+    ) -> None:
+        """`count` commitment check-ins in one run, as a loop of "check again" would give."""
+        outcomes = ("done", "under-way", "stuck", "not-started", "dropped")
+        self._run(
+            program,
+            person,
+            CHECKIN_FLOW,
+            None,
+            started + timedelta(days=30),
+            [("progress", chance.choice(outcomes), None, None) for _ in range(count)],
+        )
+
+    def _run(
         self,
         program: Program,
         person: Person,
@@ -212,7 +277,9 @@ class DemoSeeder:
         started: datetime,
         answers: list[tuple[str, Any, str | None, str | None]],
         stopped_at: str | None = None,
-    ) -> Run:
+        *,
+        commitment: bool = False,
+    ) -> None:
         _flow, version = self._flows[flow_id]
         status = RunStatus.LEFT if stopped_at else RunStatus.FINISHED
         state = RunState(
@@ -224,32 +291,18 @@ class DemoSeeder:
             started_at=started,
             updated_at=started + timedelta(days=2),
         )
-        run = await self._uow.runs.add(
-            Run(
-                person_id=_id(person),
-                program_id=program.id,
-                exchange_id=exchange.id if exchange else None,
-                flow_id=flow_id,
-                flow_version=version,
-                status=status,
-                state=state.to_json(),
-                started_at=started,
-                updated_at=started + timedelta(days=2),
-            )
+        run = Run(
+            person_id=_id(person),
+            program_id=program.id,
+            flow_id=flow_id,
+            flow_version=version,
+            status=status,
+            state=state.to_json(),
+            started_at=started,
+            updated_at=started + timedelta(days=2),
         )
-        for key, value, survey, measure in answers:
-            self._uow.add(
-                Answer(
-                    run_id=run.id or 0,
-                    key=key,
-                    value=value,
-                    survey=survey,
-                    measure=measure,
-                    answered_at=started,
-                )
-            )
-            self.answers += 1
-        return run
+        self._runs.append(_PlannedRun(run, exchange, answers, commitment))
+        self.answers += len(answers)
 
     def _follow_up(
         self, program: Program, person: Person, flow_id: str, due: datetime, status: FollowUpStatus
@@ -265,11 +318,11 @@ class DemoSeeder:
         )
 
     async def _unused_pseudonym(self) -> str:
+        if self._taken is None:
+            self._taken = await self._uow.demo.pseudonyms_in_use()
         for _ in range(PSEUDONYM_ATTEMPTS):
             pseudonym = random_pseudonym()
-            if pseudonym not in self._taken and not await self._uow.people.pseudonym_taken(
-                pseudonym
-            ):
+            if pseudonym not in self._taken:
                 self._taken.add(pseudonym)
                 return pseudonym
         # Large demos run out of word pairs: number them (demo people never talk to anyone).
@@ -286,8 +339,13 @@ async def seed_demo(
     seed: int | None = None,
     per_community: int = DEMO_PARTICIPANTS_PER_COMMUNITY,
     days: int = DEMO_DAYS,
+    answers_per_participant: int = 0,
 ) -> DemoSummary:
-    """Add the demo program, a facilitator and simulated participants who joined over `days`."""
+    """Add the demo program, a facilitator and simulated participants who joined over `days`.
+
+    `answers_per_participant`: give everyone at least this many answers, the ones beyond
+    their survey answers as repeated commitment check-ins (for benchmarks of large programs).
+    """
     if await _demo_programs(uow):
         raise DemoAlreadyExists()
     chance = random.Random(seed)
@@ -322,11 +380,15 @@ async def seed_demo(
             pair = (sides[0][offset], sides[1][offset])
             for community, person in zip(communities, pair, strict=True):
                 seeder.join(person, program, community, joined)
-            exchange = await seeder.exchange(program, pair, joined)
+            exchange = seeder.exchange(program, pair, joined)
             exchanges += 1
             for person in pair:
-                await seeder.answer(program, person, exchange, joined, _simulate(chance))
-        await uow.people.flush()
+                given = seeder.answers
+                seeder.answer(program, person, exchange, joined, _simulate(chance))
+                missing = answers_per_participant - (seeder.answers - given)
+                if missing > 0:
+                    seeder.check_ins(program, person, joined, missing, chance)
+        await seeder.flush()
     uow.audit.record("demo.seeded", actor_id=None, subject_type="program", subject_id=program.id)
     return DemoSummary(
         program_id=program.id,

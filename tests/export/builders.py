@@ -42,7 +42,8 @@ class SimulatedProgram:
             (person,) = await seeder.people(1)
             at = START + timedelta(days=day - 1)
             seeder.join(person, self.program, self.communities[community], at)
-            await seeder.answer(self.program, person, None, at, answers)
+            seeder.answer(self.program, person, None, at, answers)
+            await seeder.flush()
             await uow.commit()
         self.joined += 1
         return person

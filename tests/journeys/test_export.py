@@ -65,7 +65,8 @@ async def program_with(
             joined = program.created_at
             seeder.join(person, program, communities[number % 2], joined)
             answers = SimulatedAnswers(30 + number % 40, 2, 50 + number % 30, 4, "yes")
-            await seeder.answer(program, person, None, joined, answers)
+            seeder.answer(program, person, None, joined, answers)
+        await seeder.flush()
         await uow.commit()
     return program
 

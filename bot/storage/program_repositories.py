@@ -257,7 +257,8 @@ class DemoRepository:
     async def add_answers(self, answers: list[dict[str, Any]]) -> None:
         """Many simulated answers (columns of Answer by name) in one statement."""
         if answers:
-            await self._session.execute(insert(Answer), answers)
+            connection = await self._session.connection()
+            await connection.execute(insert(Answer), answers)
 
     async def pseudonyms_in_use(self) -> set[str]:
         """Every pseudonym anyone has, so simulated people get others without asking each time."""

@@ -236,9 +236,10 @@ class _FigureBuilder:
     def measures(self, tallies: _Tallies) -> None:
         keys = sorted({key for values in tallies.measures.values() for key in values})
         for measure in sorted({m for m, _ in keys}):
+            waves: dict[str, list[Figure]] = {}
             for wave in WAVES:
                 if (measure, wave) in keys:
-                    self._means(
+                    waves[wave] = self._means(
                         Section.MEASURE,
                         tallies,
                         lambda values, m=measure, w=wave: values.get((m, w)),  # type: ignore[misc]
@@ -247,13 +248,17 @@ class _FigureBuilder:
                     )
             for wave in WAVES[1:]:
                 if (measure, "pre") in keys and (measure, wave) in keys:
-                    self._means(
+                    change = self._means(
                         Section.CHANGE,
                         tallies,
                         lambda values, m=measure, w=wave: _change(values, m, w),  # type: ignore[misc]
                         measure=measure,
                         wave=wave,
                     )
+                    # The paired people are some of each wave's: with the wave's mean and
+                    # the change, the few who answered one wave only could be worked out.
+                    self.partition(waves["pre"], [change])
+                    self.partition(waves[wave], [change])
 
     def choices(self, tallies: _Tallies, shapes: dict[str, QuestionShape]) -> None:
         for (flow_id, key), answers in sorted(tallies.choices.items()):
@@ -302,7 +307,9 @@ class _FigureBuilder:
         tallies: _Tallies,
         value_of: Callable[[dict[tuple[str, str], float]], float | None],
         **labels: str,
-    ) -> None:
+    ) -> list[Figure]:
+        """Mean figures for all communities and each one, like `_span`."""
+        before = len(self.figures)
         stats: dict[int | None, RunningMean] = defaultdict(RunningMean)
         overall = RunningMean()
         for person, values in tallies.measures.items():
@@ -316,6 +323,7 @@ class _FigureBuilder:
             for key in self._groups_order
         ]
         self.groups.append(AdditiveGroup(total, parts))
+        return self.figures[before:]
 
     def _add(self, figure: Figure) -> Figure:
         self.figures.append(figure)

@@ -22,6 +22,7 @@ from bot.export import ExportFormat, ExportRequest, build_export, data_dictionar
 from bot.export.model import Figure, Section
 from bot.export.suppression import AdditiveGroup, suppress
 from bot.i18n.catalogs import Catalogs
+from bot.services.demo import SimulatedAnswers
 from bot.storage.tables import Person
 from bot.storage.unit_of_work import Database
 from tests.export.builders import simulated_program, warm
@@ -240,3 +241,30 @@ def test_the_documented_data_dictionary_is_the_one_exports_write() -> None:
     assert documented.read_bytes() == data_dictionary_csv(), (
         "regenerate docs/export-dictionary.csv from bot.export.data_dictionary_csv()"
     )
+
+
+async def test_change_is_hidden_when_it_would_reveal_the_few_who_answered_only_before(
+    database: Database, settings: Settings
+) -> None:
+    program = await simulated_program(database, settings)
+    for day in range(1, 11):
+        await program.participant(0, day, warm(30, 50))
+        await program.participant(1, day, warm(40, 45))
+    # Two people answer before and then stop: before has 22 answers, the pairs only 20.
+    for day in (11, 12):
+        for community in (0, 1):
+            stopped = SimulatedAnswers(90, 5, stopped_at="story")
+            await program.participant(community, day, stopped)
+    for day in (13, 14, 15):
+        for community in (0, 1):
+            await program.participant(community, day, warm(30, 50))
+
+    document = await export_json(settings, program.program.id or 0)
+    pre = one(document, section="measure", measure="thermometer", wave="pre", community=None)
+    change = one(document, section="change", measure="thermometer", wave="post", community=None)
+    assert pre["people"] == 30
+    assert change["suppressed"], "before (30) minus the pairs (26) would be about 4 people"
+    east = one(
+        document, section="change", measure="thermometer", wave="post", community="east bank"
+    )
+    assert east["suppressed"]

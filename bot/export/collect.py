@@ -141,7 +141,14 @@ async def collect_report(
     builder.participation(cohort, block)
     builder.flows(tallies, step_order)
     builder.measures(tallies)
-    builder.choices(tallies, {key: s for shape in shapes.values() for key, s in shape.items()})
+    builder.choices(
+        tallies,
+        {
+            (snapshots[version].id, key): shape
+            for version, questions in shapes.items()
+            for key, shape in questions.items()
+        },
+    )
     builder.activities(tallies)
     suppress(builder.figures, builder.groups, block)
     return ExportReport(
@@ -260,9 +267,10 @@ class _FigureBuilder:
                     self.partition(waves["pre"], [change])
                     self.partition(waves[wave], [change])
 
-    def choices(self, tallies: _Tallies, shapes: dict[str, QuestionShape]) -> None:
+    def choices(self, tallies: _Tallies, shapes: dict[tuple[str, str], QuestionShape]) -> None:
+        """Counted answers per question; `shapes` by flow id and answer key."""
         for (flow_id, key), answers in sorted(tallies.choices.items()):
-            shape = shapes[key]
+            shape = shapes[(flow_id, key)]
             respondents = self._span(Section.ANSWER, list(answers), flow_id=flow_id, key=key)
             options = []
             for option in shape.options:

@@ -108,12 +108,36 @@ def test_demo_program_exports_in_json_and_csv_from_the_command_line(
     }
 
 
+def test_demo_program_exports_as_markdown_and_html_in_the_chosen_language(
+    runner: CliRunner, tmp_path: Path
+) -> None:
+    runner.invoke(main, ["demo-data", "--participants", "40", "--seed", "5"])
+    markdown, html = tmp_path / "demo.md", tmp_path / "demo.html"
+    made = runner.invoke(
+        main, ["export", "--program", "1", "--format", "md", "--out", str(markdown)]
+    )
+    assert made.exit_code == 0, made.output
+    text = markdown.read_text()
+    assert text.startswith("# Program report: Demo: Neighbours across the river")
+    assert "| All communities | 40 |" in text
+    made = runner.invoke(
+        main,
+        ["export", "--program", "1", "--format", "html", "--out", str(html), "--language", "uk"],
+    )
+    assert made.exit_code == 0, made.output
+    page = html.read_text()
+    assert page.startswith("<!DOCTYPE html>") and '<html lang="uk" dir="ltr">' in page
+    assert "Звіт про програму" in page
+    # Four charts; one with only small groups says so instead of drawing nothing.
+    assert page.count("<svg") + page.count("Нічого показати: замало людей.") == 4
+
+
 def test_exports_carry_no_telegram_id_pseudonym_or_words(
     runner: CliRunner, settings: Settings, tmp_path: Path
 ) -> None:
     runner.invoke(main, ["demo-data", "--participants", "40", "--seed", "3"])
     people = stored(settings.database_url, select(Person))
-    for export_format in ("json", "csv"):
+    for export_format in ("json", "csv", "md", "html"):
         out = tmp_path / f"demo.{export_format}"
         runner.invoke(
             main, ["export", "--program", "1", "--format", export_format, "--out", str(out)]

@@ -95,6 +95,14 @@ def report_view(report: ExportReport, t: Translator) -> ReportView:
         )
     else:
         lines.append(t.gettext("Nobody in this period yet: too few people have joined."))
+    flows = ", ".join(
+        t.gettext("{flow} (track {track})", flow=t.gettext(flow.title), track=flow.track)
+        if flow.track
+        else flow.id
+        for flow in program.flows
+    )
+    lines.append(t.gettext("Flows: {flows}", flows=flows))
+    lines.append(t.gettext("Languages: {languages}", languages=", ".join(program.languages)))
     lines.append(t.gettext("Made on {date}", date=_day(report.generated_at.date(), t)))
     view = ReportView(
         title=t.gettext("Program report: {name}", name=program.name),

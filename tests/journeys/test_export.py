@@ -40,8 +40,6 @@ async def program_with(
     """A program in which each user holds the given role, and simulated participants."""
     flows = FlowLibrary.from_directory(settings.dialogues_dir)
     async with palaver.database.unit_of_work() as uow:
-        seeder = DemoSeeder(uow, flows, settings.consent_version, -3_000_000 - 100_000 * len(name))
-        await seeder.keep_snapshots()
         program = await create_program(
             uow,
             ProgramSettings(
@@ -55,6 +53,9 @@ async def program_with(
             creator=None,
         )
         assert program.id is not None
+        # Simulated people of each program get Telegram ids of their own (negative: never real).
+        seeder = DemoSeeder(uow, flows, settings.consent_version, -3_000_000 * program.id)
+        await seeder.keep_snapshots()
         for user, role in roles.items():
             person = await uow.people.by_telegram_id(user.id)
             assert person is not None

@@ -149,7 +149,7 @@ async def main() -> None:
             "PALAVER_PACING": "0",
             "PALAVER_LOG_LEVEL": "WARNING",
         }
-        log_file = (workdir / "palaver.log").open("w")  # noqa: ASYNC230 (once, before the run)
+        log_file = (workdir / "palaver.log").open("w")
         bot = await asyncio.create_subprocess_exec(
             sys.executable,
             "-m",

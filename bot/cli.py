@@ -21,6 +21,7 @@ from bot.cli_errors import (
     operator_message,
     safe_url,
 )
+from bot.cli_export import export_command
 from bot.cli_flows import flows_group, try_command
 from bot.cli_i18n import i18n_group
 from bot.cli_programs import admins_group, demo_data_command, programs_group
@@ -56,6 +57,7 @@ main.add_command(programs_group)
 main.add_command(admins_group)
 main.add_command(demo_data_command)
 main.add_command(i18n_group)
+main.add_command(export_command)
 
 
 @main.command()

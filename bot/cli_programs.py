@@ -20,7 +20,12 @@ from bot.cli_errors import PalaverCliError
 from bot.config import Settings, load_settings
 from bot.engine import FlowLibrary
 from bot.i18n.catalogs import Catalogs
-from bot.services.demo import DemoAlreadyExists, remove_demo, seed_demo
+from bot.services.demo import (
+    DEMO_PARTICIPANTS_PER_COMMUNITY,
+    DemoAlreadyExists,
+    remove_demo,
+    seed_demo,
+)
 from bot.services.invites import invite_link, make_invite, qr_png
 from bot.services.program_settings import (
     ProgramFile,
@@ -326,7 +331,24 @@ def admins_list() -> None:
 
 @click.command("demo-data")
 @click.option("--remove", is_flag=True, help="Delete the demo program and its simulated people.")
-def demo_data_command(remove: bool) -> None:
+@click.option(
+    "--participants",
+    type=click.IntRange(2, 1_000_000),
+    default=2 * DEMO_PARTICIPANTS_PER_COMMUNITY,
+    show_default=True,
+    help="How many simulated participants, half in each community (e.g. 10000 for a benchmark).",
+)
+@click.option(
+    "--answers-per-participant",
+    type=click.IntRange(0, 1000),
+    default=0,
+    help="Give everyone at least this many answers (extra ones are repeated check-ins); "
+    "e.g. 20 with --participants 10000 for 200 000 answers.",
+)
+@click.option("--seed", type=int, help="Make the simulated answers the same on every run.")
+def demo_data_command(
+    remove: bool, participants: int, answers_per_participant: int, seed: int | None
+) -> None:
     """Create a demo program with simulated people and answers, to try exports and reports.
 
     Everything it creates is marked as demo data; `palaver demo-data --remove` deletes it
@@ -347,13 +369,20 @@ def demo_data_command(remove: bool) -> None:
         return
     flows = FlowLibrary.from_directory(settings.dialogues_dir)
 
-    async def seed(uow: UnitOfWork) -> Any:
-        summary = await seed_demo(uow, flows, settings.consent_version)
+    async def create_demo(uow: UnitOfWork) -> Any:
+        summary = await seed_demo(
+            uow,
+            flows,
+            settings.consent_version,
+            seed=seed,
+            per_community=participants // 2,
+            answers_per_participant=answers_per_participant,
+        )
         await uow.commit()
         return summary
 
     try:
-        summary = _with_database(settings, seed)
+        summary = _with_database(settings, create_demo)
     except DemoAlreadyExists:
         raise PalaverCliError(
             "Demo data exists already; remove it first with `palaver demo-data --remove`."
@@ -361,7 +390,7 @@ def demo_data_command(remove: bool) -> None:
     click.echo(
         f"Demo program {summary.program_id} created (marked as demo): two communities, "
         f"a facilitator, {summary.participants} simulated participants, "
-        f"{summary.exchanges} finished exchanges and {summary.answers} survey answers."
+        f"{summary.exchanges} exchanges and {summary.answers} answers."
     )
     click.echo("Remove it with `palaver demo-data --remove`.")
 

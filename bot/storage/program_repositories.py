@@ -6,11 +6,12 @@ from collections import Counter
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import delete, func, or_, update
+from sqlalchemy import delete, func, insert, or_, update
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.storage.tables import (
+    Answer,
     Community,
     Exchange,
     ExchangeMember,
@@ -252,6 +253,17 @@ class DemoRepository:
 
     def __init__(self, session: AsyncSession) -> None:
         self._session = session
+
+    async def add_answers(self, answers: list[dict[str, Any]]) -> None:
+        """Many simulated answers (columns of Answer by name) in one statement."""
+        if answers:
+            connection = await self._session.connection()
+            await connection.execute(insert(Answer), answers)
+
+    async def pseudonyms_in_use(self) -> set[str]:
+        """Every pseudonym anyone has, so simulated people get others without asking each time."""
+        statement = select(Person.pseudonym).where(col(Person.pseudonym).is_not(None))
+        return {pseudonym for pseudonym in await self._session.exec(statement) if pseudonym}
 
     async def remove_all(self) -> None:
         # People first: their roles, memberships, runs, answers and exchange places go with

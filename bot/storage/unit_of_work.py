@@ -15,6 +15,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.storage.database import create_engine, session_factory
 from bot.storage.dialogue_repositories import ExchangeRepository, RunRepository
+from bot.storage.export_repositories import ExportRepository
 from bot.storage.program_repositories import (
     CommunityRepository,
     DemoRepository,
@@ -68,6 +69,7 @@ class UnitOfWork:
     demo: DemoRepository
     runs: RunRepository
     exchanges: ExchangeRepository
+    exports: ExportRepository
 
     def __init__(
         self, sessions: async_sessionmaker[AsyncSession], turn: WriterTurn | None = None
@@ -95,6 +97,7 @@ class UnitOfWork:
         self.demo = DemoRepository(self._session)
         self.runs = RunRepository(self._session)
         self.exchanges = ExchangeRepository(self._session)
+        self.exports = ExportRepository(self._session)
         return self
 
     async def __aexit__(

@@ -17,6 +17,7 @@ from bot.i18n.machine_translation import machine_translator_from
 from bot.services.authorization import Authorizer
 from bot.services.dialogues import Dialogues
 from bot.services.exchanges import Exchanges
+from bot.services.exports import ExportDesk
 from bot.services.invites import InviteDesk
 from bot.services.joining import Joining
 from bot.services.letters import LetterBox, OutboxPolicy, Postbox, worker_name
@@ -27,6 +28,7 @@ from bot.services.programs import ProgramConsole
 from bot.storage.unit_of_work import Database
 from bot.telegram.commands import register_commands, register_organizer_commands
 from bot.telegram.dialogue_handlers import SILENCE_CHECK_SECONDS, DialogueFeature
+from bot.telegram.export_handlers import ExportFeature
 from bot.telegram.flood_guard import FLOOD_GROUP, FloodGuard
 from bot.telegram.handlers import ButtonRouter, Feature, OnboardingFeature, Responder
 from bot.telegram.postman import POLL_SECONDS, Postman
@@ -158,6 +160,7 @@ def build_palaver(settings: Settings, clock: Clock = system_clock) -> Palaver:
         InviteDesk(database, console),
         bot_username=lambda: application.bot.username,
     )
+    exports = ExportFeature(responder, ExportDesk(database, console, authorizer))
     privacy = Privacy(dialogues, settings.consent_version)
     data_rights = PrivacyFeature(responder, privacy)
     features: list[Feature] = [
@@ -165,6 +168,7 @@ def build_palaver(settings: Settings, clock: Clock = system_clock) -> Palaver:
         data_rights,
         conversations,
         programs,
+        exports,
         JoiningFeature(joining),
     ]
 

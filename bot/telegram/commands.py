@@ -46,6 +46,7 @@ PARTICIPANT_COMMANDS = (
 # Organizers see their console too, in their own chat with the bot only.
 ORGANIZER_COMMANDS = (
     CommandSpec("programs", N_("Your dialogue programs")),
+    CommandSpec("export", N_("Export a program's figures")),
     *PARTICIPANT_COMMANDS,
 )
 # In groups everyone may ask for help; facilitator tools join this list for group

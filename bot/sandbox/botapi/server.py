@@ -1,9 +1,9 @@
-"""``FakeBotApi``: an in-process fake of the Telegram Bot API HTTP server.
+"""``LocalBotApi``: an in-process implementation of the Telegram Bot API HTTP server.
 
 The real PTB ``Application`` (or a ``palaver run`` subprocess) talks to it over TCP on
 127.0.0.1 using ``base_url=f"{api.url}/bot"`` and ``base_file_url=f"{api.url}/file/bot"``.
-Tests drive users (:class:`FakeUser`, :class:`FakeGroup`), which inject updates and observe
-what the bot sent.  Waiting is event-driven (no polling sleeps).
+Tests and the sandbox drive people (:class:`SimulatedUser`, :class:`SimulatedGroup`), who
+inject updates and observe what the bot sent.  Waiting is event-driven (no polling sleeps).
 """
 
 from __future__ import annotations
@@ -20,7 +20,7 @@ from typing import Any, TypeVar
 
 from aiohttp import web
 
-from .actors import FakeGroup, FakeUser, member_json
+from .actors import SimulatedGroup, SimulatedUser, member_json
 from .encoding import (
     JSON_FIELDS,
     EntityParseError,
@@ -30,7 +30,7 @@ from .encoding import (
 )
 from .models import ApiCall, Button, MessageEvent, SentMessage, UploadedFile
 
-__all__ = ["DEFAULT_TOKEN", "FakeBotApi", "TelegramApiError"]
+__all__ = ["DEFAULT_TOKEN", "LocalBotApi", "TelegramApiError"]
 
 DEFAULT_TOKEN = "123456:ABC-DEF1234ghIkl-zyx57W2v1u123ew11"
 _T = TypeVar("_T")
@@ -168,10 +168,10 @@ def _normalize_markup(markup: Any) -> Any:
     return json.loads(json.dumps({"inline_keyboard": markup["inline_keyboard"]}, sort_keys=True))
 
 
-class FakeBotApi:
-    """A fake Telegram Bot API server bound to ``127.0.0.1:<ephemeral port>``.
+class LocalBotApi:
+    """A local Telegram Bot API server bound to ``127.0.0.1:<ephemeral port>``.
 
-    Use ``async with FakeBotApi() as api:`` or ``await api.start()`` / ``await api.stop()``.
+    Use ``async with LocalBotApi() as api:`` or ``await api.start()`` / ``await api.stop()``.
     Configure the bot with ``base_url=f"{api.url}/bot"`` and
     ``base_file_url=f"{api.url}/file/bot"``.
     """
@@ -224,8 +224,8 @@ class FakeBotApi:
 
         self._chats: dict[int, JSON] = {}
         self._known_chats: set[int] = set()
-        self.users: dict[int, FakeUser] = {}
-        self.groups: dict[int, FakeGroup] = {}
+        self.users: dict[int, SimulatedUser] = {}
+        self.groups: dict[int, SimulatedGroup] = {}
         self._user_ids = itertools.count(100_000_001)
         self._group_ids = itertools.count(1)
         self._last_message_id: dict[int, int] = {}
@@ -251,7 +251,7 @@ class FakeBotApi:
 
     # ------------------------------------------------------------------ lifecycle
 
-    async def start(self) -> FakeBotApi:
+    async def start(self) -> LocalBotApi:
         """Bind to ``host`` on a free port and start serving."""
         app = web.Application(client_max_size=60 * 1024 * 1024)
         app.router.add_route("*", "/bot{token}/{method}", self._handle_api)
@@ -286,7 +286,7 @@ class FakeBotApi:
         self._runner = None
         self._site = None
 
-    async def __aenter__(self) -> FakeBotApi:
+    async def __aenter__(self) -> LocalBotApi:
         return await self.start()
 
     async def __aexit__(self, *exc_info: object) -> None:
@@ -296,7 +296,7 @@ class FakeBotApi:
     def url(self) -> str:
         """``http://127.0.0.1:PORT`` (no trailing slash)."""
         if self.port is None:
-            raise RuntimeError("FakeBotApi is not started")
+            raise RuntimeError("LocalBotApi is not started")
         return f"http://{self.host}:{self.port}"
 
     @property
@@ -408,7 +408,7 @@ class FakeBotApi:
         return dict(self._commands)
 
     def file(self, file_id: str) -> UploadedFile | None:
-        """A file known to the fake (uploaded by the bot or sent by a user)."""
+        """A file known to this server (uploaded by the bot or sent by a user)."""
         return self._files.get(file_id)
 
     # ------------------------------------------------------------------ updates
@@ -467,18 +467,18 @@ class FakeBotApi:
         user_id: int | None = None,
         username: str | None = None,
         last_name: str | None = None,
-    ) -> FakeUser:
+    ) -> SimulatedUser:
         """Create a user; their private chat id equals their user id."""
         uid = user_id if user_id is not None else next(self._user_ids)
-        user = FakeUser(self, uid, first_name, last_name, username, language_code)
+        user = SimulatedUser(self, uid, first_name, last_name, username, language_code)
         self.users[uid] = user
         self._chats[uid] = user.chat_json
         return user
 
-    def group(self, title: str = "Circle", chat_id: int | None = None) -> FakeGroup:
+    def group(self, title: str = "Circle", chat_id: int | None = None) -> SimulatedGroup:
         """Create a supergroup (negative ``-100...`` id)."""
         cid = chat_id if chat_id is not None else -1_001_000_000_000 - next(self._group_ids)
-        group = FakeGroup(self, cid, title)
+        group = SimulatedGroup(self, cid, title)
         self.groups[cid] = group
         self._chats[cid] = group.chat_json
         return group
@@ -1357,7 +1357,7 @@ class FakeBotApi:
             },
         }
 
-    def _group_and_user(self, params: JSON) -> tuple[FakeGroup, int]:
+    def _group_and_user(self, params: JSON) -> tuple[SimulatedGroup, int]:
         chat = self._chat(params)
         group = self.groups.get(int(chat["id"]))
         if group is None:

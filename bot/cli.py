@@ -19,6 +19,7 @@ from bot import __version__
 from bot.cli_flows import flows_group, try_command
 from bot.cli_i18n import i18n_group
 from bot.cli_programs import admins_group, demo_data_command, programs_group
+from bot.cli_sandbox import sandbox
 from bot.config import ConfigurationError, Settings, load_settings
 from bot.engine.check import check_flow_files
 from bot.engine.loader import FlowLoadError
@@ -54,6 +55,7 @@ main.add_command(programs_group)
 main.add_command(admins_group)
 main.add_command(demo_data_command)
 main.add_command(i18n_group)
+main.add_command(sandbox)
 
 
 @main.command()

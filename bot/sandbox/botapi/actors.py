@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import re
-import time
 from typing import TYPE_CHECKING, Any
 
 from .models import ApiCall, Button, MessageEvent, SentMessage
@@ -148,7 +147,7 @@ class _ChatActor:
         """Store a message from ``sender`` in this chat and inject the update."""
         chat = self.chat_json
         if edited_of is not None:
-            message = {**edited_of, **content, "edit_date": int(time.time())}
+            message = {**edited_of, **content, "edit_date": self.api.timestamp()}
             self.api.store_message(message)
             self.api.inject_update({"edited_message": message})
             return int(message["message_id"])
@@ -156,7 +155,7 @@ class _ChatActor:
             "message_id": self.api.next_message_id(self.chat_id),
             "from": sender,
             "chat": chat,
-            "date": int(time.time()),
+            "date": self.api.timestamp(),
             **content,
         }
         self.api.store_message(message)
@@ -439,7 +438,7 @@ class SimulatedGroup(_ChatActor):
                 "chat_member": {
                     "chat": self.chat_json,
                     "from": self.api.bot_user if by_bot else user.user_json,
-                    "date": int(time.time()),
+                    "date": self.api.timestamp(),
                     "old_chat_member": member_json(user.user_json, old),
                     "new_chat_member": member_json(user.user_json, new),
                 }
@@ -483,7 +482,7 @@ class SimulatedGroup(_ChatActor):
                 "my_chat_member": {
                     "chat": self.chat_json,
                     "from": by.user_json,
-                    "date": int(time.time()),
+                    "date": self.api.timestamp(),
                     "old_chat_member": member_json(self.api.bot_user, "left"),
                     "new_chat_member": member_json(
                         self.api.bot_user, "administrator" if self.bot_is_admin else "member"

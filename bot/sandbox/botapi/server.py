@@ -20,6 +20,8 @@ from typing import Any, TypeVar
 
 from aiohttp import web
 
+from bot.clock import Clock, system_clock
+
 from .actors import SimulatedGroup, SimulatedUser, member_json
 from .encoding import (
     JSON_FIELDS,
@@ -183,8 +185,11 @@ class LocalBotApi:
         *,
         bot_first_name: str = "Palaver",
         host: str = "127.0.0.1",
+        port: int = 0,
+        clock: Clock = system_clock,
     ) -> None:
         self.token = token
+        self.clock = clock
         self.bot_username = bot_username
         self.bot_id = int(token.split(":", 1)[0])
         self.bot_user: JSON = {
@@ -197,6 +202,7 @@ class LocalBotApi:
             "supports_inline_queries": False,
         }
         self.host = host
+        self._requested_port = port
         self.port: int | None = None
 
         self.calls: list[ApiCall] = []
@@ -208,6 +214,8 @@ class LocalBotApi:
         self.settings: dict[str, Any] = {}
         """Values set via setMyDescription/setMyShortDescription/setMyName/setChatMenuButton."""
         self.webhook_url = ""
+        self.revision = 0
+        """Grows whenever a message is stored, edited or deleted (what a chat view shows)."""
 
         self._runner: web.AppRunner | None = None
         self._site: web.TCPSite | None = None
@@ -265,7 +273,7 @@ class LocalBotApi:
         )
         await self._runner.setup()
         self._closing = False
-        await self._listen(0)
+        await self._listen(self._requested_port)
         return self
 
     async def _listen(self, port: int) -> None:
@@ -328,6 +336,22 @@ class LocalBotApi:
         """Wake everybody waiting on state changes (sync, safe from any coroutine)."""
         self._changed.set()
         self._changed = asyncio.Event()
+
+    def timestamp(self) -> int:
+        """Now as a Unix time, by this server's clock (what Telegram puts in ``date``)."""
+        return int(self.clock().timestamp())
+
+    def notify(self) -> None:
+        """Wake everybody waiting on state changes (e.g. after renaming a simulated person)."""
+        self._notify()
+
+    async def wait_until(
+        self,
+        probe: Callable[[], _T | None],
+        timeout: float | None,  # noqa: ASYNC109
+    ) -> _T | None:
+        """Re-evaluate ``probe`` on every state change until it returns non-None or time is up."""
+        return await self._wait_until(probe, timeout)
 
     async def _wait_until(
         self,
@@ -397,6 +421,19 @@ class LocalBotApi:
     def message(self, chat_id: int, message_id: int) -> JSON | None:
         """The stored Telegram Message JSON (user or bot message), if known."""
         return self._messages.get((chat_id, message_id))
+
+    def history(self, chat_id: int) -> list[JSON]:
+        """Every message in ``chat_id`` (from people and from the bot), oldest first,
+        without the ones the bot deleted."""
+        return [
+            message
+            for key, message in sorted(self._messages.items())
+            if key[0] == chat_id and key not in self._deleted
+        ]
+
+    def sent_message(self, chat_id: int, message_id: int) -> SentMessage | None:
+        """The bot's record of a message it sent (with edits applied), if it sent it."""
+        return self._sent_index.get((chat_id, message_id))
 
     def commands(self, scope: JSON | None = None, language_code: str = "") -> list[JSON]:
         """Commands set via setMyCommands for exactly this scope + language."""
@@ -496,6 +533,7 @@ class LocalBotApi:
     def store_message(self, message: JSON) -> None:
         """Remember a Message JSON (so it can be copied, replied to, edited...)."""
         self._messages[(int(message["chat"]["id"]), int(message["message_id"]))] = message
+        self.revision += 1
 
     def register_file(
         self, data: bytes, filename: str, content_type: str = "application/octet-stream"
@@ -904,7 +942,7 @@ class LocalBotApi:
         reply_to = self._reply_to(chat_id, params)
         message: JSON = {
             "message_id": self.next_message_id(chat_id),
-            "date": int(time.time()),
+            "date": self.timestamp(),
             "chat": chat,
             "from": self.bot_user,
             **content,
@@ -1196,8 +1234,9 @@ class LocalBotApi:
             sent.message["reply_markup"] = _normalize_markup(params["reply_markup"])
         else:
             sent.message.pop("reply_markup", None)
-        sent.message["edit_date"] = int(time.time())
+        sent.message["edit_date"] = self.timestamp()
         sent.edits += 1
+        self.revision += 1
         if text_changed:
             self.events_in(sent.chat_id).append(MessageEvent.snapshot("edited", sent))
         return sent.message
@@ -1255,6 +1294,7 @@ class LocalBotApi:
         chat, message = self._find_message(params, action="delete")
         key = (int(chat["id"]), int(message["message_id"]))
         self._deleted.add(key)
+        self.revision += 1
         if key in self._sent_index:
             self._sent_index[key].deleted = True
         return True

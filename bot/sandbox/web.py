@@ -22,6 +22,7 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+import mimetypes
 from datetime import timedelta
 from importlib import resources
 from typing import Any
@@ -199,13 +200,34 @@ async def _file(request: web.Request) -> web.StreamResponse:
     uploaded = _sandbox(request).api.file(request.match_info["file_id"])
     if uploaded is None:
         raise UnknownPerson("there is no such file in the sandbox")
-    readable = uploaded.content_type.startswith(("image/", "text/", "application/json"))
+    content_type = _content_type(uploaded.filename, uploaded.content_type, uploaded.data)
+    readable = content_type.startswith(("image/", "text/", "application/json"))
     disposition = "inline" if readable else "attachment"
     return web.Response(
         body=uploaded.data,
-        content_type=uploaded.content_type,
+        content_type=content_type,
         headers={"Content-Disposition": f'{disposition}; filename="{uploaded.filename}"'},
     )
+
+
+def _content_type(filename: str, declared: str, data: bytes) -> str:
+    """What the file is, so a browser can show it (PTB uploads say octet-stream)."""
+    if declared and declared != "application/octet-stream":
+        return declared
+    guessed, _ = mimetypes.guess_type(filename)
+    if guessed:
+        return guessed
+    for magic, kind in _MAGIC_NUMBERS:
+        if data.startswith(magic):
+            return kind
+    return "application/octet-stream"
+
+
+_MAGIC_NUMBERS = (
+    (b"\x89PNG", "image/png"),
+    (b"\xff\xd8\xff", "image/jpeg"),
+    (b"%PDF", "application/pdf"),
+)
 
 
 # ---------------------------------------------------------------------- acting

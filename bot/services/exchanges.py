@@ -6,6 +6,7 @@ Partners talk only through the bot and see each other only by pseudonym.
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from datetime import datetime, timedelta
 
 from bot.engine import Flow, RunState
@@ -48,8 +49,15 @@ class ExchangeAction:
 class Exchanges:
     """Use cases of one-to-one exchanges."""
 
-    def __init__(self, dialogues: Dialogues, authorizer: Authorizer, consent_version: str) -> None:
+    def __init__(
+        self,
+        dialogues: Dialogues,
+        authorizer: Authorizer,
+        consent_version: str,
+        clock: Callable[[], datetime] = utc_now,
+    ) -> None:
         self._dialogues = dialogues
+        self._clock = clock
         self._authorizer = authorizer
         self._consent_version = consent_version
 
@@ -82,7 +90,7 @@ class Exchanges:
         program = await self._program_of(uow, person, program_id)
         await self._authorizer.require(uow, person, Permission.PARTICIPATE, program.id)
         flow = self._pair_flow(program)
-        seeker = await self._candidate(uow, person, program, utc_now())
+        seeker = await self._candidate(uow, person, program, self._clock())
         waiting = {
             member.person_id: exchange
             for exchange, member in await uow.exchanges.waiting_in(program.id or 0)
@@ -109,7 +117,7 @@ class Exchanges:
             return
         exchange = waiting[partner.person_id]
         exchange.status = ExchangeStatus.ACTIVE
-        exchange.started_at = utc_now()
+        exchange.started_at = self._clock()
         await uow.exchanges.add_member(exchange, person.id or 0)
         other = await uow.people.by_id(partner.person_id)
         assert other is not None
@@ -254,7 +262,7 @@ class Exchanges:
         for run in runs:
             await self._dialogues.leave_run(uow, work, run)
         exchange.status = ExchangeStatus.ENDED
-        exchange.ended_at = utc_now()
+        exchange.ended_at = self._clock()
         exchange.ended_reason = reason
         uow.audit.record(
             "exchange.ended",
@@ -340,7 +348,7 @@ class Exchanges:
 
         Returns the letters to send (run periodically by the scheduler).
         """
-        moment = now or utc_now()
+        moment = now or self._clock()
 
         async def use_case(uow: UnitOfWork) -> Outcome:
             letters: list[Letter] = []

@@ -114,7 +114,7 @@ def build_palaver(settings: Settings, clock: Clock = system_clock) -> Palaver:
         clock=clock,
         machine_translator=machine_translator,
     )
-    exchanges = Exchanges(dialogues, authorizer, settings.consent_version)
+    exchanges = Exchanges(dialogues, authorizer, settings.consent_version, clock=clock)
     joining = Joining(database, catalogs, settings.consent_version, after_joining=exchanges)
     onboarding = Onboarding(
         database,

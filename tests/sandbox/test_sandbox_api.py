@@ -1,0 +1,184 @@
+"""The sandbox's JSON API: a trainer's script (or the page) drives the real bot through it."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from datetime import datetime, timedelta
+from typing import Any
+
+import aiohttp
+import pytest
+from click.testing import CliRunner
+
+from bot.cli import main
+from bot.sandbox.server import NotLoopback, SandboxServer, check_host
+
+JSON = dict[str, Any]
+
+
+@pytest.fixture
+async def api(sandbox_server: SandboxServer) -> AsyncIterator[SandboxApi]:
+    async with aiohttp.ClientSession(sandbox_server.url) as session:
+        yield SandboxApi(session)
+
+
+class SandboxApi:
+    """The JSON API as a script uses it: one call per thing a person does."""
+
+    def __init__(self, session: aiohttp.ClientSession) -> None:
+        self.session = session
+
+    async def call(
+        self, method: str, path: str, body: JSON | None = None, status: int = 200
+    ) -> Any:
+        async with self.session.request(method, path, json=body) as response:
+            payload = await response.json()
+            assert response.status == status, payload
+            return payload
+
+    async def person(self, name: str) -> JSON:
+        state = await self.call("GET", "/api/state")
+        return next(p for p in state["people"] if p["name"] == name)
+
+    async def start(self, person: JSON) -> JSON:
+        return await self.call("POST", f"/api/people/{person['id']}/start")
+
+    async def send(self, person: JSON, text: str) -> JSON:
+        return await self.call("POST", f"/api/people/{person['id']}/messages", {"text": text})
+
+    async def press(self, person: JSON, button: str) -> JSON:
+        """Press `button` on the newest bot message that has it."""
+        chat = await self.call("GET", f"/api/people/{person['id']}/chat")
+        message_id = next(
+            m["id"]
+            for m in reversed(chat["messages"])
+            if any(b["text"] == button for row in m["buttons"] for b in row)
+        )
+        return await self.call(
+            "POST",
+            f"/api/people/{person['id']}/press",
+            {"message_id": message_id, "button": button},
+        )
+
+    async def expect(self, person: JSON, text: str) -> JSON:
+        """The first bot message to `person` containing `text` (waits for it to arrive)."""
+        chat = await self.call("GET", f"/api/people/{person['id']}/chat?wait_for={text}&timeout=10")
+        return next(m for m in chat["messages"] if m["from"] == "bot" and text in (m["text"] or ""))
+
+
+async def test_two_people_start_get_paired_talk_and_a_day_later_the_silent_one_is_nudged(
+    api: SandboxApi,
+) -> None:
+    karim, dana = await api.person("Karim"), await api.person("Dana")
+    assert (karim["community"], dana["community"]) == ("east bank", "west bank")
+    for person in (karim, dana):
+        await api.start(person)
+        await api.expect(person, "Which language")
+        await api.press(person, "English")
+        await api.expect(person, "what Palaver keeps")
+        await api.press(person, "Accept")
+        await api.expect(person, "Which of these languages")
+        await api.press(person, "Done")
+        await api.expect(person, "someone from another community")
+        await api.press(person, "Find me a partner")
+    for person in (karim, dana):
+        await api.expect(person, "In this exchange you and")
+        await api.expect(person, "How warm or cold")
+        await api.send(person, "60")
+        await api.expect(person, "I can trust most people")
+        await api.send(person, "3")
+        await api.expect(person, "Let's start with introductions")
+
+    await api.send(karim, "I teach music to children.")
+    await api.expect(karim, "passed this on")
+
+    before = datetime.fromisoformat((await api.call("GET", "/api/state"))["clock"])
+    jumped = await api.call("POST", "/api/clock", {"days": 1})
+    assert datetime.fromisoformat(jumped["clock"]) - before == timedelta(days=1)
+    await api.expect(dana, "Your partner is waiting for your answer")
+
+    await api.send(dana, "I bake bread at dawn.")
+    for person, partner_words in ((dana, "I teach music"), (karim, "I bake bread")):
+        introduction = await api.expect(person, "introduces themselves")
+        assert partner_words in introduction["text"]
+        assert "Karim" not in introduction["text"] and "Dana" not in introduction["text"]
+
+
+async def test_the_page_lists_everyone_with_their_language_and_the_bots_menu(
+    api: SandboxApi,
+) -> None:
+    state = await api.call("GET", "/api/state")
+    people = {p["name"]: p for p in state["people"]}
+    assert [p["role"] for p in state["people"]] == [
+        "organizer",
+        "facilitator",
+        "participant",
+        "participant",
+        "participant",
+        "participant",
+    ]
+    assert people["Amal"]["rtl"] and people["Yael"]["rtl"] and not people["Karim"]["rtl"]
+    assert {p["community"] for p in people.values() if p["role"] == "participant"} == {
+        "east bank",
+        "west bank",
+    }
+    assert "partner" in [c["command"] for c in people["Karim"]["menu"]]
+    arabic_menu = {c["command"]: c["description"] for c in people["Amal"]["menu"]}
+    english_menu = {c["command"]: c["description"] for c in people["Karim"]["menu"]}
+    assert arabic_menu["partner"] != english_menu["partner"]
+    # The organizer really set the program up from the phone, invite links included.
+    organizer_chat = await api.call("GET", f"/api/people/{people['Mira']['id']}/chat")
+    texts = " ".join(m["text"] or "" for m in organizer_chat["messages"])
+    assert "t.me/palaver_sandbox_bot?start=" in texts
+    qr_codes = [m["file"] for m in organizer_chat["messages"] if m["file"]]
+    async with api.session.get(qr_codes[0]["url"]) as response:
+        assert response.status == 200 and response.content_type == "image/png"
+
+
+async def test_people_can_be_added_renamed_and_given_a_language(api: SandboxApi) -> None:
+    added = await api.call(
+        "POST", "/api/people", {"name": "Olena", "language": "uk", "community": "west bank"}, 201
+    )
+    assert added["has_invite"] and added["language"] == "uk"
+    renamed = await api.call("PATCH", f"/api/people/{added['id']}", {"name": "Lena"})
+    assert renamed["name"] == "Lena"
+    await api.start(renamed)
+    question = await api.expect(renamed, "")
+    assert question["buttons"]
+    changed = await api.call("PATCH", f"/api/people/{added['id']}", {"language": "ar"})
+    assert changed["rtl"]
+
+
+async def test_mistakes_in_requests_are_explained(api: SandboxApi) -> None:
+    karim = await api.person("Karim")
+    missing = await api.call("POST", "/api/people/1/messages", {"text": "hi"}, 404)
+    assert "no person 1" in missing["error"]
+    no_button = await api.call(
+        "POST", f"/api/people/{karim['id']}/press", {"message_id": 999, "button": "Yes"}, 400
+    )
+    assert "no message 999" in no_button["error"]
+    backwards = await api.call("POST", "/api/clock", {"hours": -1}, 400)
+    assert "forward" in backwards["error"]
+
+
+def test_a_host_beyond_this_machine_is_refused_without_allow_remote() -> None:
+    with pytest.raises(NotLoopback, match="--allow-remote"):
+        check_host("0.0.0.0", allow_remote=False)
+    with pytest.raises(NotLoopback):
+        check_host("192.168.1.10", allow_remote=False)
+    check_host("127.0.0.1", allow_remote=False)
+    check_host("::1", allow_remote=False)
+    check_host("localhost", allow_remote=False)
+
+
+def test_the_command_refuses_a_remote_host_before_starting_anything() -> None:
+    result = CliRunner().invoke(main, ["sandbox", "--host", "0.0.0.0", "--no-browser"])
+    assert result.exit_code != 0
+    assert "--allow-remote" in result.output
+
+
+def test_a_remote_host_is_allowed_only_with_the_flag_and_a_warning(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    check_host("0.0.0.0", allow_remote=True)
+    assert "anyone who can reach it" in caplog.text

@@ -11,6 +11,8 @@ import pytest
 from click.testing import CliRunner
 
 from bot.cli import main
+from bot.config import Settings
+from bot.sandbox.hub import SandboxError
 from bot.sandbox.server import NotLoopback, SandboxServer, check_host
 
 JSON = dict[str, Any]
@@ -60,10 +62,18 @@ class SandboxApi:
             {"message_id": message_id, "button": button},
         )
 
-    async def expect(self, person: JSON, text: str) -> JSON:
-        """The first bot message to `person` containing `text` (waits for it to arrive)."""
-        chat = await self.call("GET", f"/api/people/{person['id']}/chat?wait_for={text}&timeout=10")
-        return next(m for m in chat["messages"] if m["from"] == "bot" and text in (m["text"] or ""))
+    async def expect(self, person: JSON, text: str, after: int = 0) -> JSON:
+        """The first bot message to `person` after message `after` containing `text`
+        (waits for it to arrive)."""
+        query = {"wait_for": text, "after": str(after), "timeout": "10"}
+        async with self.session.get(f"/api/people/{person['id']}/chat", params=query) as response:
+            chat = await response.json()
+            assert response.status == 200, chat
+        return next(
+            m
+            for m in chat["messages"]
+            if m["from"] == "bot" and m["id"] > after and text in (m["text"] or "")
+        )
 
 
 async def test_two_people_start_get_paired_talk_and_a_day_later_the_silent_one_is_nudged(
@@ -182,3 +192,40 @@ def test_a_remote_host_is_allowed_only_with_the_flag_and_a_warning(
 ) -> None:
     check_host("0.0.0.0", allow_remote=True)
     assert "anyone who can reach it" in caplog.text
+
+
+async def test_mydata_arrives_as_a_document_that_opens(api: SandboxApi) -> None:
+    karim = await api.person("Karim")
+    await api.start(karim)
+    await api.press(karim, "English")
+    await api.press(karim, "Accept")
+    chat = await api.send(karim, "/mydata")
+    [document] = [m["file"] for m in chat["messages"] if m["file"]]
+    assert document["kind"] == "document"
+    async with api.session.get(document["url"]) as response:
+        assert response.status == 200
+        kept = await response.json(content_type=None)
+    assert kept
+
+
+async def test_a_scenario_starts_partway_through_the_story_exchange() -> None:
+    server = SandboxServer(Settings(_env_file=None), port=0, scenario="story-exchange")  # type: ignore[call-arg]
+    await server.start()
+    try:
+        async with aiohttp.ClientSession(server.url) as session:
+            api = SandboxApi(session)
+            karim, dana = await api.person("Karim"), await api.person("Dana")
+            for person, partner_words in ((karim, "I bake bread"), (dana, "I teach music")):
+                introduction = await api.expect(person, "introduces themselves")
+                assert partner_words in introduction["text"]
+                await api.expect(person, "Tell ")
+            story = await api.send(karim, "My grandmother's olive tree.")
+            await api.expect(karim, "passed it on", after=story["message_id"])
+    finally:
+        await server.stop()
+
+
+async def test_an_unknown_scenario_names_the_ones_there_are() -> None:
+    server = SandboxServer(Settings(_env_file=None), port=0, scenario="tea-party")  # type: ignore[call-arg]
+    with pytest.raises(SandboxError, match="story-exchange"):
+        await server.start()

@@ -31,9 +31,12 @@ from .encoding import (
     utf16_len,
 )
 from .models import ApiCall, Button, MessageEvent, SentMessage, UploadedFile
+from .spec import ParameterProblem, check_parameters
 
 __all__ = ["DEFAULT_TOKEN", "LocalBotApi", "TelegramApiError"]
 
+REFUSED_AS_NOT_THE_BOT_API = "refused: not Telegram's Bot API"
+"""The note on a call refused because its parameters do not match Telegram's definition."""
 DEFAULT_TOKEN = "123456:ABC-DEF1234ghIkl-zyx57W2v1u123ew11"
 _T = TypeVar("_T")
 JSON = dict[str, Any]
@@ -698,6 +701,11 @@ class LocalBotApi:
             return TelegramApiError("Unauthorized", 401).to_json()
         if handler is None:
             return TelegramApiError("Not Found", 404).to_json()
+        try:
+            check_parameters(call.method, call.params, call.files)
+        except ParameterProblem as problem:
+            call.note = REFUSED_AS_NOT_THE_BOT_API
+            return _bad(str(problem)).to_json()
         fault = self._take(self._faults, call.method, call.params)
         if fault is not None:
             call.note = "injected fault"

@@ -16,6 +16,9 @@ from bot.sandbox.hub import BOT_USERNAME, COMMUNITIES, Phone, Sandbox, SandboxEr
 
 PROGRAM_NAME = "Neighbours across the river"
 PROGRAM_LANGUAGES = ("en", "ar", "he")
+# The flows that run in Telegram today; circles (dialogue-circle, community-action) are
+# rehearsed with `palaver try` until they run in groups.
+PROGRAM_FLOWS = ("story-exchange", "listening-campaign")
 INVITE_LINK = f"https://t.me/{BOT_USERNAME}?start="
 STEP_SECONDS = 10.0
 
@@ -80,8 +83,9 @@ async def _create_program(sandbox: Sandbox, organizer: SimulatedUser) -> None:
     await organizer.expect_message("main language", timeout=STEP_SECONDS)
     organizer.press("English")
     flows = await organizer.expect_message("Which dialogues", timeout=STEP_SECONDS)
-    organizer.press("story-exchange", flows)
-    await organizer.expect_edit(timeout=STEP_SECONDS)
+    for flow in PROGRAM_FLOWS:
+        organizer.press(flow, flows)
+        await organizer.expect_edit(timeout=STEP_SECONDS)
     organizer.press("Done", flows)
     await organizer.expect_message("share a language", timeout=STEP_SECONDS)
     organizer.press("No")
@@ -147,6 +151,25 @@ async def story_exchange(sandbox: Sandbox) -> None:
     await sandbox.settle()
 
 
+async def listening_campaign(sandbox: Sandbox) -> None:
+    """A participant who joined, agreed to the listening campaign and answered the first
+    questions; next they say in their own words what worries them."""
+    karim = _english_speakers_of_each_community(sandbox)[0]
+    await joined(sandbox, karim)
+    karim.user.press("Listening campaign")
+    await karim.user.expect_message("Would you like to take part", timeout=STEP_SECONDS)
+    karim.user.press("Yes, let's start")
+    await karim.user.expect_message("What kind of place", timeout=STEP_SECONDS)
+    karim.user.press("A town")
+    topics = await karim.user.expect_message("worry you most", timeout=STEP_SECONDS)
+    for topic in ("Safety", "Work and income"):
+        karim.user.press(topic, topics)
+        await karim.user.expect_edit(timeout=STEP_SECONDS)
+    karim.user.press("Done", topics)
+    await karim.user.expect_message("In your own words", timeout=STEP_SECONDS)
+    await sandbox.settle()
+
+
 def _english_speakers_of_each_community(sandbox: Sandbox) -> tuple[Phone, Phone]:
     participants = [p for p in sandbox.phones.values() if p.role == "participant"]
     chosen = []
@@ -162,6 +185,7 @@ def _english_speakers_of_each_community(sandbox: Sandbox) -> tuple[Phone, Phone]
 
 SCENARIOS: dict[str, Scenario] = {
     "story-exchange": story_exchange,
+    "listening-campaign": listening_campaign,
 }
 
 

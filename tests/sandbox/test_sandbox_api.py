@@ -225,6 +225,21 @@ async def test_a_scenario_starts_partway_through_the_story_exchange() -> None:
         await server.stop()
 
 
+async def test_a_scenario_starts_partway_through_the_listening_campaign() -> None:
+    server = SandboxServer(Settings(_env_file=None), port=0, scenario="listening-campaign")  # type: ignore[call-arg]
+    await server.start()
+    try:
+        async with aiohttp.ClientSession(server.url) as session:
+            api = SandboxApi(session)
+            karim = await api.person("Karim")
+            question = await api.expect(karim, "In your own words")
+            answer = await api.send(karim, "Prices keep rising and the bus stopped running.")
+            await api.expect(karim, "What would make the biggest difference", answer["message_id"])
+            assert question["buttons"] == [[{"text": "Skip", "url": None}]]
+    finally:
+        await server.stop()
+
+
 async def test_an_unknown_scenario_names_the_ones_there_are() -> None:
     server = SandboxServer(Settings(_env_file=None), port=0, scenario="tea-party")  # type: ignore[call-arg]
     with pytest.raises(SandboxError, match="story-exchange"):

@@ -21,7 +21,13 @@ from pydantic import SecretStr
 from bot.clock import ManualClock
 from bot.config import Settings
 from bot.i18n.catalogs import Catalogs
-from bot.sandbox.botapi import DEFAULT_TOKEN, LocalBotApi, SentMessage, SimulatedUser
+from bot.sandbox.botapi import (
+    DEFAULT_TOKEN,
+    LocalBotApi,
+    SentMessage,
+    SimulatedGroup,
+    SimulatedUser,
+)
 from bot.storage.database import create_engine
 from bot.storage.migrator import upgrade_to_head
 from bot.telegram.application import Palaver, build_palaver
@@ -104,6 +110,7 @@ class Sandbox:
     program_name: str | None = None
     invite_payloads: dict[str, str] = field(default_factory=dict)
     """The /start payload of each community's participant link."""
+    groups: dict[int, SimulatedGroup] = field(default_factory=dict)
     _started: bool = False
     _ids: itertools.count[int] = field(default_factory=lambda: itertools.count(100_000_001))
 
@@ -214,25 +221,37 @@ class Sandbox:
         payload = self.phone(person_id).start_payload
         return await self.send(person_id, f"/start {payload}" if payload else "/start")
 
-    async def press(self, person_id: int, message_id: int, label: str) -> None:
-        """Press the inline button labelled `label` on the bot's message `message_id`."""
+    async def press(
+        self, person_id: int, message_id: int, label: str, *, group_id: int | None = None
+    ) -> str | None:
+        """Press the inline button labelled `label` on the bot's message `message_id` (in the
+        person's chat, or in a group); returns the bot's answer shown as a toast, if any."""
         phone = self.phone(person_id)
-        message = self.api.sent_message(phone.id, message_id)
+        chat_id = self.group(group_id).chat_id if group_id is not None else phone.id
+        message = self.api.sent_message(chat_id, message_id)
         if message is None or message.deleted:
-            raise UnknownButton(f"{phone.user.first_name} has no message {message_id} from the bot")
+            raise UnknownButton(f"there is no message {message_id} from the bot in that chat")
         button = next((b for row in message.buttons for b in row if b.text == label), None)
         if button is None:
             raise UnknownButton(
                 f"message {message_id} has no button {label!r}; it has {message.button_texts}"
             )
         if button.callback_data is not None:
-            phone.user.press_data(button.callback_data, message)
+            query_id = phone.user.press_data(button.callback_data, message)
             await self.settle()
-            return
+            return self._callback_answer(query_id)
         payload = self._start_payload_of(button.url or "")
         if payload is None:
             raise UnknownButton(f"{label!r} opens {button.url}, outside the sandbox")
         await self.send(person_id, f"/start {payload}")
+        return None
+
+    def _callback_answer(self, query_id: str) -> str | None:
+        for call in self.api.calls_to("answerCallbackQuery"):
+            if str(call.params.get("callback_query_id")) == query_id and call.ok:
+                text = call.params.get("text")
+                return str(text) if text else None
+        return None
 
     def _start_payload_of(self, url: str) -> str | None:
         match = re.fullmatch(rf"https://t\.me/{BOT_USERNAME}\?start=([\w-]+)", url)
@@ -277,6 +296,83 @@ class Sandbox:
 
         return await self.api.wait_until(probe, timeout)
 
+    # ------------------------------------------------------------------ group chats
+
+    def group(self, group_id: int) -> SimulatedGroup:
+        """The simulated group `group_id`, or UnknownPerson (there is no such chat)."""
+        try:
+            return self.groups[group_id]
+        except KeyError:
+            raise UnknownPerson(f"there is no group {group_id} in the sandbox") from None
+
+    async def create_group(self, title: str, member_ids: list[int] | None = None) -> SimulatedGroup:
+        """The organizer makes a group, adds Palaver (as a plain member) and the people."""
+        if not title.strip():
+            raise SandboxError("a group needs a title")
+        owner = self.organizer
+        group = self.api.group(title.strip())
+        group.bot_is_admin = False
+        group.make_owner(owner.user)
+        self.groups[group.chat_id] = group
+        group.add_bot(by=owner.user)
+        for person_id in member_ids if member_ids is not None else list(self.phones):
+            if person_id != owner.id:
+                group.add_member(self.phone(person_id).user)
+        await self.settle()
+        return group
+
+    async def set_bot_admin(self, group_id: int, is_admin: bool) -> SimulatedGroup:
+        """The group's owner makes Palaver an administrator there, or takes the rights away."""
+        group = self.group(group_id)
+        owner = self.phone(group.owner_id) if group.owner_id is not None else self.organizer
+        group.set_bot_admin(is_admin, by=owner.user)
+        await self.settle()
+        self.api.notify()
+        return group
+
+    async def add_to_group(self, group_id: int, person_id: int) -> SimulatedGroup:
+        """`person_id` joins the group."""
+        group = self.group(group_id)
+        group.add_member(self.phone(person_id).user)
+        await self.settle()
+        return group
+
+    async def send_to_group(self, group_id: int, person_id: int, text: str) -> int:
+        """`person_id` writes `text` in the group."""
+        if not text.strip():
+            raise SandboxError("there is nothing to send")
+        group = self.group(group_id)
+        message_id = self.phone(person_id).user.send_to_group(group, text)
+        await self.settle()
+        return message_id
+
+    def describe_group(self, group: SimulatedGroup) -> JSON:
+        return {
+            "id": group.chat_id,
+            "title": group.title,
+            "bot_admin": group.bot_is_admin,
+            "members": sorted(group.members & set(self.phones)),
+            "menu": self._first_menu(
+                [{"chat_id": group.chat_id, "type": "chat"}, {"type": "all_group_chats"}, None],
+                self.settings.default_locale,
+            ),
+        }
+
+    def group_chat(self, group_id: int) -> list[JSON]:
+        """A group's messages, oldest first, with who wrote each."""
+        group = self.group(group_id)
+        views = []
+        for message in self.api.history(group.chat_id):
+            view = self._message_view(group.chat_id, message)
+            sender = message.get("from", {})
+            if view["from"] != "bot":
+                view["from"] = "person"
+                view["sender"] = {"id": sender.get("id"), "name": sender.get("first_name")}
+            if view["text"] is None:
+                view["text"] = _service_text(message)
+            views.append(view)
+        return views
+
     # ------------------------------------------------------------------ reading
 
     def describe(self) -> JSON:
@@ -291,6 +387,7 @@ class Sandbox:
                 for code in self.catalogs.languages
             ],
             "people": [self.describe_person(phone) for phone in self.phones.values()],
+            "groups": [self.describe_group(group) for group in self.groups.values()],
         }
 
     def describe_person(self, phone: Phone) -> JSON:
@@ -308,12 +405,15 @@ class Sandbox:
     def menu(self, person_id: int) -> list[JSON]:
         """The command menu Telegram would show this person in their chat with the bot."""
         phone = self.phone(person_id)
-        language = phone.language.split("-")[0]
         scopes: list[JSON | None] = [
             {"chat_id": phone.id, "type": "chat"},
             {"type": "all_private_chats"},
             None,
         ]
+        return self._first_menu(scopes, phone.language.split("-")[0])
+
+    def _first_menu(self, scopes: list[JSON | None], language: str) -> list[JSON]:
+        """Telegram's rule: the narrowest scope with commands, in the language, else without."""
         for scope in scopes:
             for code in (language, ""):
                 commands = self.api.commands(scope, code)
@@ -324,11 +424,11 @@ class Sandbox:
     def chat(self, person_id: int) -> list[JSON]:
         """A person's chat with the bot, oldest first, as their phone shows it."""
         phone = self.phone(person_id)
-        return [self._message_view(phone, message) for message in self.api.history(phone.id)]
+        return [self._message_view(phone.id, message) for message in self.api.history(phone.id)]
 
-    def _message_view(self, phone: Phone, message: JSON) -> JSON:
+    def _message_view(self, chat_id: int, message: JSON) -> JSON:
         message_id = int(message["message_id"])
-        sent = self.api.sent_message(phone.id, message_id)
+        sent = self.api.sent_message(chat_id, message_id)
         view: JSON = {
             "id": message_id,
             "from": "bot" if sent is not None else "me",
@@ -370,6 +470,7 @@ class Sandbox:
             self.api.revision,
             self.clock(),
             len(self.phones),
+            tuple((g.title, g.bot_is_admin, len(g.members)) for g in self.groups.values()),
             tuple((p.user.first_name, p.user.language_code) for p in self.phones.values()),
         )
 
@@ -378,6 +479,19 @@ class Sandbox:
         while True:
             await self.changes(heartbeat)
             yield self.revision
+
+
+def _service_text(message: JSON) -> str | None:
+    """What Telegram shows for a service message (someone joined or left)."""
+    sender = message.get("from", {}).get("first_name", "Someone")
+    joined = message.get("new_chat_members")
+    if joined:
+        names = ", ".join(str(user.get("first_name")) for user in joined)
+        return f"{sender} joined the group" if names == sender else f"{sender} added {names}"
+    left = message.get("left_chat_member")
+    if left:
+        return f"{left.get('first_name')} left the group"
+    return None
 
 
 def _language_code(language: str) -> str:

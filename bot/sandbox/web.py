@@ -11,10 +11,18 @@
     POST /api/people/{id}/messages       {"text"} send a message as this person
     POST /api/people/{id}/start          press START in the chat opened from their invite link
     POST /api/people/{id}/press          {"message_id", "button"} press an inline button
+    POST /api/groups                     {"title", "members"?: [ids]} the organizer makes a group
+                                         with Palaver in it (not an administrator)
+    PATCH /api/groups/{id}               {"bot_admin": true|false} give or take Palaver's rights
+    POST /api/groups/{id}/members        {"person": id} someone joins the group
+    GET  /api/groups/{id}/chat           the group's messages, with who wrote each
+    POST /api/groups/{id}/messages       {"person": id, "text"} someone writes in the group
+    POST /api/groups/{id}/press          {"person": id, "message_id", "button"}
     POST /api/clock                      {"minutes"|"hours"|"days"|"weeks": n} jump ahead
     GET  /api/files/{file_id}            a document or photo the bot sent
 
-Actions answer after the bot has handled them, with the person's chat as it then is.
+Actions answer after the bot has handled them, with the chat as it then is; pressing a
+button also answers with the bot's short reply ("notice"), which Telegram shows as a toast.
 """
 
 from __future__ import annotations
@@ -58,6 +66,12 @@ def sandbox_app(sandbox: Sandbox) -> web.Application:
     app.router.add_post("/api/people/{id}/messages", _send)
     app.router.add_post("/api/people/{id}/start", _start)
     app.router.add_post("/api/people/{id}/press", _press)
+    app.router.add_post("/api/groups", _create_group)
+    app.router.add_patch("/api/groups/{id}", _change_group)
+    app.router.add_post("/api/groups/{id}/members", _join_group)
+    app.router.add_get("/api/groups/{id}/chat", _group_chat)
+    app.router.add_post("/api/groups/{id}/messages", _send_to_group)
+    app.router.add_post("/api/groups/{id}/press", _press_in_group)
     app.router.add_post("/api/clock", _jump)
     app.router.add_get("/api/files/{file_id}", _file)
     return app
@@ -82,11 +96,18 @@ def _sandbox(request: web.Request) -> Sandbox:
     return request.app[SANDBOX_KEY]
 
 
-def _person_id(request: web.Request) -> int:
+def _int_field(body: dict[str, Any], name: str) -> int:
+    value = body.get(name)
+    if not isinstance(value, int) or isinstance(value, bool):
+        raise SandboxError(f"{name!r} must be a number (an id)")
+    return value
+
+
+def _path_id(request: web.Request) -> int:
     try:
         return int(request.match_info["id"])
     except ValueError:
-        raise UnknownPerson(f"{request.match_info['id']!r} is not a person id") from None
+        raise UnknownPerson(f"{request.match_info['id']!r} is not an id") from None
 
 
 async def _body(request: web.Request) -> dict[str, Any]:
@@ -144,7 +165,7 @@ async def _state(request: web.Request) -> web.StreamResponse:
 
 async def _chat(request: web.Request) -> web.StreamResponse:
     sandbox = _sandbox(request)
-    person_id = _person_id(request)
+    person_id = _path_id(request)
     wait_for = request.query.get("wait_for")
     if wait_for:
         after = int(request.query.get("after", "0"))
@@ -246,7 +267,7 @@ async def _add_person(request: web.Request) -> web.StreamResponse:
 
 async def _change_person(request: web.Request) -> web.StreamResponse:
     sandbox = _sandbox(request)
-    person_id = _person_id(request)
+    person_id = _path_id(request)
     body = await _body(request)
     name = _text_field(body, "name", required=False)
     language = _text_field(body, "language", required=False)
@@ -259,7 +280,7 @@ async def _change_person(request: web.Request) -> web.StreamResponse:
 
 async def _send(request: web.Request) -> web.StreamResponse:
     sandbox = _sandbox(request)
-    person_id = _person_id(request)
+    person_id = _path_id(request)
     text = _text_field(await _body(request), "text") or ""
     sandbox.phone(person_id)
     message_id = await sandbox.send(person_id, text)
@@ -268,20 +289,84 @@ async def _send(request: web.Request) -> web.StreamResponse:
 
 async def _start(request: web.Request) -> web.StreamResponse:
     sandbox = _sandbox(request)
-    person_id = _person_id(request)
+    person_id = _path_id(request)
     message_id = await sandbox.open_invite(person_id)
     return web.json_response({"message_id": message_id, **_chat_body(sandbox, person_id)})
 
 
 async def _press(request: web.Request) -> web.StreamResponse:
     sandbox = _sandbox(request)
-    person_id = _person_id(request)
+    person_id = _path_id(request)
     body = await _body(request)
     message_id = body.get("message_id")
     if not isinstance(message_id, int):
         raise SandboxError("'message_id' must be the id of a message with buttons")
-    await sandbox.press(person_id, message_id, _text_field(body, "button") or "")
-    return web.json_response(_chat_body(sandbox, person_id))
+    notice = await sandbox.press(person_id, message_id, _text_field(body, "button") or "")
+    return web.json_response({"notice": notice, **_chat_body(sandbox, person_id)})
+
+
+async def _create_group(request: web.Request) -> web.StreamResponse:
+    sandbox = _sandbox(request)
+    body = await _body(request)
+    members = body.get("members")
+    if members is not None and not (
+        isinstance(members, list) and all(isinstance(m, int) for m in members)
+    ):
+        raise SandboxError("'members' must be a list of person ids")
+    group = await sandbox.create_group(_text_field(body, "title") or "", members)
+    return web.json_response(sandbox.describe_group(group), status=201)
+
+
+async def _change_group(request: web.Request) -> web.StreamResponse:
+    sandbox = _sandbox(request)
+    body = await _body(request)
+    admin = body.get("bot_admin")
+    if not isinstance(admin, bool):
+        raise SandboxError("'bot_admin' must be true or false")
+    group = await sandbox.set_bot_admin(_path_id(request), admin)
+    return web.json_response(sandbox.describe_group(group))
+
+
+async def _join_group(request: web.Request) -> web.StreamResponse:
+    sandbox = _sandbox(request)
+    body = await _body(request)
+    group = await sandbox.add_to_group(_path_id(request), _int_field(body, "person"))
+    return web.json_response(sandbox.describe_group(group))
+
+
+def _group_body(sandbox: Sandbox, group_id: int) -> dict[str, Any]:
+    return {
+        "group": sandbox.describe_group(sandbox.group(group_id)),
+        "messages": sandbox.group_chat(group_id),
+    }
+
+
+async def _group_chat(request: web.Request) -> web.StreamResponse:
+    sandbox = _sandbox(request)
+    return web.json_response(_group_body(sandbox, _path_id(request)))
+
+
+async def _send_to_group(request: web.Request) -> web.StreamResponse:
+    sandbox = _sandbox(request)
+    group_id = _path_id(request)
+    body = await _body(request)
+    message_id = await sandbox.send_to_group(
+        group_id, _int_field(body, "person"), _text_field(body, "text") or ""
+    )
+    return web.json_response({"message_id": message_id, **_group_body(sandbox, group_id)})
+
+
+async def _press_in_group(request: web.Request) -> web.StreamResponse:
+    sandbox = _sandbox(request)
+    group_id = _path_id(request)
+    body = await _body(request)
+    notice = await sandbox.press(
+        _int_field(body, "person"),
+        _int_field(body, "message_id"),
+        _text_field(body, "button") or "",
+        group_id=group_id,
+    )
+    return web.json_response({"notice": notice, **_group_body(sandbox, group_id)})
 
 
 async def _jump(request: web.Request) -> web.StreamResponse:

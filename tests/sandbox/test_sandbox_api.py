@@ -244,3 +244,19 @@ async def test_an_unknown_scenario_names_the_ones_there_are() -> None:
     server = SandboxServer(Settings(_env_file=None), port=0, scenario="tea-party")  # type: ignore[call-arg]
     with pytest.raises(SandboxError, match="story-exchange"):
         await server.start()
+
+
+async def test_a_group_chat_with_palaver_whose_admin_rights_can_be_toggled(api: SandboxApi) -> None:
+    group = await api.call("POST", "/api/groups", {"title": "Circle by the river"}, 201)
+    assert group["bot_admin"] is False and len(group["members"]) == 6
+    promoted = await api.call("PATCH", f"/api/groups/{group['id']}", {"bot_admin": True})
+    assert promoted["bot_admin"] is True
+    amal = await api.person("Amal")
+    chat = await api.call(
+        "POST", f"/api/groups/{group['id']}/messages", {"person": amal["id"], "text": "/help"}
+    )
+    said = [m for m in chat["messages"] if m["from"] == "person" and m["text"] == "/help"]
+    assert said[0]["sender"]["name"] == "Amal"
+    assert any(m["from"] == "bot" for m in chat["messages"])
+    state = await api.call("GET", "/api/state")
+    assert [g["title"] for g in state["groups"]] == ["Circle by the river"]

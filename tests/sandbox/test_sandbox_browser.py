@@ -222,3 +222,19 @@ def test_two_people_meet_through_the_page_and_a_day_later_the_quiet_one_is_nudge
     menu = page.phone("Amal").find_element(By.CSS_SELECTOR, ".menu")
     assert "/partner" in menu.text
     page.screenshot("arabic-menu")
+
+    # A group chat: the organizer makes one (the page asks for its title), Amal writes in it.
+    browser.find_element(By.ID, "new-group").click()
+    browser.switch_to.alert.accept()
+    group = page.until(
+        lambda d: d.find_element(By.CSS_SELECTOR, 'section.group[data-group="Circle by the river"]')
+    )
+    assert isinstance(group, WebElement)
+    group.find_element(By.CSS_SELECTOR, ".speaker option[value]")
+    for option in group.find_elements(By.CSS_SELECTOR, ".speaker option"):
+        if option.text == "Amal":
+            option.click()
+    group.find_element(By.CSS_SELECTOR, ".composer input").send_keys("/help")
+    group.find_element(By.CSS_SELECTOR, ".composer .send").click()
+    page.until(lambda d: "/start" in group.find_element(By.CSS_SELECTOR, ".chat").text)
+    page.screenshot("group-chat")

@@ -492,6 +492,24 @@ class SimulatedGroup(_ChatActor):
         )
         return self._post(by.user_json, {"new_chat_members": [self.api.bot_user]})
 
+    def set_bot_admin(self, is_admin: bool, by: SimulatedUser) -> int | None:
+        """``by`` promotes the bot to administrator (or demotes it): injects ``my_chat_member``."""
+        if is_admin == self.bot_is_admin:
+            return None
+        old, new = ("member", "administrator") if is_admin else ("administrator", "member")
+        self.bot_is_admin = is_admin
+        return self.api.inject_update(
+            {
+                "my_chat_member": {
+                    "chat": self.chat_json,
+                    "from": by.user_json,
+                    "date": self.api.timestamp(),
+                    "old_chat_member": member_json(self.api.bot_user, old),
+                    "new_chat_member": member_json(self.api.bot_user, new),
+                }
+            }
+        )
+
     def remove_bot(self) -> None:
         """The bot is kicked: later sends fail with 403."""
         self.bot_is_member = False

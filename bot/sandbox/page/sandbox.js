@@ -3,6 +3,8 @@
 "use strict";
 
 const phones = new Map(); // person id -> {root, chat, lastChat, person}
+const groups = new Map(); // group id -> {root, chat, lastChat, group, speaker}
+let people = [];
 let languages = [];
 
 function el(tag, attributes = {}, ...children) {
@@ -37,7 +39,8 @@ function notify(message) {
 async function act(action) {
   try {
     notify("");
-    await action();
+    const result = await action();
+    if (result && result.notice) notify(`Palaver: ${result.notice}`);
   } catch (error) {
     notify(error.message);
   } finally {
@@ -145,7 +148,7 @@ function languageOptions(selected) {
   return options;
 }
 
-function renderChat(phone, messages) {
+function renderChat(phone, messages, press) {
   const fingerprint = JSON.stringify(messages);
   if (fingerprint === phone.lastChat) return;
   phone.lastChat = fingerprint;
@@ -162,15 +165,16 @@ function renderChat(phone, messages) {
       })));
     return;
   }
-  phone.chat.replaceChildren(...messages.map((message) => renderMessage(phone, message)));
+  phone.chat.replaceChildren(...messages.map((message) => renderMessage(message, press)));
   if (atBottom || phone.chat.dataset.fresh !== "no") {
     phone.chat.scrollTop = phone.chat.scrollHeight;
     phone.chat.dataset.fresh = "no";
   }
 }
 
-function renderMessage(phone, message) {
+function renderMessage(message, press) {
   const bubble = el("div", { class: "bubble", dir: "auto" });
+  if (message.sender) bubble.append(el("span", { class: "sender", text: message.sender.name }));
   if (message.file) {
     if (message.file.kind === "photo") {
       bubble.append(el("img", { src: message.file.url, alt: message.file.name || "photo" }));
@@ -198,9 +202,7 @@ function renderMessage(phone, message) {
         onclick: (event) => {
           for (const other of keyboard.querySelectorAll("button")) other.disabled = true;
           event.currentTarget.disabled = true;
-          act(() => api("POST", `/api/people/${phone.person.id}/press`, {
-            message_id: message.id, button: button.text,
-          }));
+          act(() => press(message.id, button.text));
         },
       }))));
     }
@@ -231,7 +233,18 @@ async function refresh() {
       }
       await Promise.all(state.people.map(async (person) => {
         const chat = await api("GET", `/api/people/${person.id}/chat`);
-        renderChat(phones.get(person.id), chat.messages);
+        renderChat(phones.get(person.id), chat.messages, (messageId, label) =>
+          api("POST", `/api/people/${person.id}/press`, { message_id: messageId, button: label }));
+      }));
+      people = state.people;
+      await Promise.all(state.groups.map(async (group) => {
+        const room = groups.get(group.id) || buildGroup(group);
+        updateGroup(room, group);
+        const chat = await api("GET", `/api/groups/${group.id}/chat`);
+        renderChat(room, chat.messages, (messageId, label) =>
+          api("POST", `/api/groups/${group.id}/press`, {
+            person: Number(room.speaker.value), message_id: messageId, button: label,
+          }));
       }));
     } while (again);
   })();
@@ -249,6 +262,58 @@ function fillAddForm(state) {
   );
 }
 
+// ------------------------------------------------------------------------------ groups
+
+function buildGroup(group) {
+  const chat = el("div", { class: "chat" });
+  const speaker = el("select", { "aria-label": "Speaking as", class: "speaker" });
+  const input = el("input", {
+    type: "text", placeholder: "Message to the group", "aria-label": `Message in ${group.title}`,
+    maxlength: "4096", autocomplete: "off",
+  });
+  const composer = el("form", { class: "composer" }, speaker, input,
+    el("button", { type: "submit", class: "send", text: "Send" }));
+  composer.addEventListener("submit", (event) => {
+    event.preventDefault();
+    const text = input.value;
+    if (!text.trim()) return;
+    input.value = "";
+    act(() => api("POST", `/api/groups/${group.id}/messages`, { person: Number(speaker.value), text }));
+  });
+  const admin = el("input", {
+    type: "checkbox",
+    onchange: () => act(() => api("PATCH", `/api/groups/${group.id}`, { bot_admin: admin.checked })),
+  });
+  const title = el("div", { class: "name" });
+  const members = el("div", { class: "role" });
+  const root = el("section", { class: "phone group", "data-group": group.title },
+    el("div", { class: "phone-head" },
+      el("div", { class: "avatar", text: "#" }),
+      el("div", { class: "who" }, title, members),
+      el("label", { class: "admin-toggle", title: "Palaver's administrator rights in this group" },
+        admin, document.createTextNode(" admin"))),
+    chat, composer);
+  document.getElementById("phones").append(root);
+  const room = { root, chat, speaker, admin, title, members, lastChat: "", group, person: null };
+  groups.set(group.id, room);
+  return room;
+}
+
+function updateGroup(room, group) {
+  room.group = group;
+  room.title.textContent = group.title;
+  const names = people.filter((p) => group.members.includes(p.id)).map((p) => p.name);
+  room.members.textContent = `group · ${names.length} people · Palaver ${group.bot_admin ? "is an admin" : "is a member"}`;
+  room.admin.checked = group.bot_admin;
+  if (document.activeElement !== room.speaker) {
+    const chosen = room.speaker.value;
+    room.speaker.replaceChildren(...people
+      .filter((p) => group.members.includes(p.id))
+      .map((p) => el("option", { value: String(p.id), text: p.name })));
+    if (chosen) room.speaker.value = chosen;
+  }
+}
+
 function listen() {
   const events = new EventSource("/api/events");
   events.addEventListener("changed", () => refresh());
@@ -263,6 +328,10 @@ document.addEventListener("DOMContentLoaded", () => {
       act(() => api("POST", "/api/clock", by));
     });
   }
+  document.getElementById("new-group").addEventListener("click", () => {
+    const title = window.prompt("Title of the group chat", "Circle by the river");
+    if (title && title.trim()) act(() => api("POST", "/api/groups", { title: title.trim() }));
+  });
   document.getElementById("add-person").addEventListener("submit", (event) => {
     event.preventDefault();
     const form = event.currentTarget;

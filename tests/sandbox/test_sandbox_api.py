@@ -260,3 +260,26 @@ async def test_a_group_chat_with_palaver_whose_admin_rights_can_be_toggled(api: 
     assert any(m["from"] == "bot" for m in chat["messages"])
     state = await api.call("GET", "/api/state")
     assert [g["title"] for g in state["groups"]] == ["Circle by the river"]
+
+
+async def test_the_event_stream_announces_each_change_without_asking(
+    api: SandboxApi, sandbox_server: SandboxServer
+) -> None:
+    async with api.session.get("/api/events") as stream:
+        assert stream.content_type == "text/event-stream"
+        first = await next_event(stream)
+        karim = await api.person("Karim")
+        await api.start(karim)
+        changed = await next_event(stream)
+        assert int(changed) > int(first)
+
+
+async def next_event(stream: aiohttp.ClientResponse) -> str:
+    """The data of the next "changed" event (heartbeat comments are skipped)."""
+    event = ""
+    while True:
+        line = (await stream.content.readline()).decode().rstrip("\n")
+        if line.startswith("event: "):
+            event = line.removeprefix("event: ")
+        elif line.startswith("data: ") and event == "changed":
+            return line.removeprefix("data: ")

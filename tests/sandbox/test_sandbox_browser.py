@@ -7,12 +7,14 @@ Screenshots are kept in tests/artifacts/sandbox/.
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import select
 import subprocess
 import sys
 import time
+import urllib.request
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
@@ -216,6 +218,17 @@ def test_two_people_meet_through_the_page_and_a_day_later_the_quiet_one_is_nudge
     page.expect("Karim", "I bake bread at dawn.")
     page.expect("Dana", "I teach music to children.")
     page.screenshot("introduced")
+
+    # A script acting through the JSON API: the page shows it without being touched.
+    karim_id = page.phone("Karim").get_attribute("data-id")
+    request = urllib.request.Request(
+        f"{sandbox_url}api/people/{karim_id}/messages",
+        data=json.dumps({"text": "/help"}).encode(),
+        headers={"Content-Type": "application/json"},
+    )
+    with urllib.request.urlopen(request, timeout=STEP_SECONDS) as response:
+        assert response.status == 200
+    page.expect("Karim", "Palaver helps people from different communities")
 
     # The Arabic speaker's phone: the bot's command menu in Arabic, right to left.
     page.phone("Amal").find_element(By.CSS_SELECTOR, ".menu-button").click()

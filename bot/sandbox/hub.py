@@ -54,6 +54,10 @@ class UnknownPerson(SandboxError):
     """No simulated person has this id."""
 
 
+class NotEmpty(SandboxError):
+    """The database given to the sandbox already holds programs."""
+
+
 class UnknownButton(SandboxError):
     """The message has no such button (or no longer has it)."""
 
@@ -147,6 +151,15 @@ class Sandbox:
         finally:
             await engine.dispose()
         self.palaver = build_palaver(self.settings, clock=self.clock)
+        async with self.palaver.database.unit_of_work() as uow:
+            holds_programs = bool(await uow.programs.every())
+        if holds_programs:
+            await self.palaver.database.dispose()
+            raise NotEmpty(
+                "That database already holds programs. The sandbox prepares its own from "
+                "scratch and never mixes simulated people with real ones: give --db an empty "
+                "database, or leave --db out for a throwaway one."
+            )
         await self.palaver.start()
         self._started = True
         await self.api.wait_until_polling(timeout=SETTLE_SECONDS)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from datetime import datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 import aiohttp
@@ -12,7 +13,7 @@ from click.testing import CliRunner
 
 from bot.cli import main
 from bot.config import Settings
-from bot.sandbox.hub import SandboxError
+from bot.sandbox.hub import NotEmpty, SandboxError
 from bot.sandbox.server import NotLoopback, SandboxServer, check_host
 
 JSON = dict[str, Any]
@@ -283,3 +284,16 @@ async def next_event(stream: aiohttp.ClientResponse) -> str:
             event = line.removeprefix("event: ")
         elif line.startswith("data: ") and event == "changed":
             return line.removeprefix("data: ")
+
+
+async def test_a_kept_database_is_prepared_once_and_never_reused_for_a_new_sandbox(
+    tmp_path: Path,
+) -> None:
+    url = f"sqlite:///{tmp_path / 'rehearsal.db'}"
+    first = SandboxServer(Settings(_env_file=None), port=0, database_url=url)  # type: ignore[call-arg]
+    await first.start()
+    await first.stop()
+    assert (tmp_path / "rehearsal.db").exists()
+    second = SandboxServer(Settings(_env_file=None), port=0, database_url=url)  # type: ignore[call-arg]
+    with pytest.raises(NotEmpty, match="already holds programs"):
+        await second.start()

@@ -54,7 +54,7 @@ CLOCK_UNITS = ("minutes", "hours", "days", "weeks")
 
 def sandbox_app(sandbox: Sandbox) -> web.Application:
     """The aiohttp application serving the page and the JSON API for `sandbox`."""
-    app = web.Application(middlewares=[_errors_as_json])
+    app = web.Application(middlewares=[_same_origin_only, _errors_as_json])
     app[SANDBOX_KEY] = sandbox
     app.router.add_get("/", _page)
     app.router.add_get("/page/{name}", _page_file)
@@ -75,6 +75,18 @@ def sandbox_app(sandbox: Sandbox) -> web.Application:
     app.router.add_post("/api/clock", _jump)
     app.router.add_get("/api/files/{file_id}", _file)
     return app
+
+
+@web.middleware
+async def _same_origin_only(request: web.Request, handler: Any) -> web.StreamResponse:
+    """Refuse actions sent by other web pages open in the same browser (cross-site requests):
+    a browser names the page that sends a request in Origin; scripts and curl send none."""
+    origin = request.headers.get("Origin")
+    from_elsewhere = origin is not None and origin.split("://", 1)[-1] != request.host
+    if request.method not in ("GET", "HEAD") and from_elsewhere:
+        return _problem(403, "the sandbox takes actions only from its own page")
+    response: web.StreamResponse = await handler(request)
+    return response
 
 
 @web.middleware

@@ -297,3 +297,15 @@ async def test_a_kept_database_is_prepared_once_and_never_reused_for_a_new_sandb
     second = SandboxServer(Settings(_env_file=None), port=0, database_url=url)  # type: ignore[call-arg]
     with pytest.raises(NotEmpty, match="already holds programs"):
         await second.start()
+
+
+async def test_actions_from_other_web_pages_are_refused(api: SandboxApi) -> None:
+    karim = await api.person("Karim")
+    async with api.session.post(
+        f"/api/people/{karim['id']}/messages",
+        json={"text": "/forget"},
+        headers={"Origin": "https://somewhere.example"},
+    ) as response:
+        assert response.status == 403
+    chat = await api.call("GET", f"/api/people/{karim['id']}/chat")
+    assert chat["messages"] == []

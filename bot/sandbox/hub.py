@@ -11,7 +11,6 @@ from __future__ import annotations
 import itertools
 import logging
 import re
-from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -486,12 +485,6 @@ class Sandbox:
             tuple((g.title, g.bot_is_admin, len(g.members)) for g in self.groups.values()),
             tuple((p.user.first_name, p.user.language_code) for p in self.phones.values()),
         )
-
-    async def events(self, heartbeat: float) -> AsyncIterator[int]:
-        """Yield the revision every time something changed (and at least every `heartbeat`)."""
-        while True:
-            await self.changes(heartbeat)
-            yield self.revision
 
 
 def _service_text(message: JSON) -> str | None:

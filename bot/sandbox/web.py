@@ -180,8 +180,11 @@ async def _chat(request: web.Request) -> web.StreamResponse:
     person_id = _path_id(request)
     wait_for = request.query.get("wait_for")
     if wait_for:
-        after = int(request.query.get("after", "0"))
-        timeout = min(float(request.query.get("timeout", "10")), MAX_WAIT_SECONDS)
+        try:
+            after = int(request.query.get("after", "0"))
+            timeout = min(float(request.query.get("timeout", "10")), MAX_WAIT_SECONDS)
+        except ValueError:
+            raise SandboxError("'after' must be a message id and 'timeout' seconds") from None
         found = await sandbox.wait_for_message(person_id, wait_for, after=after, timeout=timeout)
         if found is None:
             return web.json_response(

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import asyncio
+import os
 import signal
+import sys
 import webbrowser
 
 import click
@@ -87,6 +89,13 @@ def sandbox(
         ) from None
 
 
+def _has_a_desktop() -> bool:
+    """Whether a graphical browser can open; a terminal browser would take over the console."""
+    if sys.platform in ("darwin", "win32"):
+        return True
+    return bool(os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY"))
+
+
 async def _serve(server: SandboxServer, *, open_browser: bool) -> None:
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
@@ -96,8 +105,11 @@ async def _serve(server: SandboxServer, *, open_browser: bool) -> None:
     url = await server.start()
     try:
         click.echo(f"The sandbox is ready at {url} (Ctrl+C to stop).")
-        if open_browser:
-            webbrowser.open(url)
+        if open_browser and _has_a_desktop():
+            # A browser may take a moment to start; the sandbox keeps serving meanwhile.
+            await asyncio.to_thread(webbrowser.open, url)
+        elif open_browser:
+            click.echo(f"Open {url} in a browser on this machine.")
         await stop.wait()
     finally:
         await server.stop()

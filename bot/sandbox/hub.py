@@ -271,7 +271,12 @@ class Sandbox:
 
     async def settle(self) -> None:
         """Wait until Palaver fetched and handled every update sent so far."""
-        await self.api.wait_until_delivered(timeout=SETTLE_SECONDS)
+        try:
+            await self.api.wait_until_delivered(timeout=SETTLE_SECONDS)
+        except AssertionError:
+            raise SandboxError(
+                f"Palaver did not fetch the updates within {SETTLE_SECONDS:.0f}s; see its log"
+            ) from None
         await self.palaver.application.update_queue.join()
 
     async def jump(self, by: timedelta) -> datetime:

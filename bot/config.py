@@ -49,6 +49,30 @@ class Settings(BaseSettings):
         gt=0,
         description="Seconds to wait for an answer from the Bot API before giving up.",
     )
+    max_messages_per_second: int = Field(
+        default=30,
+        ge=0,
+        le=1000,
+        description=(
+            "Messages per second Palaver sends at most, over all chats (Telegram allows about "
+            "30; up to 1000 with paid broadcasts). 0 turns the limiter off (benchmarks only)."
+        ),
+    )
+    pacing: float = Field(
+        default=1.0,
+        ge=0,
+        description=(
+            "Multiplies the pauses flows leave between their messages (1: as written; 0: none)."
+        ),
+    )
+    outbox_lease_seconds: float = Field(
+        default=30.0,
+        gt=0,
+        description=(
+            "How long a process keeps its claim on a message it is sending; after a crash, "
+            "another process (or the restarted one) sends it once the claim has expired."
+        ),
+    )
     flood_limit: int = Field(
         default=20,
         ge=1,

@@ -92,6 +92,9 @@ def settings(database_url: str, fake_api: FakeBotApi, tmp_path: Path) -> Setting
         database_url=database_url,
         bot_api_url=fake_api.url,
         admins=frozenset({ADMIN_ID}),
+        # Flows' reading pauses are tested with a hand-moved clock (test_pacing); elsewhere
+        # they would only make the journeys wait.
+        pacing=0,
     )
 
 

@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any
 
+from sqlalchemy import func
+from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 from sqlmodel.sql.expression import SelectOfScalar
 
-from bot.storage.tables import Person
+from bot.storage.tables import OutboxMessage, Person
+from bot.storage.unit_of_work import Database
 from bot.telegram.application import Palaver
 from tests.fakebot import FakeBotApi, FakeUser
 
@@ -54,3 +58,16 @@ async def onboarded(
     person.press("Accept")
     await person.expect_message("Welcome,")
     return person
+
+
+async def outbox_drained(database: Database, within: float = 10.0) -> None:
+    """Wait until a (perhaps separate) Palaver process has sent everything it owes."""
+    deadline = asyncio.get_running_loop().time() + within
+    while True:
+        async with database.unit_of_work() as uow:
+            owed = (await uow.session.exec(select(func.count()).select_from(OutboxMessage))).one()
+        if not owed:
+            return
+        if asyncio.get_running_loop().time() > deadline:
+            raise AssertionError(f"{owed} message(s) still in the outbox after {within}s")
+        await asyncio.sleep(0.05)

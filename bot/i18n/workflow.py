@@ -13,6 +13,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import babel
 from babel import Locale, UnknownLocaleError
 from babel.messages.catalog import Catalog, Message
 from babel.messages.extract import DEFAULT_KEYWORDS, extract_from_dir
@@ -234,6 +235,16 @@ def _catalog_header_problems(po_path: Path, catalog: Catalog, language: str) -> 
         yield (
             f"{po_path}: the Plural-Forms header says nplurals={catalog.num_plurals}, but "
             f"{language} has {expected} plural forms; copy the header from "
+            f"`pybabel init -l {language}`"
+        )
+        return
+    # Same count, different rule: Babel's CLDR data decides which number takes which form,
+    # so the header must be exactly what the installed (locked) Babel writes.
+    babel_header = Catalog(locale=language).plural_forms
+    if catalog.plural_forms != babel_header:
+        yield (
+            f"{po_path}: the Plural-Forms header is '{catalog.plural_forms}', but Babel "
+            f"{babel.__version__} writes '{babel_header}' for {language}; copy it from "
             f"`pybabel init -l {language}`"
         )
 

@@ -10,8 +10,8 @@ from __future__ import annotations
 
 import logging
 from collections import deque
-from collections.abc import Awaitable, Callable, Mapping, Sequence
-from dataclasses import dataclass, field, replace
+from collections.abc import Awaitable, Callable, Mapping
+from dataclasses import dataclass, field
 from datetime import datetime
 
 from sqlalchemy.exc import DBAPIError
@@ -52,22 +52,23 @@ from bot.i18n.machine_translation import (
 )
 from bot.i18n.translator import Translator
 from bot.services.errors import ConsentRequired, StaleButton
+from bot.services.letters import OutboxPolicy, Postbox, Posting, worker_name
 from bot.services.onboarding import Sender
 from bot.services.replies import (
     Button,
     ButtonAction,
     Letter,
-    MediaCopy,
     Outcome,
     Reply,
-    reply_to_json,
 )
 from bot.storage.dialogue_repositories import RunChanged
 from bot.storage.tables import (
     Answer,
     Commitment,
+    Exchange,
     ExchangeStatus,
     FollowUp,
+    OutboxOp,
     Person,
     RelayedMessage,
     Run,
@@ -79,42 +80,80 @@ from bot.storage.unit_of_work import Database, UnitOfWork
 log = logging.getLogger(__name__)
 
 RUN_BUTTON = "r"
+# The exchange feature's button to look for a new partner (owned by services/exchanges.py;
+# named here because ending a conversation offers it).
+PARTNER_BUTTON = "x"
+PARTNER_FIND = "find"
 ATTEMPTS = 3
 SELECTED_MARK = "✓ "
 
 
 @dataclass
 class Delivery:
-    """What a use case must deliver after driving runs: replies, letters, a notice."""
+    """What a use case must deliver after driving runs, gathered while it works.
+
+    Messages go into the outbox in the use case's own transaction (`seal`), addressed to
+    the acting person's chat (editing the message whose button they pressed) or to others'
+    private chats, each with the pause its flow asks for after it.
+    """
 
     actor_id: int
     pressed_button: bool
-    replies: list[Reply] = field(default_factory=list)
-    letters: list[Letter] = field(default_factory=list)
+    postbox: Postbox
+    actor_chat_id: int | None = None
+    """None: the caller shows the replies itself (e.g. /start resuming a question)."""
+    pressed_message_id: int | None = None
+    postings: list[Posting] = field(default_factory=list)
+    direct: list[Reply] = field(default_factory=list)
     notice: str | None = None
-    after_commit: list[Callable[[], None]] = field(default_factory=list)
+
+    def say(self, reply: Reply, pause_after: float = 0.0) -> None:
+        """A message to the person acting."""
+        if self.actor_chat_id is None or reply.photo is not None or reply.document is not None:
+            self.direct.append(reply)
+            return
+        op, message_id = OutboxOp.SEND, None
+        if reply.replaces_pressed_message and self.pressed_message_id is not None:
+            op = OutboxOp.EDIT_BUTTONS if reply.buttons_only else OutboxOp.EDIT
+            message_id = self.pressed_message_id
+        elif reply.buttons_only:
+            return  # nothing to change the buttons of
+        self.postings.append(
+            Posting(self.actor_chat_id, reply, op, message_id=message_id, pause_after=pause_after)
+        )
+
+    def write(self, chat_id: int, reply: Reply, pause_after: float = 0.0) -> None:
+        """A message to someone else (a partner, a facilitator)."""
+        self.postings.append(Posting(chat_id, reply, pause_after=pause_after))
+
+    def copy(self, chat_id: int, heading: Reply, from_chat_id: int, message_id: int) -> None:
+        """A photo or voice note copied (never forwarded) to someone, under a heading."""
+        self.write(chat_id, heading)
+        self.postings.append(
+            Posting(
+                chat_id,
+                Reply(""),
+                OutboxOp.COPY,
+                message_id=message_id,
+                from_chat_id=from_chat_id,
+            )
+        )
 
     def outcome(self) -> Outcome:
-        return Outcome(replies=tuple(self.replies), notice=self.notice, letters=tuple(self.letters))
+        """What to show when nothing changed (no commit): sent straight away."""
+        replies = [p.reply for p in self.postings if p.chat_id == self.actor_chat_id]
+        letters = [
+            Letter(p.chat_id, p.reply)
+            for p in self.postings
+            if p.chat_id != self.actor_chat_id and p.op == OutboxOp.SEND
+        ]
+        return Outcome(replies=(*replies, *self.direct), notice=self.notice, letters=tuple(letters))
 
     async def seal(self, uow: UnitOfWork) -> Outcome:
-        """Keep the letters to other people in the outbox, commit, and return the outcome.
-
-        The letters are written in the same transaction as the change they tell about.
-        """
-        self.letters = await kept_in_outbox(uow, self.letters)
+        """Keep every message in the outbox, commit with the change, return the outcome."""
+        posted = await self.postbox.post(uow, self.postings)
         await uow.commit()
-        return self.outcome()
-
-
-async def kept_in_outbox(uow: UnitOfWork, letters: Sequence[Letter]) -> list[Letter]:
-    """Write letters to the outbox of this unit of work; they carry their outbox ids."""
-    return [
-        replace(
-            letter, outbox_id=await uow.outbox.keep(letter.telegram_id, reply_to_json(letter.reply))
-        )
-        for letter in letters
-    ]
+        return Outcome(replies=tuple(self.direct), notice=self.notice, posted=tuple(posted))
 
 
 class Dialogues:
@@ -128,8 +167,10 @@ class Dialogues:
         consent_version: str,
         clock: Callable[[], datetime] = utc_now,
         machine_translator: MachineTranslator | None = None,
+        postbox: Postbox | None = None,
     ) -> None:
         self._machine_translator = machine_translator or NoMachineTranslation()
+        self._postbox = postbox or Postbox(clock, OutboxPolicy(worker_name()))
         self._database = database
         self._catalogs = catalogs
         self._library = library
@@ -152,7 +193,7 @@ class Dialogues:
             runs = await uow.runs.open_runs_of(person.id or 0)
             if not runs:
                 return None
-            work = Delivery(actor_id=person.id or 0, pressed_button=False)
+            work = self.new_work(person, sender)
             run = await uow.runs.lock(runs[0])
             await self._drive(uow, work, run, TextReceived(text=text, now=self._clock()))
             return await work.seal(uow)
@@ -175,7 +216,7 @@ class Dialogues:
             state = RunState.from_json(run.state)
             step_id = state.step_id if state.turn == turn and state.step_id else "-"
             event = ButtonPressed(step_id=step_id, turn=turn, value=choice, now=self._clock())
-            work = Delivery(actor_id=person.id or 0, pressed_button=True)
+            work = self.new_work(person, sender)
             await self._drive(uow, work, run, event)
             return await work.seal(uow)
 
@@ -195,8 +236,9 @@ class Dialogues:
             if not (await self._flow_for(uow, run)).allow_media:
                 return None
             t = self.translator_for(person)
-            copies = []
-            for partner, _partner_run in await self._partners(uow, run):
+            work = self.new_work(person, sender)
+            partners = await self._partners(uow, run)
+            for partner, _partner_run in partners:
                 uow.add(
                     RelayedMessage(
                         exchange_id=run.exchange_id,
@@ -208,15 +250,10 @@ class Dialogues:
                 heading = self.translator_for(partner).gettext(
                     "{partner} sent you this:", partner=person.pseudonym or "?"
                 )
-                copies.append(
-                    MediaCopy(partner.telegram_id, sender.telegram_id, message_id, Reply(heading))
-                )
+                work.copy(partner.telegram_id, Reply(heading), sender.chat_id, message_id)
             await uow.exchanges.touch(run.exchange_id, person.id or 0, self._clock())
-            await uow.commit()
-            confirmation = t.gettext(
-                "Sent to {partner}.", partner=_names(await self._partners(uow, run))
-            )
-            return Outcome(replies=(Reply(confirmation),), copies=tuple(copies))
+            work.say(Reply(t.gettext("Sent to {partner}.", partner=_names(partners))))
+            return await work.seal(uow)
 
         return await self._retrying(use_case)
 
@@ -237,10 +274,10 @@ class Dialogues:
             for run in await uow.runs.open_runs_of(person.id or 0):
                 if run.flow_id == flow_id and run.program_id == program_id:
                     # Already under way: show where they are instead of starting over.
-                    work = Delivery(actor_id=person.id or 0, pressed_button=sender.pressed_button)
+                    work = self.new_work(person, sender)
                     await self._drive(uow, work, await uow.runs.lock(run), Start(now=self._clock()))
                     return await work.seal(uow)
-            work = Delivery(actor_id=person.id or 0, pressed_button=sender.pressed_button)
+            work = self.new_work(person, sender)
             await self.start_run(uow, work, person, flow, program_id=program_id)
             return await work.seal(uow)
 
@@ -256,7 +293,7 @@ class Dialogues:
             runs = await uow.runs.open_runs_of(person_id)
             if person is None or not runs:
                 return None
-            work = Delivery(actor_id=person_id, pressed_button=False)
+            work = self.new_work(person)
             await self._drive(uow, work, await uow.runs.lock(runs[0]), Start(now=self._clock()))
             return await work.seal(uow)
 
@@ -282,7 +319,7 @@ class Dialogues:
                 return Outcome(
                     replies=(Reply(t.gettext("There is no conversation going on right now.")),)
                 )
-            work = Delivery(actor_id=person.id or 0, pressed_button=False)
+            work = self.new_work(person, sender)
             await self._drive(uow, work, await uow.runs.lock(runs[0]), event)
             return await work.seal(uow)
 
@@ -339,8 +376,23 @@ class Dialogues:
         )
         return run
 
-    def new_work(self, person: Person, *, pressed_button: bool = False) -> Delivery:
-        return Delivery(actor_id=person.id or 0, pressed_button=pressed_button)
+    def now(self) -> datetime:
+        """The time on Palaver's clock."""
+        return self._clock()
+
+    def new_system_work(self) -> Delivery:
+        """A Delivery for work nobody's update asked for (nudges, reminders)."""
+        return Delivery(actor_id=0, pressed_button=False, postbox=self._postbox)
+
+    def new_work(self, person: Person, sender: Sender | None = None) -> Delivery:
+        """A Delivery for `person` acting (through `sender`'s update, if there is one)."""
+        return Delivery(
+            actor_id=person.id or 0,
+            pressed_button=sender.pressed_button if sender else False,
+            postbox=self._postbox,
+            actor_chat_id=(sender.chat_id or person.telegram_id) if sender else None,
+            pressed_message_id=sender.pressed_message_id if sender else None,
+        )
 
     async def leave_run(self, uow: UnitOfWork, work: Delivery, run: Run) -> None:
         """End a run from outside the flow (the exchange ended)."""
@@ -407,21 +459,21 @@ class Dialogues:
         effect: object,
         quiet: bool,
     ) -> list[tuple[Run, Event]]:
-        def show(reply: Reply) -> None:
+        def show(reply: Reply, pause_after: float = 0.0) -> None:
             if quiet:
                 return
             if person.id == work.actor_id:
-                work.replies.append(reply)
+                work.say(reply, pause_after)
             else:
-                work.letters.append(Letter(person.telegram_id, reply))
+                work.write(person.telegram_id, reply, pause_after)
 
         def render(message: Message) -> str:
             return render_message(message, t.gettext, context)
 
         match effect:
-            case SendText(text=text, buttons=buttons, hint=hint):
+            case SendText(text=text, buttons=buttons, hint=hint, pause_seconds=pause):
                 body = render(text) if hint is None else f"{render(text)}\n\n{render(hint)}"
-                show(Reply(body, buttons=self._buttons(run, buttons, render)))
+                show(Reply(body, buttons=self._buttons(run, buttons, render)), pause)
             case EditButtons(buttons=buttons):
                 if work.pressed_button and person.id == work.actor_id:
                     show(
@@ -467,7 +519,8 @@ class Dialogues:
             case ShareWithPartner() as share:
                 return await self._share(uow, run, person, partners, share)
             case Finished():
-                await self._maybe_end_exchange(uow, run)
+                if not quiet:
+                    await self._maybe_end_exchange(uow, work, run)
         return []
 
     async def _share(
@@ -507,16 +560,72 @@ class Dialogues:
                 partners.append((person, other))
         return partners
 
-    async def _maybe_end_exchange(self, uow: UnitOfWork, run: Run) -> None:
+    async def _maybe_end_exchange(self, uow: UnitOfWork, work: Delivery, run: Run) -> None:
+        """A run of a conversation is over: the conversation ends when every run is over, or
+        at once (with the others told) when this member left."""
         if run.exchange_id is None:
+            return
+        exchange = await uow.exchanges.get(run.exchange_id)
+        if exchange is None or exchange.status == ExchangeStatus.ENDED:
+            return
+        if RunState.from_json(run.state).status == "left":
+            leaver = await uow.people.by_id(run.person_id)
+            if leaver is not None:
+                await self.end_conversation(uow, work, exchange, leaver, "left")
             return
         runs = await uow.runs.of_exchange(run.exchange_id)
         if all(RunState.from_json(other.state).is_over for other in runs):
-            exchange = await uow.exchanges.get(run.exchange_id)
-            if exchange is not None and exchange.status != ExchangeStatus.ENDED:
-                exchange.status = ExchangeStatus.ENDED
-                exchange.ended_at = self._clock()
-                exchange.ended_reason = exchange.ended_reason or "completed"
+            exchange.status = ExchangeStatus.ENDED
+            exchange.ended_at = self._clock()
+            exchange.ended_reason = exchange.ended_reason or "completed"
+
+    async def end_conversation(
+        self, uow: UnitOfWork, work: Delivery, exchange: Exchange, leaver: Person, reason: str
+    ) -> None:
+        """The one way a conversation ends early: every open run stops, the member who ended
+        it is marked as gone, and each other member is told in their own language and offered
+        a way on. `reason`: "left", "ended_by_member", "new_partner", "member_forgotten",
+        "blocked_bot"."""
+        if exchange.status == ExchangeStatus.ENDED:
+            return
+        exchange.status = ExchangeStatus.ENDED
+        exchange.ended_at = self._clock()
+        exchange.ended_reason = reason
+        runs = await uow.runs.of_exchange(exchange.id or 0)
+        if runs:
+            await uow.runs.lock(runs[0])
+        for other_run in runs:
+            await self.leave_run(uow, work, other_run)
+        await uow.exchanges.mark_left(exchange.id or 0, leaver.id or 0, self._clock())
+        uow.audit.record(
+            "exchange.ended",
+            actor_id=leaver.id,
+            subject_type="exchange",
+            subject_id=exchange.id,
+            reason=reason,
+        )
+        for other in await uow.exchanges.people_in(exchange.id or 0):
+            if other.id != leaver.id and other.blocked_bot_at is None:
+                work.write(other.telegram_id, self._partner_gone(other, exchange, reason))
+
+    def _partner_gone(self, partner: Person, exchange: Exchange, reason: str) -> Reply:
+        t = self.translator_for(partner)
+        if reason == "member_forgotten":
+            text = t.gettext(
+                "Your partner has left Palaver, so this exchange has ended. Thank "
+                "you for what you shared. Send /partner to meet someone new."
+            )
+        else:
+            text = t.gettext(
+                "Your partner has ended the exchange. That can happen for many reasons, and it "
+                "says nothing about you. Thank you for what you shared. Would you like to meet "
+                "someone new?"
+            )
+        find = Button(
+            t.gettext("Find me a new partner"),
+            ButtonAction(PARTNER_BUTTON, f"{PARTNER_FIND}.{exchange.program_id}"),
+        )
+        return Reply(text, buttons=((find,),))
 
     async def _notify_facilitators(
         self, uow: UnitOfWork, work: Delivery, run: Run, person: Person, reason: str
@@ -538,7 +647,7 @@ class Dialogues:
                 pseudonym=person.pseudonym or "?",
                 reason=reason,
             )
-            work.letters.append(Letter(facilitator.telegram_id, Reply(text)))
+            work.write(facilitator.telegram_id, Reply(text))
 
     async def _flow_for(self, uow: UnitOfWork, run: Run) -> Flow:
         """The exact flow version the run started with, from memory or its stored snapshot."""

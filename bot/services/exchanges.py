@@ -6,17 +6,17 @@ Partners talk only through the bot and see each other only by pseudonym.
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
 from datetime import datetime, timedelta
 
 from bot.engine import Flow, RunState
 from bot.i18n.translator import N_, Translator
 from bot.services.authorization import Authorizer, Permission
-from bot.services.dialogues import Delivery, Dialogues
+from bot.services.dialogues import PARTNER_BUTTON, PARTNER_FIND, Delivery, Dialogues
 from bot.services.errors import ConsentRequired, NotAMember, StaleButton, UnknownProgram
 from bot.services.matching import Candidate, choose_partner
 from bot.services.onboarding import Sender
-from bot.services.replies import Button, ButtonAction, Letter, Outcome, Reply
+from bot.services.replies import Button, ButtonAction, Envelope, Outcome, Reply
+from bot.storage.dialogue_repositories import RunChanged
 from bot.storage.tables import (
     Exchange,
     ExchangeStatus,
@@ -31,7 +31,7 @@ from bot.storage.unit_of_work import UnitOfWork
 
 log = logging.getLogger(__name__)
 
-EXCHANGE_BUTTON = "x"
+EXCHANGE_BUTTON = PARTNER_BUTTON
 SOLO_BUTTON = "s"
 DEFAULT_PAIR_FLOW = "story-exchange"
 
@@ -39,7 +39,7 @@ DEFAULT_PAIR_FLOW = "story-exchange"
 class ExchangeAction:
     """Values of exchange buttons: "<action>" or "<action>.<program id>"."""
 
-    FIND = "find"
+    FIND = PARTNER_FIND
     END = "end"
     REPORT = "report"
     NEW_PARTNER = "new"
@@ -49,15 +49,8 @@ class ExchangeAction:
 class Exchanges:
     """Use cases of one-to-one exchanges."""
 
-    def __init__(
-        self,
-        dialogues: Dialogues,
-        authorizer: Authorizer,
-        consent_version: str,
-        clock: Callable[[], datetime] = utc_now,
-    ) -> None:
+    def __init__(self, dialogues: Dialogues, authorizer: Authorizer, consent_version: str) -> None:
         self._dialogues = dialogues
-        self._clock = clock
         self._authorizer = authorizer
         self._consent_version = consent_version
 
@@ -68,7 +61,7 @@ class Exchanges:
 
         async def use_case(uow: UnitOfWork) -> Outcome:
             person = await self._person(uow, sender)
-            work = self._dialogues.new_work(person, pressed_button=sender.pressed_button)
+            work = self._dialogues.new_work(person, sender)
             await self._find(uow, work, person, program_id)
             return await work.seal(uow)
 
@@ -81,16 +74,17 @@ class Exchanges:
         current = await uow.exchanges.current_of(person.id or 0)
         if current is not None:
             if current.status == ExchangeStatus.WAITING:
-                work.replies.append(Reply(t.gettext(_STILL_LOOKING)))
+                work.say(Reply(t.gettext(_STILL_LOOKING)))
             else:
-                work.replies.append(
+                work.say(
                     Reply(t.gettext("You are already in an exchange. Send /end to end it first."))
                 )
             return
         program = await self._program_of(uow, person, program_id)
         await self._authorizer.require(uow, person, Permission.PARTICIPATE, program.id)
+        await uow.exchanges.lock_matching(program.id or 0)
         flow = self._pair_flow(program)
-        seeker = await self._candidate(uow, person, program, self._clock())
+        seeker = await self._candidate(uow, person, program, utc_now())
         waiting = {
             member.person_id: exchange
             for exchange, member in await uow.exchanges.waiting_in(program.id or 0)
@@ -113,12 +107,13 @@ class Exchanges:
                 ),
                 [person.id or 0],
             )
-            work.replies.append(Reply(t.gettext(_STILL_LOOKING)))
+            work.say(Reply(t.gettext(_STILL_LOOKING)))
             return
         exchange = waiting[partner.person_id]
-        exchange.status = ExchangeStatus.ACTIVE
-        exchange.started_at = self._clock()
-        await uow.exchanges.add_member(exchange, person.id or 0)
+        if not await uow.exchanges.take_seat(exchange, person.id or 0):
+            # Taken in the moment since we looked (another process): look again from scratch.
+            raise RunChanged()
+        exchange.started_at = utc_now()
         other = await uow.people.by_id(partner.person_id)
         assert other is not None
         uow.audit.record(
@@ -236,7 +231,7 @@ class Exchanges:
         async def use_case(uow: UnitOfWork) -> Outcome:
             person = await self._person(uow, sender)
             t = self._dialogues.translator_for(person)
-            work = self._dialogues.new_work(person, pressed_button=True)
+            work = self._dialogues.new_work(person, sender)
             exchange = await uow.exchanges.current_of(person.id or 0)
             if exchange is None:
                 work.notice = t.gettext("You are not in an exchange at the moment.")
@@ -256,50 +251,12 @@ class Exchanges:
         self, uow: UnitOfWork, work: Delivery, person: Person, exchange: Exchange, reason: str
     ) -> None:
         t = self._dialogues.translator_for(person)
-        runs = await uow.runs.of_exchange(exchange.id or 0)
-        if runs:
-            await uow.runs.lock(runs[0])
-        for run in runs:
-            await self._dialogues.leave_run(uow, work, run)
-        exchange.status = ExchangeStatus.ENDED
-        exchange.ended_at = self._clock()
-        exchange.ended_reason = reason
-        uow.audit.record(
-            "exchange.ended",
-            actor_id=person.id,
-            subject_type="exchange",
-            subject_id=exchange.id,
-            reason=reason,
-        )
-        work.replies.append(
+        await self._dialogues.end_conversation(uow, work, exchange, person, reason)
+        work.say(
             Reply(
                 t.gettext("The exchange has ended. Thank you for taking part."),
                 replaces_pressed_message=True,
             )
-        )
-        for partner in await uow.exchanges.people_in(exchange.id or 0):
-            if partner.id == person.id:
-                continue
-            work.letters.append(Letter(partner.telegram_id, self._partner_left(partner, exchange)))
-
-    def _partner_left(self, partner: Person, exchange: Exchange) -> Reply:
-        t = self._dialogues.translator_for(partner)
-        return Reply(
-            t.gettext(
-                "Your partner has ended the exchange. That can happen for many reasons, and it "
-                "says nothing about you. Thank you for what you shared. Would you like to meet "
-                "someone new?"
-            ),
-            buttons=(
-                (
-                    Button(
-                        t.gettext("Find me a new partner"),
-                        ButtonAction(
-                            EXCHANGE_BUTTON, f"{ExchangeAction.FIND}.{exchange.program_id}"
-                        ),
-                    ),
-                ),
-            ),
         )
 
     async def _report(
@@ -318,20 +275,18 @@ class Exchanges:
         )
         for facilitator in await uow.exchanges.facilitators_of(exchange.program_id):
             ft = self._dialogues.translator_for(facilitator)
-            work.letters.append(
-                Letter(
-                    facilitator.telegram_id,
-                    Reply(
-                        ft.gettext(
-                            "{reporter} reported their exchange partner {reported}. Please look "
-                            "into it and check in with both.",
-                            reporter=person.pseudonym or "?",
-                            reported=partners[0].pseudonym if partners else "?",
-                        )
-                    ),
-                )
+            work.write(
+                facilitator.telegram_id,
+                Reply(
+                    ft.gettext(
+                        "{reporter} reported their exchange partner {reported}. Please look "
+                        "into it and check in with both.",
+                        reporter=person.pseudonym or "?",
+                        reported=partners[0].pseudonym if partners else "?",
+                    )
+                ),
             )
-        work.replies.append(
+        work.say(
             Reply(
                 t.gettext(
                     "Thank you for telling us. A facilitator will look into it. You can end the "
@@ -343,28 +298,28 @@ class Exchanges:
 
     # --- silence ---------------------------------------------------------------------------
 
-    async def check_silent_partners(self, now: datetime | None = None) -> list[Letter]:
+    async def check_silent_partners(self, now: datetime | None = None) -> tuple[Envelope, ...]:
         """Nudge partners who have gone quiet; after the program's limit, offer a new partner.
 
-        Returns the letters to send (run periodically by the scheduler).
+        Run periodically. The nudges go into the outbox with the record that they were sent;
+        a paused or closed program nudges no one. Returns what was posted, to send now.
         """
-        moment = now or self._clock()
+        moment = now or self._dialogues.now()
 
         async def use_case(uow: UnitOfWork) -> Outcome:
-            letters: list[Letter] = []
+            work = self._dialogues.new_system_work()
             for exchange in await uow.exchanges.active():
                 program = await uow.programs.get(exchange.program_id)
-                if program is None:
+                if program is None or program.status != ProgramStatus.ACTIVE:
                     continue
-                letters.extend(await self._check_exchange(uow, exchange, program, moment))
-            await uow.commit()
-            return Outcome(letters=tuple(letters))
+                await self._check_exchange(uow, work, exchange, program, moment)
+            return await work.seal(uow)
 
-        return list((await self._dialogues.retrying(use_case)).letters)
+        return (await self._dialogues.retrying(use_case)).posted
 
     async def _check_exchange(
-        self, uow: UnitOfWork, exchange: Exchange, program: Program, now: datetime
-    ) -> list[Letter]:
+        self, uow: UnitOfWork, work: Delivery, exchange: Exchange, program: Program, now: datetime
+    ) -> None:
         limit = timedelta(hours=program.partner_silence_hours)
         runs = {run.person_id: run for run in await uow.runs.of_exchange(exchange.id or 0)}
         members = await uow.exchanges.members(exchange.id or 0)
@@ -373,7 +328,6 @@ class Exchanges:
             for person_id, run in runs.items()
             if RunState.from_json(run.state).status == "waiting_partner"
         }
-        letters: list[Letter] = []
         for member in members:
             silent_for = now - member.last_active_at
             others_wait = bool(waiting_ids - {member.person_id})
@@ -385,13 +339,13 @@ class Exchanges:
             if silent_for >= limit:
                 for waiting_id in waiting_ids - {member.person_id}:
                     waiting = await uow.people.by_id(waiting_id)
-                    if waiting is not None:
-                        letters.append(Letter(waiting.telegram_id, self._offer_new(waiting)))
+                    if waiting is not None and waiting.blocked_bot_at is None:
+                        work.write(waiting.telegram_id, self._offer_new(waiting))
                 member.last_active_at = now  # offer once per silence period
             elif silent_for >= limit / 2 and member.nudged_at is None:
                 t = self._dialogues.translator_for(person)
-                letters.append(
-                    Letter(
+                if person.blocked_bot_at is None:
+                    work.write(
                         person.telegram_id,
                         Reply(
                             t.gettext(
@@ -401,9 +355,7 @@ class Exchanges:
                             )
                         ),
                     )
-                )
                 member.nudged_at = now
-        return letters
 
     def _offer_new(self, person: Person) -> Reply:
         t = self._dialogues.translator_for(person)

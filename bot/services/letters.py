@@ -1,36 +1,169 @@
-"""Letters to other people kept in the outbox until Telegram has them."""
+"""The outbox from the services' side: posting messages with a change, and handing out
+what is due to whoever sends it.
+
+Every message Palaver sends because something changed goes through here: written in the
+transaction of the change (`Postbox.post`), sent after the commit, deleted once Telegram
+has it (`LetterBox`). A crash at any point therefore loses nothing; the only window for a
+duplicate is between Telegram accepting a message and its row being deleted, one row at a
+time.
+"""
 
 from __future__ import annotations
 
+import os
+import socket
+import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from bot.services.replies import Letter, reply_from_json
-from bot.storage.types import utc_now
-from bot.storage.unit_of_work import Database
+from bot.clock import Clock
+from bot.services.replies import Envelope, Reply
+from bot.storage.tables import OutboxOp
+from bot.storage.unit_of_work import Database, UnitOfWork
+
+DEFAULT_LEASE = timedelta(seconds=60)
+
+
+def worker_name() -> str:
+    """This process, as it signs its claims on outbox rows (host, pid, and a random part)."""
+    return f"{socket.gethostname()[:30]}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
+
+
+@dataclass(frozen=True)
+class Posting:
+    """One message owed to a chat, and how long to pause after it (a flow's reading pace)."""
+
+    chat_id: int
+    reply: Reply
+    op: OutboxOp = OutboxOp.SEND
+    message_id: int | None = None
+    from_chat_id: int | None = None
+    pause_after: float = 0.0
+
+
+@dataclass(frozen=True)
+class OutboxPolicy:
+    """How this process uses the outbox: who it is, how long a claim lasts, the pace."""
+
+    worker: str
+    lease: timedelta = DEFAULT_LEASE
+    pace: float = 1.0
+    """Multiplies flows' `pause_seconds` (0 sends a flow's messages back to back)."""
+
+
+class Postbox:
+    """Writes messages into the outbox of a unit of work, paced, in order per chat."""
+
+    def __init__(self, clock: Clock, policy: OutboxPolicy) -> None:
+        self._clock = clock
+        self._policy = policy
+
+    async def post(self, uow: UnitOfWork, postings: Sequence[Posting]) -> list[Envelope]:
+        """Keep `postings` in the outbox; rows due now are claimed for this process.
+
+        A chat that still has older messages owed (a paced sequence, a failed send) gets the
+        new ones after them, left to the dispatcher so the order holds.
+        """
+        now = self._clock()
+        lease_until = now + self._policy.lease
+        next_at: dict[int, datetime] = {}
+        may_claim: dict[int, bool] = {}
+        envelopes: list[Envelope] = []
+        for posting in postings:
+            chat = posting.chat_id
+            if chat not in next_at:
+                latest = await uow.outbox.latest_pending_for(chat)
+                next_at[chat] = max(now, latest) if latest is not None else now
+                may_claim[chat] = latest is None
+            at = next_at[chat]
+            claim = may_claim[chat] and at <= now
+            envelope = Envelope(
+                outbox_id=0,
+                chat_id=chat,
+                op=posting.op.value,
+                reply=posting.reply,
+                message_id=posting.message_id,
+                from_chat_id=posting.from_chat_id,
+                claimed=claim,
+            )
+            outbox_id = await uow.outbox.keep(
+                chat,
+                envelope.to_json(),
+                op=posting.op,
+                not_before=at,
+                claimed_by=self._policy.worker if claim else None,
+                claimed_until=lease_until if claim else None,
+            )
+            envelopes.append(
+                Envelope(
+                    outbox_id=outbox_id,
+                    chat_id=chat,
+                    op=envelope.op,
+                    reply=envelope.reply,
+                    message_id=envelope.message_id,
+                    from_chat_id=envelope.from_chat_id,
+                    claimed=claim,
+                )
+            )
+            if not claim:
+                may_claim[chat] = False  # whatever follows waits behind this row
+            next_at[chat] = at + timedelta(seconds=posting.pause_after * self._policy.pace)
+        return envelopes
 
 
 class LetterBox:
-    """Hands out letters still unsent and records the ones delivered."""
+    """Hands out due outbox rows to the sender and records what became of them."""
 
-    def __init__(self, database: Database) -> None:
+    def __init__(self, database: Database, clock: Clock, policy: OutboxPolicy) -> None:
         self._database = database
+        self._clock = clock
+        self._policy = policy
 
-    async def unsent(self, older_than: timedelta, now: datetime | None = None) -> list[Letter]:
-        """Letters not yet sent that were written more than `older_than` ago.
+    @property
+    def lease(self) -> timedelta:
+        return self._policy.lease
 
-        The delay leaves letters to the handler that is sending them right now.
-        """
-        cutoff = (now or utc_now()) - older_than
+    async def claim_due(self, limit: int = 100) -> list[Envelope]:
+        """Due rows, at most one per chat (its oldest), claimed for this process."""
+        now = self._clock()
         async with self._database.unit_of_work() as uow:
-            waiting = await uow.outbox.unsent()
+            rows = await uow.outbox.claim_due(
+                now, self._policy.worker, now + self._policy.lease, limit
+            )
+            await uow.commit()
         return [
-            Letter(message.telegram_id, reply_from_json(message.reply), outbox_id=message.id)
-            for message in waiting
-            if message.created_at <= cutoff
+            Envelope.from_row(row.id, row.chat_id, row.op.value, row.payload, row.attempts)
+            for row in rows
         ]
 
+    async def renew(self, outbox_ids: list[int]) -> None:
+        """Keep this process's claims alive while it is still sending them."""
+        async with self._database.unit_of_work() as uow:
+            await uow.outbox.renew(
+                outbox_ids, self._policy.worker, self._clock() + self._policy.lease
+            )
+            await uow.commit()
+
     async def mark_sent(self, outbox_id: int) -> None:
-        """Telegram has the letter (or refused it for good): never send it again."""
+        """Telegram has it (or refused it for good): never send it again."""
         async with self._database.unit_of_work() as uow:
             await uow.outbox.mark_sent(outbox_id)
             await uow.commit()
+
+    async def retry_later(self, outbox_id: int, error: str, delay: timedelta) -> None:
+        """Telegram could not take it now; the dispatcher tries again after `delay`."""
+        async with self._database.unit_of_work() as uow:
+            await uow.outbox.retry_later(outbox_id, error, self._clock() + delay)
+            await uow.commit()
+
+    async def forget_chat(self, chat_id: int) -> None:
+        """The person blocked the bot: nothing more is owed to them."""
+        async with self._database.unit_of_work() as uow:
+            await uow.outbox.forget_letters_to(chat_id)
+            await uow.commit()
+
+    async def next_due_at(self) -> datetime | None:
+        """When the next row may be claimed (None: the outbox is empty)."""
+        async with self._database.unit_of_work() as uow:
+            return await uow.outbox.next_due_at()

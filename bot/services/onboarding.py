@@ -44,6 +44,15 @@ class Sender:
     telegram_id: int
     telegram_language: str | None = None
     pressed_button: bool = False
+    chat: int | None = None
+    """The chat the update came from (None: their private chat)."""
+    pressed_message_id: int | None = None
+    """The message whose button was pressed, if it can still be edited."""
+
+    @property
+    def chat_id(self) -> int:
+        """Where replies go: the update's chat, or the person's private chat."""
+        return self.chat if self.chat is not None else self.telegram_id
 
 
 class InviteRedeemer(Protocol):

@@ -16,16 +16,15 @@ from sqlmodel import col, select
 
 from bot.engine import Flow, RunState
 from bot.engine.schema import AskStep, TextAnswer
-from bot.services.dialogues import Dialogues, kept_in_outbox
+from bot.services.dialogues import Delivery, Dialogues
 from bot.services.errors import ConsentRequired, StaleButton
 from bot.services.onboarding import Sender
-from bot.services.replies import Button, ButtonAction, Document, Letter, Outcome, Reply
+from bot.services.replies import Button, ButtonAction, Document, Outcome, Reply
 from bot.storage.tables import (
     Answer,
     Commitment,
     Community,
     Exchange,
-    ExchangeStatus,
     FollowUp,
     Membership,
     Person,
@@ -210,30 +209,27 @@ class Privacy:
             if person is None:
                 return Outcome(notice=t.gettext("Palaver keeps nothing about you."))
             t = self._dialogues.translator_for(person)
-            letters = await kept_in_outbox(uow, await self._erase(uow, person))
-            await uow.commit()
-            return Outcome(
-                replies=(
-                    Reply(
-                        t.gettext(
-                            "Everything Palaver kept about you has been erased. Thank you for "
-                            "the time you gave. If you ever want to come back, send /start."
-                        ),
-                        replaces_pressed_message=True,
+            work = self._dialogues.new_work(person, sender)
+            await self._erase(uow, work, person)
+            work.say(
+                Reply(
+                    t.gettext(
+                        "Everything Palaver kept about you has been erased. Thank you for "
+                        "the time you gave. If you ever want to come back, send /start."
                     ),
-                ),
-                letters=tuple(letters),
+                    replaces_pressed_message=True,
+                )
             )
+            return await work.seal(uow)
 
         return await self._dialogues.retrying(use_case)
 
-    async def _erase(self, uow: UnitOfWork, person: Person) -> tuple[Letter, ...]:
+    async def _erase(self, uow: UnitOfWork, work: Delivery, person: Person) -> None:
         pid = person.id or 0
         session = uow.session
-        letters: list[Letter] = []
         exchange = await uow.exchanges.current_of(pid)
         if exchange is not None:
-            letters.extend(await self._leave_exchange(uow, person, exchange))
+            await self._dialogues.end_conversation(uow, work, exchange, person, "member_forgotten")
         await self._scrub_partner_runs(uow, person)
         # Their own words to partners go; what partners wrote to them is the partners' data.
         await session.exec(delete(RelayedMessage).where(col(RelayedMessage.sender_id) == pid))
@@ -241,38 +237,6 @@ class Privacy:
         # Everything else that is theirs goes with the person row (ON DELETE CASCADE).
         await session.delete(person)
         uow.audit.record("person.forgotten", actor_id=None, subject_type="person", subject_id=pid)
-        return tuple(letters)
-
-    async def _leave_exchange(
-        self, uow: UnitOfWork, person: Person, exchange: Exchange
-    ) -> list[Letter]:
-        work = self._dialogues.new_work(person)
-        runs = await uow.runs.of_exchange(exchange.id or 0)
-        if runs:
-            await uow.runs.lock(runs[0])
-        for run in runs:
-            if run.person_id != person.id:
-                await self._dialogues.leave_run(uow, work, run)
-        letters = []
-        for partner in await uow.exchanges.people_in(exchange.id or 0):
-            if partner.id == person.id:
-                continue
-            t = self._dialogues.translator_for(partner)
-            letters.append(
-                Letter(
-                    partner.telegram_id,
-                    Reply(
-                        t.gettext(
-                            "Your partner has left Palaver, so this exchange has ended. Thank "
-                            "you for what you shared. Send /partner to meet someone new."
-                        )
-                    ),
-                )
-            )
-        exchange.status = ExchangeStatus.ENDED
-        exchange.ended_at = utc_now()
-        exchange.ended_reason = "member_forgotten"
-        return letters
 
     async def _scrub_partner_runs(self, uow: UnitOfWork, person: Person) -> None:
         """Remove the person's words and pseudonym from the runs of everyone they talked with."""

@@ -97,14 +97,64 @@ class MediaCopy:
 
 
 @dataclass(frozen=True)
+class Envelope:
+    """A message kept in the outbox with the change it tells about, addressed to a chat.
+
+    `op` is an OutboxOp value: "send", "edit" / "edit_buttons" (of `message_id`) or "copy"
+    (of `message_id` in `from_chat_id`). `claimed` rows were written due now and claimed by
+    this process, which sends them right after the commit; the others (paced, or behind
+    older rows of the same chat) are left to the outbox dispatcher.
+    """
+
+    outbox_id: int
+    chat_id: int
+    op: str
+    reply: Reply
+    message_id: int | None = None
+    from_chat_id: int | None = None
+    claimed: bool = True
+    attempts: int = 0
+    """Failed tries so far (server errors, timeouts)."""
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "reply": reply_to_json(self.reply),
+            "message_id": self.message_id,
+            "from_chat_id": self.from_chat_id,
+        }
+
+    @classmethod
+    def from_row(
+        cls, outbox_id: int, chat_id: int, op: str, payload: dict[str, Any], attempts: int = 0
+    ) -> Envelope:
+        """The envelope an outbox row holds (rows before 0005 held a bare reply)."""
+        reply = payload.get("reply", payload)
+        return cls(
+            outbox_id=outbox_id,
+            chat_id=chat_id,
+            op=op,
+            reply=reply_from_json(reply),
+            message_id=payload.get("message_id"),
+            from_chat_id=payload.get("from_chat_id"),
+            attempts=attempts,
+        )
+
+
+@dataclass(frozen=True)
 class Outcome:
-    """Everything that should happen after a use case has committed its changes."""
+    """Everything that should happen after a use case has committed its changes.
+
+    `posted` went into the outbox with the change; `replies`, `letters` and `copies` are
+    sent straight away (answers that changed nothing, and files, which the outbox does not
+    hold).
+    """
 
     replies: tuple[Reply, ...] = ()
     notice: str | None = field(default=None)
     """A short toast shown for a button press (answerCallbackQuery text)."""
     letters: tuple[Letter, ...] = ()
     copies: tuple[MediaCopy, ...] = ()
+    posted: tuple[Envelope, ...] = ()
 
     def __add__(self, other: Outcome) -> Outcome:
         """Both outcomes, this one's messages first."""
@@ -113,4 +163,5 @@ class Outcome:
             notice=self.notice or other.notice,
             letters=self.letters + other.letters,
             copies=self.copies + other.copies,
+            posted=self.posted + other.posted,
         )

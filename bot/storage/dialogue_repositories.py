@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import update
+from sqlalchemy import case, update
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -15,6 +15,7 @@ from bot.storage.tables import (
     FlowSnapshot,
     Membership,
     Person,
+    Program,
     Role,
     RoleName,
     Run,
@@ -110,6 +111,7 @@ class ExchangeRepository:
         return await self._session.get(Exchange, exchange_id)
 
     async def add(self, exchange: Exchange, member_ids: list[int]) -> Exchange:
+        exchange.member_count = len(member_ids)
         self._session.add(exchange)
         await self._session.flush()
         assert exchange.id is not None
@@ -118,10 +120,61 @@ class ExchangeRepository:
         await self._session.flush()
         return exchange
 
-    async def add_member(self, exchange: Exchange, person_id: int) -> None:
+    async def lock_matching(self, program_id: int) -> None:
+        """Take the program's matching turn until this transaction ends.
+
+        Matching reads who is waiting and then pairs: two seekers doing that at once would
+        both see the same person waiting, or each start waiting unseen by the other. A no-op
+        write to the program row makes them take turns: a row lock on PostgreSQL (other
+        programs match in parallel), the database's write lock on SQLite.
+        """
+        await self._session.exec(
+            update(Program).where(col(Program.id) == program_id).values(status=Program.status)
+        )
+
+    async def take_seat(self, exchange: Exchange, person_id: int) -> bool:
+        """Add a member if the conversation is still waiting and has room; False otherwise.
+
+        One conditional update decides, so two people can never take the last seat; the
+        database's CHECK (member_count <= capacity) stands behind it.
+        """
         assert exchange.id is not None
+        result = await self._session.exec(
+            update(Exchange)
+            .where(
+                col(Exchange.id) == exchange.id,
+                col(Exchange.status) == ExchangeStatus.WAITING,
+                col(Exchange.member_count) < col(Exchange.capacity),
+            )
+            .values(
+                member_count=col(Exchange.member_count) + 1,
+                status=case(
+                    (
+                        col(Exchange.member_count) + 1 >= col(Exchange.capacity),
+                        ExchangeStatus.ACTIVE.value,
+                    ),
+                    else_=col(Exchange.status),
+                ),
+            )
+            .execution_options(synchronize_session=False)
+        )
+        if result.rowcount != 1:
+            return False
         self._session.add(ExchangeMember(exchange_id=exchange.id, person_id=person_id))
         await self._session.flush()
+        await self._session.refresh(exchange)
+        return True
+
+    async def mark_left(self, exchange_id: int, person_id: int, now: datetime) -> None:
+        """The member is gone from the conversation (left, removed, erased, blocked)."""
+        await self._session.exec(
+            update(ExchangeMember)
+            .where(
+                col(ExchangeMember.exchange_id) == exchange_id,
+                col(ExchangeMember.person_id) == person_id,
+            )
+            .values(left_at=now)
+        )
 
     async def current_of(self, person_id: int) -> Exchange | None:
         """The person's exchange that is waiting for a partner or under way."""

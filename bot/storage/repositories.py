@@ -2,15 +2,19 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
-from sqlalchemy import delete
+from sqlalchemy import delete, func, or_, update
+from sqlalchemy.orm import aliased
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.storage.tables import (
     AuditEntry,
     OutboxMessage,
+    OutboxOp,
     Person,
     Program,
     ReceivedUpdate,
@@ -152,37 +156,152 @@ class AuditLog:
         return list((await self._session.exec(statement)).all())
 
 
+@dataclass(frozen=True)
+class OutboxRow:
+    """An outbox row as the sender needs it (plain data, not a session-bound object)."""
+
+    id: int
+    chat_id: int
+    op: OutboxOp
+    payload: dict[str, Any]
+    attempts: int
+
+
 class Outbox:
-    """Messages to other people, kept until Telegram has them."""
+    """Messages Palaver owes chats, kept until Telegram has them.
+
+    Only the oldest row of each chat is ever due, so a chat's messages leave in the order
+    they were written, whichever process sends them.
+    """
 
     def __init__(self, session: AsyncSession) -> None:
         self._session = session
 
-    async def keep(self, telegram_id: int, reply: dict[str, Any]) -> int:
-        message = OutboxMessage(telegram_id=telegram_id, reply=reply)
+    async def keep(
+        self,
+        chat_id: int,
+        payload: dict[str, Any],
+        *,
+        op: OutboxOp = OutboxOp.SEND,
+        not_before: datetime,
+        claimed_by: str | None = None,
+        claimed_until: datetime | None = None,
+    ) -> int:
+        message = OutboxMessage(
+            chat_id=chat_id,
+            op=op,
+            payload=payload,
+            created_at=not_before,
+            not_before=not_before,
+            claimed_by=claimed_by,
+            claimed_until=claimed_until,
+        )
         self._session.add(message)
         await self._session.flush()
         assert message.id is not None
         return message.id
 
-    async def unsent(self) -> list[OutboxMessage]:
-        statement = select(OutboxMessage).order_by(col(OutboxMessage.id))
-        return list((await self._session.exec(statement)).all())
+    async def latest_pending_for(self, chat_id: int) -> datetime | None:
+        """When the last message still owed to this chat may leave (None: nothing owed)."""
+        statement = select(func.max(OutboxMessage.not_before)).where(
+            OutboxMessage.chat_id == chat_id
+        )
+        return (await self._session.exec(statement)).one()
+
+    async def claim_due(
+        self, now: datetime, worker: str, until: datetime, limit: int
+    ) -> list[OutboxRow]:
+        """Claim up to `limit` due rows, at most one per chat (its oldest), for `worker`.
+
+        One statement: PostgreSQL skips rows another process is claiming right now (SKIP
+        LOCKED); SQLite runs one writer at a time. An expired claim (a process that died) is
+        due again.
+        """
+        earlier = aliased(OutboxMessage)
+        has_earlier = (
+            select(earlier.id)
+            .where(
+                col(earlier.chat_id) == col(OutboxMessage.chat_id),
+                col(earlier.id) < col(OutboxMessage.id),
+            )
+            .exists()
+        )
+        due = (
+            select(OutboxMessage.id)
+            .where(
+                col(OutboxMessage.not_before) <= now,
+                or_(
+                    col(OutboxMessage.claimed_until).is_(None),
+                    col(OutboxMessage.claimed_until) < now,
+                ),
+                ~has_earlier,
+            )
+            .order_by(col(OutboxMessage.id))
+            .limit(limit)
+        )
+        if self._session.bind.dialect.name == "postgresql":
+            due = due.with_for_update(skip_locked=True)
+        statement = (
+            update(OutboxMessage)
+            .where(col(OutboxMessage.id).in_(due.scalar_subquery()))
+            .values(claimed_by=worker, claimed_until=until)
+            .returning(
+                col(OutboxMessage.id),
+                col(OutboxMessage.chat_id),
+                col(OutboxMessage.op),
+                col(OutboxMessage.payload),
+                col(OutboxMessage.attempts),
+            )
+            .execution_options(synchronize_session=False)
+        )
+        rows = (await self._session.exec(statement)).all()
+        return sorted(
+            (
+                OutboxRow(id, chat_id, OutboxOp(op), payload, attempts)
+                for id, chat_id, op, payload, attempts in rows
+            ),
+            key=lambda row: row.id,
+        )
+
+    async def renew(self, ids: list[int], worker: str, until: datetime) -> None:
+        """Extend this worker's claims (a long run of sends must not let them expire)."""
+        await self._session.exec(
+            update(OutboxMessage)
+            .where(col(OutboxMessage.id).in_(ids), col(OutboxMessage.claimed_by) == worker)
+            .values(claimed_until=until)
+            .execution_options(synchronize_session=False)
+        )
+
+    async def next_due_at(self) -> datetime | None:
+        """The earliest time a row may be claimed: its not-before time, or when its claim
+        (perhaps a dead process's) runs out."""
+        statement = select(
+            func.min(func.coalesce(OutboxMessage.claimed_until, OutboxMessage.not_before))
+        )
+        return (await self._session.exec(statement)).one()
 
     async def mark_sent(self, message_id: int) -> None:
-        """Telegram has it: forget it, words, recipient and all."""
-        message = await self._session.get(OutboxMessage, message_id)
-        if message is not None:
-            await self._session.delete(message)
+        """Telegram has it (or refused it for good): forget it, words, recipient and all."""
+        await self._session.exec(delete(OutboxMessage).where(col(OutboxMessage.id) == message_id))
 
-    async def forget_letters_to(self, telegram_id: int) -> None:
-        """Someone erased from Palaver is written to no more."""
-        for message in (
-            await self._session.exec(
-                select(OutboxMessage).where(OutboxMessage.telegram_id == telegram_id)
+    async def retry_later(self, message_id: int, error: str, not_before: datetime) -> None:
+        """Telegram could not take it now: release the claim and try again at `not_before`."""
+        await self._session.exec(
+            update(OutboxMessage)
+            .where(col(OutboxMessage.id) == message_id)
+            .values(
+                attempts=OutboxMessage.attempts + 1,
+                last_error=error[:200],
+                not_before=not_before,
+                claimed_by=None,
+                claimed_until=None,
             )
-        ).all():
-            await self._session.delete(message)
+            .execution_options(synchronize_session=False)
+        )
+
+    async def forget_letters_to(self, chat_id: int) -> None:
+        """Someone erased from Palaver, or who blocked the bot, is written to no more."""
+        await self._session.exec(delete(OutboxMessage).where(col(OutboxMessage.chat_id) == chat_id))
 
 
 class UpdateJournal:

@@ -13,6 +13,7 @@ from typing import Any
 from sqlalchemy import (
     JSON,
     BigInteger,
+    CheckConstraint,
     Column,
     Enum,
     ForeignKey,
@@ -409,20 +410,54 @@ class ExchangeStatus(enum.StrEnum):
     ENDED = "ended"
 
 
+class ConversationKind(enum.StrEnum):
+    """How many people a conversation holds and where it happens."""
+
+    PAIR = "pair"
+    """Two people of different communities, through the bot (Track III)."""
+    RELAYED_CIRCLE = "relayed_circle"
+    """A small group, each member in their private chat, relayed by the bot."""
+    GROUP_CIRCLE = "group_circle"
+    """A small group in a Telegram group the bot runs."""
+
+
 class Exchange(SQLModel, table=True):
-    """Two (later: more) people of different communities talking through the bot."""
+    """A conversation through the bot: a pair today, a circle next.
+
+    `member_count` is kept by the same conditional update that admits a member, and the
+    database refuses a count over `capacity`, so two people arriving at once can never
+    both take the last seat.
+    """
 
     __tablename__ = "exchange"
+    __table_args__ = (
+        CheckConstraint("member_count <= capacity", name="member_count_within_capacity"),
+    )
 
     id: int | None = Field(default=None, primary_key=True)
     program_id: int = Field(sa_column=_reference("program", on_delete="CASCADE", index=True))
     flow_id: str = Field(max_length=64)
+    kind: ConversationKind = Field(
+        default=ConversationKind.PAIR,
+        sa_column=_enum_column(ConversationKind, "conversation_kind"),
+    )
+    capacity: int = 2
+    member_count: int = 0
+    chat_id: int | None = Field(default=None, sa_column=Column(BigInteger, nullable=True))
+    """The Telegram group of a group circle."""
     status: ExchangeStatus = Field(
         default=ExchangeStatus.ACTIVE, sa_column=_enum_column(ExchangeStatus, "exchange_status")
     )
     started_at: datetime = Field(default_factory=utc_now, sa_type=UTCDateTime)
     ended_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     ended_reason: str | None = Field(default=None, max_length=32)
+
+
+class MemberRole(enum.StrEnum):
+    """What a member does in a conversation."""
+
+    MEMBER = "member"
+    FACILITATOR = "facilitator"
 
 
 class ExchangeMember(SQLModel, table=True):
@@ -436,8 +471,12 @@ class ExchangeMember(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     exchange_id: int = Field(sa_column=_reference("exchange", on_delete="CASCADE", index=True))
     person_id: int = Field(sa_column=_reference("person", on_delete="CASCADE", index=True))
+    role: MemberRole = Field(
+        default=MemberRole.MEMBER, sa_column=_enum_column(MemberRole, "member_role")
+    )
     last_active_at: datetime = Field(default_factory=utc_now, sa_type=UTCDateTime)
     nudged_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    left_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
 
 
 class RelayedMessage(SQLModel, table=True):
@@ -483,20 +522,45 @@ class Report(SQLModel, table=True):
     resolved_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
 
 
+class OutboxOp(enum.StrEnum):
+    """What an outbox row asks Telegram to do."""
+
+    SEND = "send"
+    """Send a new message (split in parts if long)."""
+    EDIT = "edit"
+    """Edit the text and buttons of `message_id` (a new message if it can no longer be edited)."""
+    EDIT_BUTTONS = "edit_buttons"
+    """Change only the buttons of `message_id`."""
+    COPY = "copy"
+    """Copy a message (a photo, a voice note) from another chat, without its sender."""
+
+
 class OutboxMessage(SQLModel, table=True):
-    """A message to someone other than the person acting (a partner, a facilitator).
+    """A message Palaver owes a chat because something changed: to the person acting, a
+    partner, a facilitator, a group.
 
     Written in the same transaction as the change it tells about, and deleted once Telegram
-    has it, so a crash in between loses nothing: whatever is still here at start-up is sent
-    then. (Deleting, not marking, also keeps no trace of who was written to.)
+    has it, so a crash in between loses nothing. (Deleting, not marking, also keeps no trace
+    of who was written to.) Rows of one chat leave in id order: only the oldest row of a chat
+    is ever due. `not_before` paces a flow's messages and delays later ones; a claim
+    (`claimed_by` until `claimed_until`) keeps two processes from sending the same row and
+    expires with a process that died.
     """
 
     __tablename__ = "outbox_message"
 
     id: int | None = Field(default=None, primary_key=True)
-    telegram_id: int = Field(sa_column=Column(BigInteger, nullable=False))
-    reply: dict[str, Any] = Field(sa_column=Column(JSON, nullable=False))
+    chat_id: int = Field(sa_column=Column(BigInteger, nullable=False, index=True))
+    op: OutboxOp = Field(default=OutboxOp.SEND, sa_column=_enum_column(OutboxOp, "outbox_op"))
+    payload: dict[str, Any] = Field(sa_column=Column(JSON, nullable=False))
     created_at: datetime = Field(default_factory=utc_now, sa_type=UTCDateTime)
+    not_before: datetime = Field(
+        default_factory=utc_now, sa_column=Column(UTCDateTime, nullable=False, index=True)
+    )
+    claimed_by: str | None = Field(default=None, max_length=64)
+    claimed_until: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    attempts: int = 0
+    last_error: str | None = Field(default=None, max_length=200)
 
 
 class ReceivedUpdate(SQLModel, table=True):

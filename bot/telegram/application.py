@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
+from datetime import timedelta
 
 from telegram import Update
 from telegram.ext import AIORateLimiter, Application, ApplicationBuilder
@@ -18,17 +19,17 @@ from bot.services.dialogues import Dialogues
 from bot.services.exchanges import Exchanges
 from bot.services.invites import InviteDesk
 from bot.services.joining import Joining
-from bot.services.letters import LetterBox
+from bot.services.letters import LetterBox, OutboxPolicy, Postbox, worker_name
 from bot.services.onboarding import Onboarding
 from bot.services.privacy import RETENTION_CHECK_SECONDS, Privacy
 from bot.services.program_settings import SettingChoices, available_flows
 from bot.services.programs import ProgramConsole
 from bot.storage.unit_of_work import Database
 from bot.telegram.commands import register_commands, register_organizer_commands
-from bot.telegram.courier import COURIER_INTERVAL_SECONDS, Courier
 from bot.telegram.dialogue_handlers import SILENCE_CHECK_SECONDS, DialogueFeature
 from bot.telegram.flood_guard import FLOOD_GROUP, FloodGuard
 from bot.telegram.handlers import ButtonRouter, Feature, OnboardingFeature, Responder
+from bot.telegram.postman import POLL_SECONDS, Postman
 from bot.telegram.privacy_handlers import PrivacyFeature
 from bot.telegram.program_handlers import JoiningFeature, ProgramsFeature
 from bot.telegram.update_journal import UpdateJournal
@@ -106,6 +107,11 @@ def build_palaver(settings: Settings, clock: Clock = system_clock) -> Palaver:
         if settings.machine_translation_api_key
         else None,
     )
+    outbox_policy = OutboxPolicy(
+        worker=worker_name(),
+        lease=timedelta(seconds=settings.outbox_lease_seconds),
+        pace=settings.pacing,
+    )
     dialogues = Dialogues(
         database,
         catalogs,
@@ -113,8 +119,9 @@ def build_palaver(settings: Settings, clock: Clock = system_clock) -> Palaver:
         settings.consent_version,
         clock=clock,
         machine_translator=machine_translator,
+        postbox=Postbox(clock, outbox_policy),
     )
-    exchanges = Exchanges(dialogues, authorizer, settings.consent_version, clock=clock)
+    exchanges = Exchanges(dialogues, authorizer, settings.consent_version)
     joining = Joining(database, catalogs, settings.consent_version, after_joining=exchanges)
     onboarding = Onboarding(
         database,
@@ -134,12 +141,11 @@ def build_palaver(settings: Settings, clock: Clock = system_clock) -> Palaver:
         ),
     )
     journal = UpdateJournal(database)
-    letterbox = LetterBox(database)
-    courier = Courier(letterbox, onboarding)
-    responder = Responder(onboarding, letterbox)
+    postman = Postman(LetterBox(database, clock, outbox_policy), onboarding.mark_blocked, clock)
+    responder = Responder(onboarding, postman)
     welcome = OnboardingFeature(responder, onboarding)
     conversations = DialogueFeature(
-        responder, onboarding, dialogues, exchanges, text_takers=(console.take_text,)
+        responder, onboarding, dialogues, exchanges, postman, text_takers=(console.take_text,)
     )
     programs = ProgramsFeature(
         responder,
@@ -159,7 +165,8 @@ def build_palaver(settings: Settings, clock: Clock = system_clock) -> Palaver:
 
     async def on_startup(application: Application) -> None:  # type: ignore[type-arg]
         await journal.replay(application)
-        await courier.at_startup(application.bot)
+        postman.attach(application.job_queue)
+        await postman.dispatch(application.bot)
         await register_commands(application.bot, catalogs)
         async with database.unit_of_work() as uow:
             organizers = await uow.people.organizers(settings.admins)
@@ -173,12 +180,19 @@ def build_palaver(settings: Settings, clock: Clock = system_clock) -> Palaver:
         log.info("database connections closed")
 
     api = settings.bot_api_url
+    builder = ApplicationBuilder()
+    if settings.max_messages_per_second:
+        # The builder keeps what it is given (the returned builder is the same object).
+        builder.rate_limiter(
+            AIORateLimiter(
+                overall_max_rate=settings.max_messages_per_second,
+                max_retries=RATE_LIMIT_RETRIES,
+            )
+        )
     application = (
-        ApplicationBuilder()
-        .token(settings.require_token())
+        builder.token(settings.require_token())
         .base_url(f"{api}/bot")
         .base_file_url(f"{api}/file/bot")
-        .rate_limiter(AIORateLimiter(max_retries=RATE_LIMIT_RETRIES))
         .concurrent_updates(PerSenderUpdateProcessor(MAX_CONCURRENT_UPDATES))
         .connection_pool_size(CONNECTION_POOL_SIZE)
         .pool_timeout(10)
@@ -208,10 +222,7 @@ def build_palaver(settings: Settings, clock: Clock = system_clock) -> Palaver:
             name="silent-partners",
         )
         application.job_queue.run_repeating(
-            courier.periodically,
-            interval=COURIER_INTERVAL_SECONDS,
-            first=COURIER_INTERVAL_SECONDS,
-            name="courier",
+            postman.job, interval=POLL_SECONDS, first=POLL_SECONDS, name="outbox"
         )
         application.job_queue.run_repeating(
             data_rights.apply_retention,

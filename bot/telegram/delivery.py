@@ -9,7 +9,7 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
 from telegram.error import BadRequest, Forbidden
 from telegram.ext import ExtBot
 
-from bot.services.replies import Letter, Outcome, Reply
+from bot.services.replies import Envelope, Letter, Outcome, Reply
 from bot.telegram.callback_data import encode
 
 log = logging.getLogger(__name__)
@@ -19,7 +19,7 @@ MAX_NOTICE_LENGTH = 200
 MAX_CAPTION_LENGTH = 1024
 
 OnBlocked = Callable[[int], Awaitable[None]]
-OnLetterDone = Callable[[int], Awaitable[None]]
+SendPosted = Callable[[ExtBot[None], Sequence[Envelope]], Awaitable[None]]
 
 
 async def deliver(
@@ -27,11 +27,13 @@ async def deliver(
     update: Update,
     bot: ExtBot[None],
     on_blocked: OnBlocked,
-    on_letter_done: OnLetterDone | None = None,
+    send_posted: SendPosted | None = None,
 ) -> None:
     """Show `outcome` to whoever sent `update`.
 
     Called only after the use case committed, so what is said here has already happened.
+    What the change posted to the outbox leaves through `send_posted`; the rest (answers
+    that changed nothing, files) is sent straight away.
     """
     query = update.callback_query
     if query is not None:
@@ -42,7 +44,9 @@ async def deliver(
             # The query expired (pressed long ago, or answered after a restart): the replies
             # below still tell them what happened.
             log.info("could not answer a button press: %s", error.message)
-    await send_letters(outcome.letters, bot, on_blocked, on_letter_done)
+    if outcome.posted and send_posted is not None:
+        await send_posted(bot, outcome.posted)
+    await send_letters(outcome.letters, bot, on_blocked)
     await _send_copies(outcome, bot, on_blocked)
     chat = update.effective_chat
     if chat is None:
@@ -51,7 +55,7 @@ async def deliver(
     try:
         for reply in outcome.replies:
             if reply.replaces_pressed_message and pressed is not None:
-                await _replace(bot, pressed, reply)
+                await replace(bot, pressed.chat_id, pressed.message_id, reply)
             else:
                 await send(bot, chat.id, reply)
     except Forbidden:
@@ -59,18 +63,8 @@ async def deliver(
         await on_blocked(chat.id)
 
 
-async def send_letters(
-    letters: Sequence[Letter],
-    bot: ExtBot[None],
-    on_blocked: OnBlocked,
-    on_letter_done: OnLetterDone | None = None,
-) -> None:
-    """Send letters to other people, marking each done once Telegram has it (or refused it).
-
-    Letters go before the sender's own replies: a partner waiting for a share should not wait
-    for the sender's confirmation. One blocked recipient does not stop the others; a network
-    failure leaves the rest in the outbox for the courier.
-    """
+async def send_letters(letters: Sequence[Letter], bot: ExtBot[None], on_blocked: OnBlocked) -> None:
+    """Send messages to other people that no change stands behind (nothing to keep)."""
     for letter in letters:
         try:
             await send(bot, letter.telegram_id, letter.reply)
@@ -79,8 +73,6 @@ async def send_letters(
             await on_blocked(letter.telegram_id)
         except BadRequest as error:
             log.warning("a letter could not be delivered: %s", error.message)
-        if letter.outbox_id is not None and on_letter_done is not None:
-            await on_letter_done(letter.outbox_id)
 
 
 async def _send_copies(outcome: Outcome, bot: ExtBot[None], on_blocked: OnBlocked) -> None:
@@ -124,34 +116,35 @@ async def _send_file(bot: ExtBot[None], chat_id: int, reply: Reply) -> None:
         )
 
 
-async def _replace(bot: ExtBot[None], message: Message, reply: Reply) -> None:
+async def copy(bot: ExtBot[None], chat_id: int, from_chat_id: int, message_id: int) -> None:
+    """Copy (never forward) a message: the copy carries no trace of who sent it."""
+    await bot.copy_message(chat_id, from_chat_id, message_id)
+
+
+async def replace(bot: ExtBot[None], chat_id: int, message_id: int, reply: Reply) -> None:
+    """Edit a message the bot sent (its buttons only, or text and buttons)."""
     if reply.buttons_only:
         try:
             await bot.edit_message_reply_markup(
-                chat_id=message.chat_id,
-                message_id=message.message_id,
-                reply_markup=_keyboard(reply),
+                chat_id=chat_id, message_id=message_id, reply_markup=_keyboard(reply)
             )
         except BadRequest as error:
             if "not modified" not in error.message:
                 log.info("could not update buttons: %s", error.message)
         return
     if len(reply.text) > MAX_MESSAGE_LENGTH:
-        await send(bot, message.chat_id, reply)
+        await send(bot, chat_id, reply)
         return
     try:
         await bot.edit_message_text(
-            reply.text,
-            chat_id=message.chat_id,
-            message_id=message.message_id,
-            reply_markup=_keyboard(reply),
+            reply.text, chat_id=chat_id, message_id=message_id, reply_markup=_keyboard(reply)
         )
     except BadRequest as error:
         if "not modified" in error.message:
             return
         # Too old to edit, or deleted: say it in a new message instead.
         log.info("could not edit a message, sending a new one: %s", error.message)
-        await send(bot, message.chat_id, reply)
+        await send(bot, chat_id, reply)
 
 
 def _keyboard(reply: Reply) -> InlineKeyboardMarkup | None:

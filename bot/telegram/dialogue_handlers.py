@@ -6,7 +6,6 @@ import logging
 from collections.abc import Awaitable, Callable, Sequence
 
 from telegram import Update
-from telegram.error import Forbidden
 from telegram.ext import CommandHandler, MessageHandler, filters
 
 from bot.services.dialogues import RUN_BUTTON, Dialogues
@@ -14,7 +13,6 @@ from bot.services.errors import StaleButton
 from bot.services.exchanges import EXCHANGE_BUTTON, SOLO_BUTTON, Exchanges
 from bot.services.onboarding import Onboarding, Sender
 from bot.services.replies import Outcome
-from bot.telegram.delivery import send
 from bot.telegram.handlers import (
     NEW_MESSAGES,
     PRIVATE,
@@ -23,6 +21,7 @@ from bot.telegram.handlers import (
     Handler,
     Responder,
 )
+from bot.telegram.postman import Postman
 
 log = logging.getLogger(__name__)
 
@@ -42,9 +41,11 @@ class DialogueFeature:
         onboarding: Onboarding,
         dialogues: Dialogues,
         exchanges: Exchanges,
+        postman: Postman,
         text_takers: Sequence[TextTaker] = (),
     ) -> None:
         self._respond = responder.respond
+        self._postman = postman
         self._onboarding = onboarding
         self._dialogues = dialogues
         self._exchanges = exchanges
@@ -120,8 +121,4 @@ class DialogueFeature:
 
     async def check_silent_partners(self, context: Context) -> None:
         """Job: nudge quiet partners and offer new ones (see Exchanges.check_silent_partners)."""
-        for letter in await self._exchanges.check_silent_partners():
-            try:
-                await send(context.bot, letter.telegram_id, letter.reply)
-            except Forbidden:
-                await self._onboarding.mark_blocked(letter.telegram_id)
+        await self._postman.send_posted(context.bot, await self._exchanges.check_silent_partners())

@@ -12,7 +12,7 @@ from collections.abc import Awaitable, Callable, Sequence
 from typing import Any, Protocol
 
 from sqlalchemy.exc import DBAPIError
-from telegram import Update
+from telegram import Message, Update
 from telegram.ext import (
     BaseHandler,
     CallbackQueryHandler,
@@ -23,11 +23,11 @@ from telegram.ext import (
 )
 
 from bot.services.errors import PalaverError
-from bot.services.letters import LetterBox
 from bot.services.onboarding import ConsentAction, LanguageAction, Onboarding, Sender
 from bot.services.replies import Outcome
 from bot.telegram.callback_data import decode
 from bot.telegram.delivery import deliver
+from bot.telegram.postman import Postman
 
 log = logging.getLogger(__name__)
 
@@ -44,9 +44,9 @@ PRIVATE = filters.ChatType.PRIVATE
 class Responder:
     """Runs a use case for an update and delivers its outcome, refusing politely on errors."""
 
-    def __init__(self, onboarding: Onboarding, letterbox: LetterBox | None = None) -> None:
+    def __init__(self, onboarding: Onboarding, postman: Postman) -> None:
         self._onboarding = onboarding
-        self._letter_done = letterbox.mark_sent if letterbox is not None else None
+        self._send_posted = postman.send_posted
 
     async def respond(self, update: Update, context: Context, use_case: UseCase) -> None:
         if update.effective_user is None:
@@ -57,7 +57,7 @@ class Responder:
         except PalaverError as error:
             outcome = await self._onboarding.refusal(sender, error)
         await deliver(
-            outcome, update, context.bot, self._onboarding.mark_blocked, self._letter_done
+            outcome, update, context.bot, self._onboarding.mark_blocked, self._send_posted
         )
 
     async def on_error(self, update: object, context: Context) -> None:
@@ -183,8 +183,12 @@ def sender_of(update: Update) -> Sender:
     """Who sent an update, as the services know them."""
     user = update.effective_user
     assert user is not None
+    query = update.callback_query
+    pressed = query.message if query is not None and isinstance(query.message, Message) else None
     return Sender(
         telegram_id=user.id,
         telegram_language=user.language_code,
-        pressed_button=update.callback_query is not None,
+        pressed_button=query is not None,
+        chat=update.effective_chat.id if update.effective_chat is not None else None,
+        pressed_message_id=pressed.message_id if pressed is not None else None,
     )

@@ -17,7 +17,7 @@ from tests.fakebot import FakeBotApi, FakeUser
 from tests.i18n.fake_libretranslate import fake_libretranslate
 from tests.journeys.test_exchange import a_program, join
 from tests.journeys.test_process import STARTUP_SECONDS, palaver_command
-from tests.support import onboarded
+from tests.support import onboarded, outbox_drained
 
 pytestmark = pytest.mark.slow
 
@@ -38,6 +38,10 @@ class PalaverProcess:
             "PALAVER_DATABASE_URL": database_url,
             "PALAVER_BOT_API_URL": fake_api.url,
             "PALAVER_MACHINE_TRANSLATION_URL": machine_translation_url,
+            "PALAVER_PACING": "0",
+            # A killed process's claims on outbox rows run out this fast, so the restarted
+            # one sends them within the test's patience.
+            "PALAVER_OUTBOX_LEASE_SECONDS": "2",
         }
         self._fake_api = fake_api
         self._workdir = workdir
@@ -78,6 +82,9 @@ async def test_sigkill_mid_exchange_then_restart_resumes_everyone(
             await yael.expect_message("How warm or cold", timeout=STARTUP_SECONDS)
             amal.send("70")
             await amal.expect_message("I can trust", timeout=STARTUP_SECONDS)
+            # Killed between two steps. (Killed the instant Telegram accepts a message, before
+            # its outbox row is deleted, that one message goes twice: see the test below.)
+            await outbox_drained(database)
 
             await bot.kill()
             sent_before_restart = len(fake_api.calls_to("sendMessage"))
@@ -106,8 +113,16 @@ async def test_sigkill_mid_exchange_then_restart_resumes_everyone(
         await bot.stop()
 
 
-async def test_a_share_is_delivered_after_a_crash_between_saving_and_sending(
-    fake_api: FakeBotApi, empty_database_url: str, tmp_path: Path
+@pytest.mark.parametrize(
+    "held",
+    [
+        "before any send",  # the step is saved; the process dies on its very first message
+        "sending to the partner",
+        "sending to the person acting",  # the issue: Amal never saw Yael's released words
+    ],
+)
+async def test_every_message_of_a_step_arrives_once_after_a_crash_at_any_point(
+    fake_api: FakeBotApi, empty_database_url: str, tmp_path: Path, held: str
 ) -> None:
     bot = PalaverProcess(fake_api, empty_database_url, tmp_path)
     await bot.start()
@@ -123,24 +138,31 @@ async def test_a_share_is_delivered_after_a_crash_between_saving_and_sending(
         yael.send("I fix bicycles.")
         await yael.expect_message("passed this on", timeout=STARTUP_SECONDS)
 
-        # Amal's introduction is saved; the bot dies while telling Yael about it.
-        fake_api.delay_next("sendMessage", seconds=120, chat_id=yael.id)
+        # Amal's introduction releases Yael's to her and hers to Yael, in one step; the
+        # process dies while Telegram holds one of that step's messages.
+        chat = {"before any send": None, "sending to the partner": yael.id}.get(held, amal.id)
+        fake_api.delay_next("sendMessage", seconds=120, chat_id=chat)
         amal.send("I play the oud.")
         await fake_api.wait_until_held(timeout=STARTUP_SECONDS)
         await bot.kill()
         await bot.start()
 
+        # Without /start, each gets what the step owed them, once.
         shown = await yael.expect_message("I play the oud.", timeout=STARTUP_SECONDS)
         assert "introduces themselves" in (shown.text or "")
         await yael.expect_message("Now a story", timeout=STARTUP_SECONDS)
         await yael.expect_message("about that moment", timeout=STARTUP_SECONDS)
-        await settle_quietly(yael)
-        assert len([m for m in yael.messages if "I play the oud." in (m.text or "")]) == 1
-
-        # Amal's own replies were lost with the process; /start shows where she is.
-        amal.send("/start")
-        await amal.expect_message("Welcome back", timeout=STARTUP_SECONDS)
+        await amal.expect_message("I fix bicycles.", timeout=STARTUP_SECONDS)
+        await amal.expect_message("Now a story", timeout=STARTUP_SECONDS)
         await amal.expect_message("about that moment", timeout=STARTUP_SECONDS)
+        await settle_quietly(yael)
+        await settle_quietly(amal)
+        for person, words in ((yael, "I play the oud."), (amal, "I fix bicycles.")):
+            delivered = [m for m in person.messages if words in (m.text or "")]
+            assert len(delivered) == 1, f"{person.first_name} got {words!r} once"
+        # And they go on from there.
+        amal.send("The day the bridge reopened.")
+        await amal.expect_message(timeout=STARTUP_SECONDS)
     finally:
         await database.dispose()
         await bot.stop()
@@ -219,3 +241,36 @@ async def test_sigkill_in_the_middle_of_handling_an_answer_loses_nothing(
         finally:
             await database.dispose()
             await bot.stop()
+
+
+async def test_a_kill_just_after_telegram_accepts_a_message_repeats_at_most_that_one(
+    fake_api: FakeBotApi, empty_database_url: str, tmp_path: Path
+) -> None:
+    """The one window the outbox leaves: Telegram has a message, its row is not yet deleted.
+
+    Killed right as a message arrives, the restarted process may send that message again,
+    and nothing else.
+    """
+    bot = PalaverProcess(fake_api, empty_database_url, tmp_path)
+    await bot.start()
+    database = Database(empty_database_url)
+    try:
+        amal, _yael = await paired_live(fake_api, database)
+        await amal.expect_message("How warm or cold", timeout=STARTUP_SECONDS)
+        amal.send("70")
+        await amal.expect_message("I can trust", timeout=STARTUP_SECONDS)
+        await bot.kill()
+        before = [(c.chat_id, c.params.get("text")) for c in fake_api.calls_to("sendMessage")]
+        await bot.start()
+        await outbox_drained(database)
+        await fake_api.wait_until_delivered()
+        after = [(c.chat_id, c.params.get("text")) for c in fake_api.calls_to("sendMessage")]
+        # What the restart sent is the rest of what was owed, plus perhaps, for each chat
+        # a message was leaving for at the kill, that one message again.
+        repeated = [message for message in after[len(before) :] if message in before]
+        last_per_chat = {chat: (chat, text) for chat, text in before}
+        assert all(message == last_per_chat[message[0]] for message in repeated), repeated
+        assert len(repeated) == len(set(repeated))
+    finally:
+        await database.dispose()
+        await bot.stop()

@@ -1,0 +1,145 @@
+"""Sends what the outbox holds.
+
+A handler's own rows leave right after its commit, one at a time, each deleted as soon as
+Telegram has it. Everything else — paced messages, retries, what a crash or another process
+left behind — leaves when due, through `dispatch`, which the JobQueue wakes.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Awaitable, Callable, Sequence
+from datetime import datetime, timedelta
+
+from telegram import Bot
+from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TimedOut
+from telegram.ext import ExtBot, JobQueue
+
+from bot.clock import Clock
+from bot.services.letters import LetterBox
+from bot.services.replies import Envelope
+from bot.storage.tables import OutboxOp
+from bot.telegram.delivery import copy, replace, send
+
+log = logging.getLogger(__name__)
+
+POLL_SECONDS = 5
+"""How often the outbox is looked at even when nothing woke it (rows of other processes,
+expired claims)."""
+RECHECK = timedelta(seconds=1)
+BATCH = 100
+MAX_ATTEMPTS = 6
+"""Server errors and timeouts are retried with growing pauses (2, 4, … 32 s), then given up."""
+
+OnBlocked = Callable[[int], Awaitable[None]]
+
+
+class Postman:
+    """Delivers outbox rows to Telegram and records each one's fate."""
+
+    def __init__(self, letterbox: LetterBox, on_blocked: OnBlocked, clock: Clock) -> None:
+        self._letterbox = letterbox
+        self._on_blocked = on_blocked
+        self._clock = clock
+        self._job_queue: JobQueue | None = None  # type: ignore[type-arg]
+        self._next_wake: datetime | None = None
+
+    def attach(self, job_queue: JobQueue | None) -> None:  # type: ignore[type-arg]
+        """Where to schedule wake-ups for rows due later."""
+        self._job_queue = job_queue
+
+    async def send_posted(self, bot: Bot, envelopes: Sequence[Envelope]) -> None:
+        """Send the rows a handler just committed and claimed; wake the dispatcher for the rest."""
+        assert isinstance(bot, ExtBot)
+        started = self._clock()
+        waiting_chats: set[int] = set()
+        claimed = [envelope for envelope in envelopes if envelope.claimed]
+        for index, envelope in enumerate(claimed):
+            if envelope.chat_id in waiting_chats:
+                continue  # an earlier row of this chat must go first: the dispatcher keeps order
+            if self._clock() - started > self._letterbox.lease / 2:
+                await self._letterbox.renew([e.outbox_id for e in claimed[index:]])
+                started = self._clock()
+            if not await self._send_one(bot, envelope):
+                waiting_chats.add(envelope.chat_id)
+        if waiting_chats or len(claimed) < len(envelopes):
+            await self.wake_at(await self._letterbox.next_due_at())
+
+    async def dispatch(self, bot: Bot) -> int:
+        """Send every due row (each chat's oldest first, chats in parallel); how many were sent."""
+        assert isinstance(bot, ExtBot)
+        sent = 0
+        while batch := await self._letterbox.claim_due(BATCH):
+            results = await asyncio.gather(*(self._send_one(bot, row) for row in batch))
+            sent += sum(results)
+        # Whatever is left is not due, or is blocked behind a row someone else is sending:
+        # looking again at once would find the same.
+        await self.wake_at(await self._letterbox.next_due_at(), at_least=RECHECK)
+        return sent
+
+    async def job(self, context: object) -> None:
+        """JobQueue callback: the periodic look and the wake-ups."""
+        bot = getattr(context, "bot", None)
+        assert isinstance(bot, Bot)
+        self._next_wake = None  # this is the wake-up; dispatch sets the next one
+        await self.dispatch(bot)
+
+    async def wake_at(self, when: datetime | None, at_least: timedelta = timedelta(0)) -> None:
+        """Make sure the dispatcher runs at `when`, and not before `at_least` from now (unless
+        an earlier wake-up is already set)."""
+        if when is None or self._job_queue is None:
+            return
+        when = max(when, self._clock() + at_least)
+        if self._next_wake is not None and self._next_wake <= when:
+            return
+        self._next_wake = when
+        delay = max(0.0, (when - self._clock()).total_seconds())
+        self._job_queue.run_once(self.job, when=delay, name="outbox-wake")
+
+    async def _send_one(self, bot: ExtBot[None], envelope: Envelope) -> bool:
+        """Send one row; True when it is done with (sent, or refused for good)."""
+        try:
+            await perform(bot, envelope)
+        except Forbidden:
+            log.info("a person has blocked the bot; marking them so")
+            await self._on_blocked(envelope.chat_id)
+            await self._letterbox.forget_chat(envelope.chat_id)
+            return True
+        except BadRequest as error:
+            # Telegram will never take this one (a chat that no longer exists, a bad edit):
+            # sending it again would fail again.
+            log.warning("a message could not be delivered: %s", error.message)
+            await self._letterbox.mark_sent(envelope.outbox_id)
+            return True
+        except RetryAfter as error:
+            await self._letterbox.retry_later(
+                envelope.outbox_id, "429", _seconds(error.retry_after)
+            )
+            return False
+        except (TimedOut, NetworkError) as error:
+            if envelope.attempts + 1 >= MAX_ATTEMPTS:
+                log.warning("giving up on a message after %d attempts", envelope.attempts + 1)
+                await self._letterbox.mark_sent(envelope.outbox_id)
+                return True
+            log.info("Telegram did not take a message (%s); trying again", type(error).__name__)
+            delay = timedelta(seconds=2 ** (envelope.attempts + 1))
+            await self._letterbox.retry_later(envelope.outbox_id, type(error).__name__, delay)
+            return False
+        await self._letterbox.mark_sent(envelope.outbox_id)
+        return True
+
+
+async def perform(bot: ExtBot[None], envelope: Envelope) -> None:
+    """Do on Telegram what one outbox row says."""
+    op = OutboxOp(envelope.op)
+    if op == OutboxOp.COPY and envelope.from_chat_id is not None and envelope.message_id:
+        await copy(bot, envelope.chat_id, envelope.from_chat_id, envelope.message_id)
+    elif op in (OutboxOp.EDIT, OutboxOp.EDIT_BUTTONS) and envelope.message_id is not None:
+        await replace(bot, envelope.chat_id, envelope.message_id, envelope.reply)
+    else:
+        await send(bot, envelope.chat_id, envelope.reply)
+
+
+def _seconds(retry_after: int | timedelta) -> timedelta:
+    return retry_after if isinstance(retry_after, timedelta) else timedelta(seconds=retry_after)

@@ -1,0 +1,129 @@
+"""The outbox as several processes share it: each row claimed once, each chat in order,
+a dead process's claims expiring, paced rows waiting for their time."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+from datetime import timedelta
+
+import pytest
+
+from bot.clock import ManualClock
+from bot.services.letters import LetterBox, OutboxPolicy, Postbox, Posting
+from bot.services.replies import Reply
+from bot.storage.unit_of_work import Database
+
+LEASE = timedelta(seconds=30)
+
+
+@pytest.fixture
+async def databases(database_url: str) -> AsyncIterator[tuple[Database, Database]]:
+    """Two connections pools to one database, as two Palaver processes would have."""
+    first, second = Database(database_url), Database(database_url)
+    try:
+        yield first, second
+    finally:
+        await first.dispose()
+        await second.dispose()
+
+
+async def post(database: Database, clock: ManualClock, postings: list[Posting]) -> None:
+    postbox = Postbox(clock, OutboxPolicy(worker="writer", lease=LEASE))
+    async with database.unit_of_work() as uow:
+        await postbox.post(uow, postings)
+        await uow.commit()
+
+
+async def test_two_processes_draining_one_outbox_send_each_row_once_in_order_per_chat(
+    databases: tuple[Database, Database],
+) -> None:
+    first, second = databases
+    clock = ManualClock()
+    # Written by a third party and left unclaimed (as after a crash): 60 chats, 5 rows each.
+    writer = Postbox(clock, OutboxPolicy(worker="writer", lease=LEASE))
+    async with first.unit_of_work() as uow:
+        envelopes = await writer.post(
+            uow,
+            [
+                Posting(chat_id=1000 + chat, reply=Reply(f"chat {chat} message {n}"))
+                for n in range(5)
+                for chat in range(60)
+            ],
+        )
+        await uow.outbox.renew([e.outbox_id for e in envelopes], "writer", clock())
+        await uow.commit()
+    clock.advance(timedelta(seconds=1))  # the writer's claims have run out
+
+    sent: list[tuple[str, int, int]] = []
+
+    async def drain(name: str, database: Database) -> None:
+        letterbox = LetterBox(database, clock, OutboxPolicy(worker=name, lease=LEASE))
+        while batch := await letterbox.claim_due(limit=7):
+            for envelope in batch:
+                sent.append((name, envelope.chat_id, envelope.outbox_id))
+                await asyncio.sleep(0)  # let the other process in between
+                await letterbox.mark_sent(envelope.outbox_id)
+
+    await asyncio.gather(drain("one", first), drain("two", second))
+
+    ids = [outbox_id for _name, _chat, outbox_id in sent]
+    assert sorted(ids) == sorted(e.outbox_id for e in envelopes), "every row, once"
+    assert len(ids) == len(set(ids))
+    for chat in {chat for _name, chat, _id in sent}:
+        in_chat = [outbox_id for _name, c, outbox_id in sent if c == chat]
+        assert in_chat == sorted(in_chat), "a chat's messages leave in the order written"
+    assert {name for name, _chat, _id in sent} == {"one", "two"}, "both processes worked"
+
+
+async def test_a_dead_processes_claim_expires_and_another_sends_the_row(
+    databases: tuple[Database, Database],
+) -> None:
+    first, second = databases
+    clock = ManualClock()
+    await post(first, clock, [Posting(chat_id=7, reply=Reply("hello"))])
+    clock.advance(LEASE + timedelta(seconds=1))  # the writer died before sending
+
+    dead = LetterBox(first, clock, OutboxPolicy(worker="dead", lease=LEASE))
+    alive = LetterBox(second, clock, OutboxPolicy(worker="alive", lease=LEASE))
+    [claimed] = await dead.claim_due()
+    assert await alive.claim_due() == [], "a live claim is respected"
+    clock.advance(LEASE + timedelta(seconds=1))
+    [taken_over] = await alive.claim_due()
+    assert taken_over.outbox_id == claimed.outbox_id
+
+
+async def test_paced_rows_wait_for_their_time_and_new_rows_queue_behind_them(
+    databases: tuple[Database, Database],
+) -> None:
+    database, _ = databases
+    clock = ManualClock()
+    policy = OutboxPolicy(worker="me", lease=LEASE)
+    postbox = Postbox(clock, policy)
+    async with database.unit_of_work() as uow:
+        opening = await postbox.post(
+            uow,
+            [
+                Posting(chat_id=5, reply=Reply("one"), pause_after=2),
+                Posting(chat_id=5, reply=Reply("two"), pause_after=3),
+                Posting(chat_id=5, reply=Reply("three")),
+            ],
+        )
+        await uow.commit()
+    assert [e.claimed for e in opening] == [True, False, False]
+    async with database.unit_of_work() as uow:
+        later = await postbox.post(uow, [Posting(chat_id=5, reply=Reply("four"))])
+        await uow.commit()
+    assert not later[0].claimed, "a chat with messages still owed gets the new one after them"
+
+    letterbox = LetterBox(database, clock, policy)
+    await letterbox.mark_sent(opening[0].outbox_id)
+    assert await letterbox.claim_due() == []
+    clock.advance(timedelta(seconds=2))
+    assert [e.reply.text for e in await letterbox.claim_due()] == ["two"]
+    await letterbox.mark_sent(opening[1].outbox_id)
+    clock.advance(timedelta(seconds=3))
+    [three] = await letterbox.claim_due()
+    assert three.reply.text == "three"
+    await letterbox.mark_sent(three.outbox_id)
+    assert [e.reply.text for e in await letterbox.claim_due()] == ["four"]

@@ -49,8 +49,8 @@ class SandboxError(Exception):
     """Something the page or a script asked for that the sandbox cannot do; says why."""
 
 
-class UnknownPerson(SandboxError):
-    """No simulated person has this id."""
+class NotFound(SandboxError):
+    """No simulated person, group or file has this id."""
 
 
 class NotEmpty(SandboxError):
@@ -181,11 +181,11 @@ class Sandbox:
         return phone
 
     def phone(self, person_id: int) -> Phone:
-        """The phone of person `person_id`, or UnknownPerson."""
+        """The phone of person `person_id`, or NotFound."""
         try:
             return self.phones[person_id]
         except KeyError:
-            raise UnknownPerson(f"there is no person {person_id} in the sandbox") from None
+            raise NotFound(f"there is no person {person_id} in the sandbox") from None
 
     def add_person(
         self, name: str, language: str, role: str = "participant", community: str | None = None
@@ -318,11 +318,11 @@ class Sandbox:
     # ------------------------------------------------------------------ group chats
 
     def group(self, group_id: int) -> SimulatedGroup:
-        """The simulated group `group_id`, or UnknownPerson (there is no such chat)."""
+        """The simulated group `group_id`, or NotFound (there is no such chat)."""
         try:
             return self.groups[group_id]
         except KeyError:
-            raise UnknownPerson(f"there is no group {group_id} in the sandbox") from None
+            raise NotFound(f"there is no group {group_id} in the sandbox") from None
 
     async def create_group(self, title: str, member_ids: list[int] | None = None) -> SimulatedGroup:
         """The organizer makes a group, adds Palaver (as a plain member) and the people."""

@@ -37,7 +37,7 @@ from typing import Any
 
 from aiohttp import web
 
-from bot.sandbox.hub import Sandbox, SandboxError, UnknownButton, UnknownPerson
+from bot.sandbox.hub import NotFound, Sandbox, SandboxError
 
 log = logging.getLogger(__name__)
 
@@ -94,9 +94,9 @@ async def _errors_as_json(request: web.Request, handler: Any) -> web.StreamRespo
     try:
         response: web.StreamResponse = await handler(request)
         return response
-    except UnknownPerson as error:
+    except NotFound as error:
         return _problem(404, str(error))
-    except (UnknownButton, SandboxError) as error:
+    except SandboxError as error:
         return _problem(400, str(error))
 
 
@@ -119,7 +119,7 @@ def _path_id(request: web.Request) -> int:
     try:
         return int(request.match_info["id"])
     except ValueError:
-        raise UnknownPerson(f"{request.match_info['id']!r} is not an id") from None
+        raise NotFound(f"{request.match_info['id']!r} is not an id") from None
 
 
 async def _body(request: web.Request) -> dict[str, Any]:
@@ -235,7 +235,7 @@ async def _events(request: web.Request) -> web.StreamResponse:
 async def _file(request: web.Request) -> web.StreamResponse:
     uploaded = _sandbox(request).api.file(request.match_info["file_id"])
     if uploaded is None:
-        raise UnknownPerson("there is no such file in the sandbox")
+        raise NotFound("there is no such file in the sandbox")
     content_type = _content_type(uploaded.filename, uploaded.content_type, uploaded.data)
     readable = content_type.startswith(("image/", "text/", "application/json"))
     disposition = "inline" if readable else "attachment"

@@ -29,9 +29,9 @@ from sqlalchemy import create_engine as create_sync_engine
 from sqlalchemy import text
 from sqlmodel import Session
 
+from bot.sandbox.botapi.models import ApiCall
 from bot.storage.tables import Community, Invite, InviteKind, Program
 from tests.fakebot import FakeBotApi, FakeUser
-from tests.fakebot.models import ApiCall
 
 TOKEN = "123456789:AAEhBP0av28-benchTOKENbenchTOKENbench1"
 ANSWERS = ("sendMessage", "editMessageText", "editMessageReplyMarkup", "copyMessage")

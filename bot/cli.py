@@ -25,6 +25,7 @@ from bot.cli_export import export_command
 from bot.cli_flows import flows_group, try_command
 from bot.cli_i18n import i18n_group
 from bot.cli_programs import admins_group, demo_data_command, programs_group
+from bot.cli_sandbox import sandbox
 from bot.config import ConfigurationError, Settings, load_settings
 from bot.engine.check import check_flow_files
 from bot.i18n.catalogs import Catalogs, problems_in
@@ -58,6 +59,7 @@ main.add_command(admins_group)
 main.add_command(demo_data_command)
 main.add_command(i18n_group)
 main.add_command(export_command)
+main.add_command(sandbox)
 
 
 @main.command()

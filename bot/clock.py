@@ -35,3 +35,24 @@ class ManualClock:
             raise ValueError("the clock only moves forward")
         self._now += by
         return self._now
+
+
+class JumpingClock:
+    """The machine's time, jumped ahead by hand: runs on its own, and `advance` skips ahead.
+
+    The sandbox's clock: paced messages arrive after their real pauses, and a trainer can
+    still jump a day or a week to rehearse reminders and follow-ups.
+    """
+
+    def __init__(self, start: datetime | None = None) -> None:
+        self._offset = (start - system_clock()) if start is not None else timedelta(0)
+
+    def __call__(self) -> datetime:
+        return system_clock() + self._offset
+
+    def advance(self, by: timedelta) -> datetime:
+        """Jump forward (never back: time in storage only grows)."""
+        if by < timedelta(0):
+            raise ValueError("the clock only moves forward")
+        self._offset += by
+        return self()

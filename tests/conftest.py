@@ -11,6 +11,7 @@ import psycopg
 import pytest
 
 from bot.config import Settings
+from bot.sandbox.botapi.server import REFUSED_AS_NOT_THE_BOT_API
 from bot.storage.database import create_engine
 from bot.storage.migrator import upgrade_to_head
 from bot.telegram.application import Palaver, build_palaver
@@ -78,6 +79,8 @@ async def fake_api() -> AsyncIterator[FakeBotApi]:
     """The fake Telegram Bot API server on 127.0.0.1."""
     async with FakeBotApi(token=TEST_TOKEN, bot_username="palaver_test_bot") as api:
         yield api
+    refused = [call for call in api.calls if call.note == REFUSED_AS_NOT_THE_BOT_API]
+    assert not refused, f"Palaver made calls Telegram's Bot API would refuse: {refused}"
 
 
 @pytest.fixture

@@ -74,7 +74,7 @@ class Palaver:
         await application.start()
 
     async def tick(self) -> None:
-        """Do now what the periodic jobs would do (after a `ManualClock` jumped ahead)."""
+        """Do now what the periodic jobs would do (after the clock jumped ahead)."""
         job_queue = self.application.job_queue
         if job_queue is None:
             return
@@ -98,7 +98,7 @@ class Palaver:
 def build_palaver(settings: Settings, clock: Clock = system_clock) -> Palaver:
     """Build the Application with handlers, rate limiting and lifecycle hooks.
 
-    `clock` is the time Palaver acts on; tests and the sandbox pass a `ManualClock`.
+    `clock` is the time Palaver acts on; tests pass a `ManualClock`, the sandbox a `JumpingClock`.
     """
     database = Database(settings.database_url)
     catalogs = Catalogs.load(settings.locales_dir, settings.default_locale)

@@ -30,7 +30,7 @@ def test_version(runner: CliRunner) -> None:
     assert __version__ in result.output
 
 
-@pytest.mark.parametrize("command", [[], ["run"], ["migrate"], ["doctor"]])
+@pytest.mark.parametrize("command", [[], ["run"], ["migrate"], ["doctor"], ["sandbox"]])
 def test_every_command_explains_itself(runner: CliRunner, command: list[str]) -> None:
     result = runner.invoke(main, [*command, "--help"])
     assert result.exit_code == 0

@@ -4,15 +4,14 @@ from __future__ import annotations
 
 import asyncio
 import re
-import time
 from typing import TYPE_CHECKING, Any
 
 from .models import ApiCall, Button, MessageEvent, SentMessage
 
 if TYPE_CHECKING:
-    from .server import FakeBotApi
+    from .server import LocalBotApi
 
-__all__ = ["FakeGroup", "FakeUser", "member_json"]
+__all__ = ["SimulatedGroup", "SimulatedUser", "member_json"]
 
 JSON = dict[str, Any]
 _COMMAND_RE = re.compile(r"/[A-Za-z0-9_]{1,32}(@[A-Za-z0-9_]{3,64})?")
@@ -21,7 +20,7 @@ _COMMAND_RE = re.compile(r"/[A-Za-z0-9_]{1,32}(@[A-Za-z0-9_]{3,64})?")
 class _ChatActor:
     """Shared observation helpers for a chat the bot writes to (private chat or group)."""
 
-    def __init__(self, api: FakeBotApi, chat_id: int) -> None:
+    def __init__(self, api: LocalBotApi, chat_id: int) -> None:
         self.api = api
         self.chat_id = chat_id
         self._cursor = 0
@@ -148,7 +147,7 @@ class _ChatActor:
         """Store a message from ``sender`` in this chat and inject the update."""
         chat = self.chat_json
         if edited_of is not None:
-            message = {**edited_of, **content, "edit_date": int(time.time())}
+            message = {**edited_of, **content, "edit_date": self.api.timestamp()}
             self.api.store_message(message)
             self.api.inject_update({"edited_message": message})
             return int(message["message_id"])
@@ -156,7 +155,7 @@ class _ChatActor:
             "message_id": self.api.next_message_id(self.chat_id),
             "from": sender,
             "chat": chat,
-            "date": int(time.time()),
+            "date": self.api.timestamp(),
             **content,
         }
         self.api.store_message(message)
@@ -178,12 +177,12 @@ def _text_content(text: str) -> JSON:
     return content
 
 
-class FakeUser(_ChatActor):
+class SimulatedUser(_ChatActor):
     """A Telegram user talking to the bot in a private chat (chat id == user id)."""
 
     def __init__(
         self,
-        api: FakeBotApi,
+        api: LocalBotApi,
         user_id: int,
         first_name: str,
         last_name: str | None = None,
@@ -286,7 +285,7 @@ class FakeUser(_ChatActor):
             raise AssertionError(f"{self.label} has no own message {message_id} to edit")
         return self._post(self.user_json, _text_content(new_text), edited_of=original)
 
-    def send_to_group(self, group: FakeGroup, text: str) -> int:
+    def send_to_group(self, group: SimulatedGroup, text: str) -> int:
         """Send a text message in ``group`` (the user silently becomes a member)."""
         group.members.add(self.id)
         return group._post(self.user_json, _text_content(text))
@@ -388,10 +387,10 @@ class FakeUser(_ChatActor):
         self.blocked = False
 
 
-class FakeGroup(_ChatActor):
+class SimulatedGroup(_ChatActor):
     """A supergroup the bot is a member of."""
 
-    def __init__(self, api: FakeBotApi, chat_id: int, title: str) -> None:
+    def __init__(self, api: LocalBotApi, chat_id: int, title: str) -> None:
         super().__init__(api, chat_id)
         self.title = title
         self.username: str | None = None
@@ -426,12 +425,12 @@ class FakeGroup(_ChatActor):
             return "restricted"
         return "member" if user_id in self.members else "left"
 
-    def member_json(self, user: FakeUser) -> JSON:
+    def member_json(self, user: SimulatedUser) -> JSON:
         """ChatMember JSON for ``user`` (what getChatMember returns)."""
         return member_json(user.user_json, self.status_of(user.id), self.restrictions.get(user.id))
 
     def inject_member_change(
-        self, user: FakeUser, old: str, new: str, *, by_bot: bool = False
+        self, user: SimulatedUser, old: str, new: str, *, by_bot: bool = False
     ) -> int:
         """Inject a ``chat_member`` update (only delivered if the bot allows it)."""
         return self.api.inject_update(
@@ -439,14 +438,14 @@ class FakeGroup(_ChatActor):
                 "chat_member": {
                     "chat": self.chat_json,
                     "from": self.api.bot_user if by_bot else user.user_json,
-                    "date": int(time.time()),
+                    "date": self.api.timestamp(),
                     "old_chat_member": member_json(user.user_json, old),
                     "new_chat_member": member_json(user.user_json, new),
                 }
             }
         )
 
-    def add_member(self, user: FakeUser) -> int:
+    def add_member(self, user: SimulatedUser) -> int:
         """User joins: injects a ``new_chat_members`` message and a ``chat_member`` update."""
         self.members.add(user.id)
         self.banned.discard(user.id)
@@ -454,7 +453,7 @@ class FakeGroup(_ChatActor):
         self.inject_member_change(user, "left", "member")
         return message_id
 
-    def remove_member(self, user: FakeUser) -> int:
+    def remove_member(self, user: SimulatedUser) -> int:
         """User leaves: injects ``left_chat_member`` message and a ``chat_member`` update."""
         old = self.status_of(user.id)
         self.members.discard(user.id)
@@ -463,17 +462,17 @@ class FakeGroup(_ChatActor):
         self.inject_member_change(user, old, "left")
         return message_id
 
-    def make_admin(self, user: FakeUser) -> None:
+    def make_admin(self, user: SimulatedUser) -> None:
         """getChatMember reports ``administrator`` for ``user`` from now on."""
         self.members.add(user.id)
         self.admins.add(user.id)
 
-    def make_owner(self, user: FakeUser) -> None:
+    def make_owner(self, user: SimulatedUser) -> None:
         """getChatMember reports ``creator`` for ``user``."""
         self.members.add(user.id)
         self.owner_id = user.id
 
-    def add_bot(self, by: FakeUser) -> int:
+    def add_bot(self, by: SimulatedUser) -> int:
         """``by`` adds the bot: injects ``my_chat_member`` and a ``new_chat_members`` message."""
         self.bot_is_member = True
         self.members.add(by.id)
@@ -483,7 +482,7 @@ class FakeGroup(_ChatActor):
                 "my_chat_member": {
                     "chat": self.chat_json,
                     "from": by.user_json,
-                    "date": int(time.time()),
+                    "date": self.api.timestamp(),
                     "old_chat_member": member_json(self.api.bot_user, "left"),
                     "new_chat_member": member_json(
                         self.api.bot_user, "administrator" if self.bot_is_admin else "member"
@@ -492,6 +491,24 @@ class FakeGroup(_ChatActor):
             }
         )
         return self._post(by.user_json, {"new_chat_members": [self.api.bot_user]})
+
+    def set_bot_admin(self, is_admin: bool, by: SimulatedUser) -> int | None:
+        """``by`` promotes the bot to administrator (or demotes it): injects ``my_chat_member``."""
+        if is_admin == self.bot_is_admin:
+            return None
+        old, new = ("member", "administrator") if is_admin else ("administrator", "member")
+        self.bot_is_admin = is_admin
+        return self.api.inject_update(
+            {
+                "my_chat_member": {
+                    "chat": self.chat_json,
+                    "from": by.user_json,
+                    "date": self.api.timestamp(),
+                    "old_chat_member": member_json(self.api.bot_user, old),
+                    "new_chat_member": member_json(self.api.bot_user, new),
+                }
+            }
+        )
 
     def remove_bot(self) -> None:
         """The bot is kicked: later sends fail with 403."""

@@ -1,4 +1,4 @@
-"""Plain data records produced by the fake Bot API: calls, sent messages, buttons, files."""
+"""Plain data records produced by the local Bot API: calls, sent messages, buttons, files."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ class UploadedFile:
     """A file the bot uploaded (multipart part) or a user "sent" to the bot.
 
     Attributes:
-        file_id: The Telegram-style file id the fake assigned to it.
+        file_id: The Telegram-style file id the local Bot API assigned to it.
         filename: The filename from the multipart part (or chosen by the test).
         content_type: The MIME type of the part.
         data: The raw bytes.
@@ -48,14 +48,14 @@ class Button:
 
 @dataclass(slots=True)
 class ApiCall:
-    """One HTTP request the bot made to the fake Bot API.
+    """One HTTP request the bot made to the local Bot API.
 
     Attributes:
         method: The canonical (camelCase) Bot API method name, e.g. ``"sendMessage"``.
         params: Decoded parameters; JSON-encoded nested fields (``reply_markup``, ``commands``,
             ``scope``, ...) are already decoded to Python objects.
         response: The JSON body returned to the bot, or ``None`` if the client gave up
-            (see :meth:`FakeBotApi.delay_next`).
+            (see :meth:`LocalBotApi.delay_next`).
         status: The HTTP status returned (``0`` if the client disconnected first).
         at: ``time.monotonic()`` when the request arrived.
         files: Multipart file parts by field name.
@@ -102,7 +102,7 @@ class SentMessage:
 
     Attributes:
         chat_id: Target chat.
-        message_id: Id the fake assigned.
+        message_id: Id the local Bot API assigned.
         method: The API method that created it.
         text: Visible text or caption (HTML/MarkdownV2 markup stripped, entities unescaped);
             ``None`` for media without caption.
@@ -113,7 +113,7 @@ class SentMessage:
         media_type: ``"photo"``, ``"document"``, ``"voice"``, ... or ``None`` for text.
         document: The uploaded file for sendDocument / copied documents.
         photo: Uploaded photo bytes for sendPhoto.
-        file: Whatever file is attached (document, photo, voice, ...), if the fake knows it.
+        file: Whatever file is attached (document, photo, voice, ...), if the server knows it.
         params: The raw (decoded) parameters of the creating call.
         message: The Telegram ``Message`` JSON object as it currently is.
         edits: Number of successful edits.

@@ -1,9 +1,9 @@
-"""``FakeBotApi``: an in-process fake of the Telegram Bot API HTTP server.
+"""``LocalBotApi``: an in-process implementation of the Telegram Bot API HTTP server.
 
 The real PTB ``Application`` (or a ``palaver run`` subprocess) talks to it over TCP on
 127.0.0.1 using ``base_url=f"{api.url}/bot"`` and ``base_file_url=f"{api.url}/file/bot"``.
-Tests drive users (:class:`FakeUser`, :class:`FakeGroup`), which inject updates and observe
-what the bot sent.  Waiting is event-driven (no polling sleeps).
+Tests and the sandbox drive people (:class:`SimulatedUser`, :class:`SimulatedGroup`), who
+inject updates and observe what the bot sent.  Waiting is event-driven (no polling sleeps).
 """
 
 from __future__ import annotations
@@ -20,7 +20,9 @@ from typing import Any, TypeVar
 
 from aiohttp import web
 
-from .actors import FakeGroup, FakeUser, member_json
+from bot.clock import Clock, system_clock
+
+from .actors import SimulatedGroup, SimulatedUser, member_json
 from .encoding import (
     JSON_FIELDS,
     EntityParseError,
@@ -29,9 +31,12 @@ from .encoding import (
     utf16_len,
 )
 from .models import ApiCall, Button, MessageEvent, SentMessage, UploadedFile
+from .spec import ParameterProblem, check_parameters
 
-__all__ = ["DEFAULT_TOKEN", "FakeBotApi", "TelegramApiError"]
+__all__ = ["DEFAULT_TOKEN", "LocalBotApi", "TelegramApiError"]
 
+REFUSED_AS_NOT_THE_BOT_API = "refused: not Telegram's Bot API"
+"""The note on a call refused because its parameters do not match Telegram's definition."""
 DEFAULT_TOKEN = "123456:ABC-DEF1234ghIkl-zyx57W2v1u123ew11"
 _T = TypeVar("_T")
 JSON = dict[str, Any]
@@ -168,10 +173,10 @@ def _normalize_markup(markup: Any) -> Any:
     return json.loads(json.dumps({"inline_keyboard": markup["inline_keyboard"]}, sort_keys=True))
 
 
-class FakeBotApi:
-    """A fake Telegram Bot API server bound to ``127.0.0.1:<ephemeral port>``.
+class LocalBotApi:
+    """A local Telegram Bot API server bound to ``127.0.0.1:<ephemeral port>``.
 
-    Use ``async with FakeBotApi() as api:`` or ``await api.start()`` / ``await api.stop()``.
+    Use ``async with LocalBotApi() as api:`` or ``await api.start()`` / ``await api.stop()``.
     Configure the bot with ``base_url=f"{api.url}/bot"`` and
     ``base_file_url=f"{api.url}/file/bot"``.
     """
@@ -183,8 +188,11 @@ class FakeBotApi:
         *,
         bot_first_name: str = "Palaver",
         host: str = "127.0.0.1",
+        port: int = 0,
+        clock: Clock = system_clock,
     ) -> None:
         self.token = token
+        self.clock = clock
         self.bot_username = bot_username
         self.bot_id = int(token.split(":", 1)[0])
         self.bot_user: JSON = {
@@ -197,6 +205,7 @@ class FakeBotApi:
             "supports_inline_queries": False,
         }
         self.host = host
+        self._requested_port = port
         self.port: int | None = None
 
         self.calls: list[ApiCall] = []
@@ -208,6 +217,8 @@ class FakeBotApi:
         self.settings: dict[str, Any] = {}
         """Values set via setMyDescription/setMyShortDescription/setMyName/setChatMenuButton."""
         self.webhook_url = ""
+        self.revision = 0
+        """Grows whenever a message is stored, edited or deleted (what a chat view shows)."""
 
         self._runner: web.AppRunner | None = None
         self._site: web.TCPSite | None = None
@@ -224,8 +235,8 @@ class FakeBotApi:
 
         self._chats: dict[int, JSON] = {}
         self._known_chats: set[int] = set()
-        self.users: dict[int, FakeUser] = {}
-        self.groups: dict[int, FakeGroup] = {}
+        self.users: dict[int, SimulatedUser] = {}
+        self.groups: dict[int, SimulatedGroup] = {}
         self._user_ids = itertools.count(100_000_001)
         self._group_ids = itertools.count(1)
         self._last_message_id: dict[int, int] = {}
@@ -251,7 +262,7 @@ class FakeBotApi:
 
     # ------------------------------------------------------------------ lifecycle
 
-    async def start(self) -> FakeBotApi:
+    async def start(self) -> LocalBotApi:
         """Bind to ``host`` on a free port and start serving."""
         app = web.Application(client_max_size=60 * 1024 * 1024)
         app.router.add_route("*", "/bot{token}/{method}", self._handle_api)
@@ -265,7 +276,7 @@ class FakeBotApi:
         )
         await self._runner.setup()
         self._closing = False
-        await self._listen(0)
+        await self._listen(self._requested_port)
         return self
 
     async def _listen(self, port: int) -> None:
@@ -286,7 +297,7 @@ class FakeBotApi:
         self._runner = None
         self._site = None
 
-    async def __aenter__(self) -> FakeBotApi:
+    async def __aenter__(self) -> LocalBotApi:
         return await self.start()
 
     async def __aexit__(self, *exc_info: object) -> None:
@@ -296,7 +307,7 @@ class FakeBotApi:
     def url(self) -> str:
         """``http://127.0.0.1:PORT`` (no trailing slash)."""
         if self.port is None:
-            raise RuntimeError("FakeBotApi is not started")
+            raise RuntimeError("LocalBotApi is not started")
         return f"http://{self.host}:{self.port}"
 
     @property
@@ -328,6 +339,22 @@ class FakeBotApi:
         """Wake everybody waiting on state changes (sync, safe from any coroutine)."""
         self._changed.set()
         self._changed = asyncio.Event()
+
+    def timestamp(self) -> int:
+        """Now as a Unix time, by this server's clock (what Telegram puts in ``date``)."""
+        return int(self.clock().timestamp())
+
+    def notify(self) -> None:
+        """Wake everybody waiting on state changes (e.g. after renaming a simulated person)."""
+        self._notify()
+
+    async def wait_until(
+        self,
+        probe: Callable[[], _T | None],
+        timeout: float | None,  # noqa: ASYNC109
+    ) -> _T | None:
+        """Re-evaluate ``probe`` on every state change until it returns non-None or time is up."""
+        return await self._wait_until(probe, timeout)
 
     async def _wait_until(
         self,
@@ -398,6 +425,19 @@ class FakeBotApi:
         """The stored Telegram Message JSON (user or bot message), if known."""
         return self._messages.get((chat_id, message_id))
 
+    def history(self, chat_id: int) -> list[JSON]:
+        """Every message in ``chat_id`` (from people and from the bot), oldest first,
+        without the ones the bot deleted."""
+        return [
+            message
+            for key, message in sorted(self._messages.items())
+            if key[0] == chat_id and key not in self._deleted
+        ]
+
+    def sent_message(self, chat_id: int, message_id: int) -> SentMessage | None:
+        """The bot's record of a message it sent (with edits applied), if it sent it."""
+        return self._sent_index.get((chat_id, message_id))
+
     def commands(self, scope: JSON | None = None, language_code: str = "") -> list[JSON]:
         """Commands set via setMyCommands for exactly this scope + language."""
         return list(self._commands.get(self._commands_key(scope, language_code), []))
@@ -408,7 +448,7 @@ class FakeBotApi:
         return dict(self._commands)
 
     def file(self, file_id: str) -> UploadedFile | None:
-        """A file known to the fake (uploaded by the bot or sent by a user)."""
+        """A file known to this server (uploaded by the bot or sent by a user)."""
         return self._files.get(file_id)
 
     # ------------------------------------------------------------------ updates
@@ -467,18 +507,18 @@ class FakeBotApi:
         user_id: int | None = None,
         username: str | None = None,
         last_name: str | None = None,
-    ) -> FakeUser:
+    ) -> SimulatedUser:
         """Create a user; their private chat id equals their user id."""
         uid = user_id if user_id is not None else next(self._user_ids)
-        user = FakeUser(self, uid, first_name, last_name, username, language_code)
+        user = SimulatedUser(self, uid, first_name, last_name, username, language_code)
         self.users[uid] = user
         self._chats[uid] = user.chat_json
         return user
 
-    def group(self, title: str = "Circle", chat_id: int | None = None) -> FakeGroup:
+    def group(self, title: str = "Circle", chat_id: int | None = None) -> SimulatedGroup:
         """Create a supergroup (negative ``-100...`` id)."""
         cid = chat_id if chat_id is not None else -1_001_000_000_000 - next(self._group_ids)
-        group = FakeGroup(self, cid, title)
+        group = SimulatedGroup(self, cid, title)
         self.groups[cid] = group
         self._chats[cid] = group.chat_json
         return group
@@ -496,6 +536,7 @@ class FakeBotApi:
     def store_message(self, message: JSON) -> None:
         """Remember a Message JSON (so it can be copied, replied to, edited...)."""
         self._messages[(int(message["chat"]["id"]), int(message["message_id"]))] = message
+        self.revision += 1
 
     def register_file(
         self, data: bytes, filename: str, content_type: str = "application/octet-stream"
@@ -660,6 +701,11 @@ class FakeBotApi:
             return TelegramApiError("Unauthorized", 401).to_json()
         if handler is None:
             return TelegramApiError("Not Found", 404).to_json()
+        try:
+            check_parameters(call.method, call.params, call.files)
+        except ParameterProblem as problem:
+            call.note = REFUSED_AS_NOT_THE_BOT_API
+            return _bad(str(problem)).to_json()
         fault = self._take(self._faults, call.method, call.params)
         if fault is not None:
             call.note = "injected fault"
@@ -904,7 +950,7 @@ class FakeBotApi:
         reply_to = self._reply_to(chat_id, params)
         message: JSON = {
             "message_id": self.next_message_id(chat_id),
-            "date": int(time.time()),
+            "date": self.timestamp(),
             "chat": chat,
             "from": self.bot_user,
             **content,
@@ -1196,8 +1242,9 @@ class FakeBotApi:
             sent.message["reply_markup"] = _normalize_markup(params["reply_markup"])
         else:
             sent.message.pop("reply_markup", None)
-        sent.message["edit_date"] = int(time.time())
+        sent.message["edit_date"] = self.timestamp()
         sent.edits += 1
+        self.revision += 1
         if text_changed:
             self.events_in(sent.chat_id).append(MessageEvent.snapshot("edited", sent))
         return sent.message
@@ -1255,6 +1302,7 @@ class FakeBotApi:
         chat, message = self._find_message(params, action="delete")
         key = (int(chat["id"]), int(message["message_id"]))
         self._deleted.add(key)
+        self.revision += 1
         if key in self._sent_index:
             self._sent_index[key].deleted = True
         return True
@@ -1357,7 +1405,7 @@ class FakeBotApi:
             },
         }
 
-    def _group_and_user(self, params: JSON) -> tuple[FakeGroup, int]:
+    def _group_and_user(self, params: JSON) -> tuple[SimulatedGroup, int]:
         chat = self._chat(params)
         group = self.groups.get(int(chat["id"]))
         if group is None:

@@ -56,6 +56,13 @@ class _Quit(Exception):
     """The author typed /quit."""
 
 
+# The message a partner gets in Telegram when the other leaves (the same catalog entry).
+PARTNER_LEFT = (
+    "Your partner has ended the exchange. That can happen for many reasons, and it says "
+    "nothing about you. Thank you for what you shared. Would you like to meet someone new?"
+)
+
+
 class Rehearsal:
     """One rehearsal of a flow; call `run()`. Use `rehearse()` unless you need the parts."""
 
@@ -132,6 +139,17 @@ class Rehearsal:
             other = 1 - index
             for share in relayed:
                 self._apply(other, share.to_event(self.clock(), sender=person.name))
+            if person.state.status == "left" and not self.people[other].state.is_over:
+                self._partner_left(self.people[other])
+
+    def _partner_left(self, person: _Person) -> None:
+        """As in Telegram: the one left behind is told, and their side ends too."""
+        told = self.translate(PARTNER_LEFT)
+        self.write(f"\n[{person.name}] {told}")
+        person.state, effects = step(self.flow, person.state, Leave(self.clock()))
+        for effect in effects:
+            if isinstance(effect, Finished):
+                self._show(person, effect)
 
     def _text(self, person: _Person, message: Message) -> str:
         context = {"partner": person.partner, "name": person.name}

@@ -151,9 +151,11 @@ class Delivery:
         ]
         return Outcome(replies=(*replies, *self.direct), notice=self.notice, letters=tuple(letters))
 
-    async def seal(self, uow: UnitOfWork) -> Outcome:
-        """Keep every message in the outbox, commit with the change, return the outcome."""
-        posted = await self.postbox.post(uow, self.postings)
+    async def seal(self, uow: UnitOfWork, *, claim: bool = True) -> Outcome:
+        """Keep every message in the outbox, commit with the change, return the outcome.
+
+        `claim`: the caller sends what is due now itself (else the dispatcher does)."""
+        posted = await self.postbox.post(uow, self.postings, claim=claim)
         await uow.commit()
         return Outcome(replies=tuple(self.direct), notice=self.notice, posted=tuple(posted))
 

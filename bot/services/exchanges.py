@@ -296,6 +296,23 @@ class Exchanges:
             )
         )
 
+    # --- someone gone --------------------------------------------------------------------
+
+    async def member_blocked(self, person_id: int) -> None:
+        """The person blocked the bot: their conversation ends and the others are told (the
+        outbox dispatcher sends it; nobody's update is waiting for it)."""
+
+        async def use_case(uow: UnitOfWork) -> Outcome:
+            person = await uow.people.by_id(person_id)
+            exchange = await uow.exchanges.current_of(person_id) if person else None
+            if person is None or exchange is None:
+                return Outcome()
+            work = self._dialogues.new_system_work()
+            await self._dialogues.end_conversation(uow, work, exchange, person, "blocked_bot")
+            return await work.seal(uow, claim=False)
+
+        await self._dialogues.retrying(use_case)
+
     # --- silence ---------------------------------------------------------------------------
 
     async def check_silent_partners(self, now: datetime | None = None) -> tuple[Envelope, ...]:

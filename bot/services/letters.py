@@ -59,8 +59,11 @@ class Postbox:
         self._clock = clock
         self._policy = policy
 
-    async def post(self, uow: UnitOfWork, postings: Sequence[Posting]) -> list[Envelope]:
-        """Keep `postings` in the outbox; rows due now are claimed for this process.
+    async def post(
+        self, uow: UnitOfWork, postings: Sequence[Posting], *, claim: bool = True
+    ) -> list[Envelope]:
+        """Keep `postings` in the outbox; rows due now are claimed for this process (unless
+        `claim` is False: then the dispatcher sends them, e.g. work no handler waits for).
 
         A chat that still has older messages owed (a paced sequence, a failed send) gets the
         new ones after them, left to the dispatcher so the order holds.
@@ -75,7 +78,7 @@ class Postbox:
             if chat not in next_at:
                 latest = await uow.outbox.latest_pending_for(chat)
                 next_at[chat] = max(now, latest) if latest is not None else now
-                may_claim[chat] = latest is None
+                may_claim[chat] = claim and latest is None
             at = next_at[chat]
             claim = may_claim[chat] and at <= now
             envelope = Envelope(

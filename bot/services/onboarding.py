@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import re
+from collections.abc import Awaitable, Callable
 from typing import Protocol
 
 from sqlalchemy.exc import IntegrityError
@@ -63,12 +64,14 @@ class Onboarding:
         consent_version: str,
         invite_redeemer: InviteRedeemer | None = None,
         resumer: Resumer | None = None,
+        on_blocked: Callable[[int], Awaitable[None]] | None = None,
     ) -> None:
         self._database = database
         self._catalogs = catalogs
         self._consent_version = consent_version
         self._invite_redeemer = invite_redeemer
         self._resumer = resumer
+        self._on_blocked = on_blocked
 
     async def start(self, sender: Sender, invite_code: str | None = None) -> Outcome:
         """/start (optionally from an invite link): remember them and take the next step."""
@@ -234,7 +237,8 @@ class Onboarding:
             return await consenting_person(uow, sender, self._consent_version)
 
     async def mark_blocked(self, telegram_id: int) -> None:
-        """Telegram said this person blocked the bot: stop writing to them until they return."""
+        """Telegram said this person blocked the bot: stop writing to them until they return,
+        and let whoever they were talking with know."""
         async with self._database.unit_of_work() as uow:
             person = await uow.people.by_telegram_id(telegram_id, for_update=True)
             if person is None or person.blocked_bot_at is not None:
@@ -247,6 +251,8 @@ class Onboarding:
                 subject_id=person.id,
             )
             await uow.commit()
+        if self._on_blocked is not None and person.id is not None:
+            await self._on_blocked(person.id)
 
     async def translator_for_sender(self, sender: Sender) -> Translator:
         """The translator for whoever sent an update, known to Palaver or not."""

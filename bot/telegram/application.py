@@ -131,6 +131,7 @@ def build_palaver(settings: Settings, clock: Clock = system_clock) -> Palaver:
         settings.consent_version,
         invite_redeemer=joining,
         resumer=dialogues,
+        on_blocked=exchanges.member_blocked,
     )
     console = ProgramConsole(
         database,

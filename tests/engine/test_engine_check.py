@@ -197,6 +197,17 @@ def test_rehearsal_as_a_pair_delivers_shares_between_the_two_people() -> None:
     assert "--- now playing Noa ---" in shown
 
 
+def test_rehearsal_as_a_pair_tells_the_partner_when_one_leaves_and_ends_both() -> None:
+    flow = read_flow_file(DIALOGUES / "story-exchange.yaml").flow
+    output: list[str] = []
+    replies = iter(["/leave"])
+    states = rehearse(flow, lambda _: next(replies), output.append, clock=lambda: T0, as_pair=True)
+    assert [s.status for s in states] == ["left", "left"], "nobody is left waiting"
+    shown = "\n".join(output)
+    assert "[Noa] Your partner has ended the exchange." in shown
+    assert "Rehearsal stopped." not in shown, "it ended by itself, not for lack of input"
+
+
 def test_rehearsal_translates_with_the_given_function() -> None:
     flow = read_flow_file(DIALOGUES / "exchange-followup.yaml").flow
     output: list[str] = []

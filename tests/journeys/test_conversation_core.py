@@ -218,3 +218,35 @@ async def test_paced_messages_survive_a_restart(fake_api: FakeBotApi, settings: 
         await nadia.expect_no_message(within=0.3)
     finally:
         await second.stop()
+
+
+async def test_when_a_partner_blocks_the_bot_the_other_is_told_and_offered_someone_new(
+    fake_api: FakeBotApi, palaver: Palaver
+) -> None:
+    amal, yael = await paired(fake_api, palaver)
+    await amal.expect_message("How warm or cold")
+    await yael.expect_message("How warm or cold")
+    amal.send("/skip")
+    await amal.expect_message("I can trust most people")
+    amal.send("/skip")
+    await amal.expect_message("Let's start with introductions")
+    amal.send("I grow tomatoes on my balcony.")
+    await amal.expect_message("passed this on")
+    await settle(fake_api, palaver)
+    yael.block_bot()
+    await yael_was_silent_for(palaver, yael, hours=30)
+    await run_silence_check(palaver)  # the nudge to Yael is refused: she blocked the bot
+    await fake_api.wait_for_call("sendMessage", lambda call: call.status == 403)
+    await run_outbox(palaver)
+    told = await amal.expect_message("Your partner has ended the exchange")
+    assert told.button_texts == ["Find me a new partner"]
+    [exchange] = await rows(palaver, select(Exchange))
+    assert (exchange.status, exchange.ended_reason) == (ExchangeStatus.ENDED, "blocked_bot")
+
+
+async def run_outbox(palaver: Palaver) -> None:
+    """Run the outbox dispatcher now, as its periodic job would."""
+    job_queue = palaver.application.job_queue
+    assert job_queue is not None
+    [job] = job_queue.get_jobs_by_name("outbox")
+    await job.run(palaver.application)

@@ -133,6 +133,7 @@ async def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--pairs", type=int, default=50)
     parser.add_argument("--database", default="", help="default: a fresh SQLite file")
+    parser.add_argument("--profile", help="write a cProfile of Palaver to this file")
     args = parser.parse_args()
 
     workdir = Path(tempfile.mkdtemp(prefix="palaver-crowd-"))
@@ -150,8 +151,10 @@ async def main() -> None:
             "PALAVER_LOG_LEVEL": "WARNING",
         }
         log_file = (workdir / "palaver.log").open("w")
+        profile = ["-m", "cProfile", "-o", args.profile] if args.profile else []
         bot = await asyncio.create_subprocess_exec(
             sys.executable,
+            *profile,
             "-m",
             "bot",
             "run",
@@ -175,6 +178,8 @@ async def main() -> None:
                 )
             )
             elapsed = time.monotonic() - started
+            sent = [c for c in api.calls if c.method == "sendMessage" and c.ok]
+            repeats = len(sent) - len({(c.params["chat_id"], c.params["text"]) for c in sent})
             cpu = cpu_seconds(bot.pid) - cpu_before
         finally:
             if bot.returncode is None:
@@ -199,6 +204,7 @@ async def main() -> None:
     latencies.sort()
     p95 = latencies[int(0.95 * (len(latencies) - 1))]
     print(f"database: {database.split(':')[0]}; people: {len(people)}; actions: {len(latencies)}")
+    print(f"messages sent: {len(sent)} (same text to the same chat again: {repeats})")
     print(f"exchanges: {len(sizes)} (sizes {sorted(set(sizes))}); across the divide: {mixed}")
     print(
         f"action -> first answer: median {statistics.median(latencies) * 1000:.0f} ms, "

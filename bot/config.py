@@ -58,6 +58,14 @@ class Settings(BaseSettings):
             "30; up to 1000 with paid broadcasts). 0 turns the limiter off (benchmarks only)."
         ),
     )
+    private_chat_messages_per_second: float = Field(
+        default=1.0,
+        ge=0,
+        description=(
+            "Messages per second one private chat gets on average (bursts of 3 go at once), "
+            "as Telegram asks. 0: no limit per chat."
+        ),
+    )
     pacing: float = Field(
         default=1.0,
         ge=0,

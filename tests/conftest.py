@@ -95,6 +95,9 @@ def settings(database_url: str, fake_api: FakeBotApi, tmp_path: Path) -> Setting
         # Flows' reading pauses are tested with a hand-moved clock (test_pacing); elsewhere
         # they would only make the journeys wait.
         pacing=0,
+        # One message a second per chat is Telegram's rule, kept in production; here it would
+        # only slow the journeys (tests/unit/test_rate_limits.py covers it).
+        private_chat_messages_per_second=0,
     )
 
 

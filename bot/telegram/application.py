@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 from telegram import Update
-from telegram.ext import AIORateLimiter, Application, ApplicationBuilder
+from telegram.ext import Application, ApplicationBuilder
 
 from bot.clock import Clock, system_clock
 from bot.config import Settings
@@ -34,6 +34,7 @@ from bot.telegram.handlers import ButtonRouter, Feature, OnboardingFeature, Resp
 from bot.telegram.postman import POLL_SECONDS, Postman
 from bot.telegram.privacy_handlers import PrivacyFeature
 from bot.telegram.program_handlers import JoiningFeature, ProgramsFeature
+from bot.telegram.rate_limits import PalaverRateLimiter
 from bot.telegram.relaying import RelayTranslator
 from bot.telegram.update_journal import UpdateJournal
 from bot.telegram.update_processor import PerSenderUpdateProcessor
@@ -194,9 +195,10 @@ def build_palaver(settings: Settings, clock: Clock = system_clock) -> Palaver:
     if settings.max_messages_per_second:
         # The builder keeps what it is given (the returned builder is the same object).
         builder.rate_limiter(
-            AIORateLimiter(
+            PalaverRateLimiter(
                 overall_max_rate=settings.max_messages_per_second,
                 max_retries=RATE_LIMIT_RETRIES,
+                private_chat_rate=settings.private_chat_messages_per_second,
             )
         )
     application = (

@@ -250,3 +250,25 @@ async def run_outbox(palaver: Palaver) -> None:
     assert job_queue is not None
     [job] = job_queue.get_jobs_by_name("outbox")
     await job.run(palaver.application)
+
+
+@pytest.fixture
+async def limited(settings: Settings) -> AsyncIterator[Palaver]:
+    """Palaver with Telegram's one-message-a-second-per-chat limit, as in production."""
+    running = build_palaver(settings.model_copy(update={"private_chat_messages_per_second": 1.0}))
+    await running.start()
+    try:
+        yield running
+    finally:
+        await running.stop()
+
+
+async def test_with_the_limit_per_chat_every_opening_message_arrives_in_order(
+    fake_api: FakeBotApi, limited: Palaver
+) -> None:
+    amal, yael = await paired(fake_api, limited)
+    for person in (amal, yael):
+        await person.expect_message("share a few stories", timeout=10)
+        await person.expect_message("Here is how it works", timeout=10)
+        await person.expect_message("You can skip any question", timeout=10)
+        await person.expect_message("How warm or cold", timeout=10)

@@ -39,6 +39,7 @@ class PalaverProcess:
             "PALAVER_BOT_API_URL": fake_api.url,
             "PALAVER_MACHINE_TRANSLATION_URL": machine_translation_url,
             "PALAVER_PACING": "0",
+            "PALAVER_PRIVATE_CHAT_MESSAGES_PER_SECOND": "0",
             # A killed process's claims on outbox rows run out this fast, so the restarted
             # one sends them within the test's patience.
             "PALAVER_OUTBOX_LEASE_SECONDS": "2",

@@ -7,12 +7,13 @@ from typing import Any
 
 from click.testing import CliRunner, Result
 from sqlalchemy import func
-from sqlmodel import select
+from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 from sqlmodel.sql.expression import SelectOfScalar
 
 from bot.cli import main
 from bot.storage.tables import OutboxMessage, Person
+from bot.storage.types import utc_now
 from bot.storage.unit_of_work import Database
 from bot.telegram.application import Palaver
 from tests.fakebot import FakeBotApi, FakeUser
@@ -31,9 +32,11 @@ async def rows(palaver: Palaver, statement: SelectOfScalar[Any]) -> list[Any]:
 
 
 async def settle(fake_api: FakeBotApi, palaver: Palaver) -> None:
-    """Wait until Palaver has fetched and fully handled every update injected so far."""
+    """Wait until Palaver has fetched and fully handled every update injected so far, and
+    sent what it owed because of them (messages left to the outbox dispatcher included)."""
     await fake_api.wait_until_delivered()
     await palaver.application.update_queue.join()
+    await outbox_drained(palaver.database, due_only=True)
 
 
 async def onboarded(
@@ -62,17 +65,21 @@ async def onboarded(
     return person
 
 
-async def outbox_drained(database: Database, within: float = 10.0) -> None:
-    """Wait until a (perhaps separate) Palaver process has sent everything it owes."""
+async def outbox_drained(database: Database, within: float = 10.0, due_only: bool = False) -> None:
+    """Wait until a (perhaps separate) Palaver process has sent everything it owes (with
+    `due_only`, everything due by now: paced messages for later may stay)."""
     deadline = asyncio.get_running_loop().time() + within
+    owed_now = select(func.count()).select_from(OutboxMessage)
+    if due_only:
+        owed_now = owed_now.where(col(OutboxMessage.not_before) <= utc_now())
     while True:
         async with database.unit_of_work() as uow:
-            owed = (await uow.session.exec(select(func.count()).select_from(OutboxMessage))).one()
+            owed = (await uow.session.exec(owed_now)).one()
         if not owed:
             return
         if asyncio.get_running_loop().time() > deadline:
             raise AssertionError(f"{owed} message(s) still in the outbox after {within}s")
-        await asyncio.sleep(0.05)
+        await asyncio.sleep(0.02)
 
 
 async def invoke_cli(runner: CliRunner, args: list[str], **options: Any) -> Result:

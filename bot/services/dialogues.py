@@ -12,7 +12,6 @@ import asyncio
 import logging
 from collections import deque
 from collections.abc import Awaitable, Callable, Mapping
-from dataclasses import dataclass, field
 from datetime import datetime
 
 from sqlalchemy.exc import DBAPIError
@@ -49,11 +48,10 @@ from bot.i18n.catalogs import Catalogs
 from bot.i18n.translator import Translator
 from bot.services.actors import Sender, consenting_person
 from bot.services.errors import ConsentRequired, StaleButton
-from bot.services.letters import OutboxPolicy, Postbox, Posting, worker_name
+from bot.services.letters import Delivery, OutboxPolicy, Postbox, worker_name
 from bot.services.replies import (
     Button,
     ButtonAction,
-    Letter,
     Outcome,
     RelayedWords,
     Reply,
@@ -65,7 +63,6 @@ from bot.storage.tables import (
     Exchange,
     ExchangeStatus,
     FollowUp,
-    OutboxOp,
     Person,
     RelayedMessage,
     Run,
@@ -88,76 +85,6 @@ PARTNER_BUTTON = "x"
 PARTNER_FIND = "find"
 ATTEMPTS = 5
 SELECTED_MARK = "✓ "
-
-
-@dataclass
-class Delivery:
-    """What a use case must deliver after driving runs, gathered while it works.
-
-    Messages go into the outbox in the use case's own transaction (`seal`), addressed to
-    the acting person's chat (editing the message whose button they pressed) or to others'
-    private chats, each with the pause its flow asks for after it.
-    """
-
-    actor_id: int
-    pressed_button: bool
-    postbox: Postbox
-    actor_chat_id: int | None = None
-    """None: the caller shows the replies itself (e.g. /start resuming a question)."""
-    pressed_message_id: int | None = None
-    postings: list[Posting] = field(default_factory=list)
-    direct: list[Reply] = field(default_factory=list)
-    notice: str | None = None
-
-    def say(self, reply: Reply, pause_after: float = 0.0) -> None:
-        """A message to the person acting."""
-        if self.actor_chat_id is None or reply.photo is not None or reply.document is not None:
-            self.direct.append(reply)
-            return
-        op, message_id = OutboxOp.SEND, None
-        if reply.replaces_pressed_message and self.pressed_message_id is not None:
-            op = OutboxOp.EDIT_BUTTONS if reply.buttons_only else OutboxOp.EDIT
-            message_id = self.pressed_message_id
-        elif reply.buttons_only:
-            return  # nothing to change the buttons of
-        self.postings.append(
-            Posting(self.actor_chat_id, reply, op, message_id=message_id, pause_after=pause_after)
-        )
-
-    def write(self, chat_id: int, reply: Reply, pause_after: float = 0.0) -> None:
-        """A message to someone else (a partner, a facilitator)."""
-        self.postings.append(Posting(chat_id, reply, pause_after=pause_after))
-
-    def copy(self, chat_id: int, heading: Reply, from_chat_id: int, message_id: int) -> None:
-        """A photo or voice note copied (never forwarded) to someone, under a heading."""
-        self.write(chat_id, heading)
-        self.postings.append(
-            Posting(
-                chat_id,
-                Reply(""),
-                OutboxOp.COPY,
-                message_id=message_id,
-                from_chat_id=from_chat_id,
-            )
-        )
-
-    def outcome(self) -> Outcome:
-        """What to show when nothing changed (no commit): sent straight away."""
-        replies = [p.reply for p in self.postings if p.chat_id == self.actor_chat_id]
-        letters = [
-            Letter(p.chat_id, p.reply)
-            for p in self.postings
-            if p.chat_id != self.actor_chat_id and p.op == OutboxOp.SEND
-        ]
-        return Outcome(replies=(*replies, *self.direct), notice=self.notice, letters=tuple(letters))
-
-    async def seal(self, uow: UnitOfWork, *, claim: bool = True) -> Outcome:
-        """Keep every message in the outbox, commit with the change, return the outcome.
-
-        `claim`: the caller sends what is due now itself (else the dispatcher does)."""
-        posted = await self.postbox.post(uow, self.postings, claim=claim)
-        await uow.commit()
-        return Outcome(replies=tuple(self.direct), notice=self.notice, posted=tuple(posted))
 
 
 class Dialogues:

@@ -13,6 +13,7 @@ from bot.i18n.catalogs import Catalogs
 from bot.i18n.translator import Translator
 from bot.services.actors import Sender, consenting_person
 from bot.services.errors import ConsentRequired, PalaverError, UnknownLanguage
+from bot.services.letters import Delivery, OutboxPolicy, Postbox, worker_name
 from bot.services.pseudonyms import random_pseudonym
 from bot.services.replies import Button, ButtonAction, Outcome, Reply
 from bot.storage.tables import Person
@@ -65,6 +66,7 @@ class Onboarding:
         invite_redeemer: InviteRedeemer | None = None,
         resumer: Resumer | None = None,
         on_blocked: Callable[[int], Awaitable[None]] | None = None,
+        postbox: Postbox | None = None,
     ) -> None:
         self._database = database
         self._catalogs = catalogs
@@ -72,6 +74,17 @@ class Onboarding:
         self._invite_redeemer = invite_redeemer
         self._resumer = resumer
         self._on_blocked = on_blocked
+        self._postbox = postbox or Postbox(utc_now, OutboxPolicy(worker_name()))
+
+    def _work(self, sender: Sender) -> Delivery:
+        """What this update's change will say, posted to the outbox with the change."""
+        return Delivery(
+            actor_id=0,
+            pressed_button=sender.pressed_button,
+            postbox=self._postbox,
+            actor_chat_id=sender.chat_id,
+            pressed_message_id=sender.pressed_message_id,
+        )
 
     async def start(self, sender: Sender, invite_code: str | None = None) -> Outcome:
         """/start (optionally from an invite link): remember them and take the next step."""
@@ -82,17 +95,20 @@ class Onboarding:
                 person.pending_invite = invite_code
             person.blocked_bot_at = None
             person.updated_at = utc_now()
-            await uow.commit()
-        t = self.translator_for(person)
-        if not person.language_chosen:
-            return Outcome(replies=(self._language_question(t),))
-        if not person.has_consented(self._consent_version):
-            return Outcome(replies=(self._consent_question(t),))
-        home = self._home(t, person, returning=True)
+            t = self.translator_for(person)
+            work = self._work(sender)
+            if not person.language_chosen:
+                work.say(self._language_question(t))
+                return await work.seal(uow)
+            if not person.has_consented(self._consent_version):
+                work.say(self._consent_question(t))
+                return await work.seal(uow)
+            work.say(self._home(t, person, returning=True))
+            welcomed = await work.seal(uow)
         invited = await self._redeem_pending_invite(person)
         # "/start: see where you are": also the way back after a lost message or a restart.
         resumed = await self._resumer.resume(person.id or 0) if self._resumer else ()
-        return Outcome(replies=(home, *invited, *resumed))
+        return welcomed + Outcome(replies=(*invited, *resumed))
 
     async def offer_languages(self, sender: Sender) -> Outcome:
         """/language: show the language choice."""
@@ -108,18 +124,20 @@ class Onboarding:
             person.language = language
             person.language_chosen = True
             person.updated_at = utc_now()
-            await uow.commit()
-        t = self.translator_for(person)
-        confirmation = Reply(
-            t.gettext(
-                "Done. I'll write to you in {language}.",
-                language=self._catalogs.display_name(language),
-            ),
-            replaces_pressed_message=True,
-        )
-        if not person.has_consented(self._consent_version):
-            return Outcome(replies=(confirmation, self._consent_question(t)))
-        return Outcome(replies=(confirmation,))
+            t = self.translator_for(person)
+            work = self._work(sender)
+            work.say(
+                Reply(
+                    t.gettext(
+                        "Done. I'll write to you in {language}.",
+                        language=self._catalogs.display_name(language),
+                    ),
+                    replaces_pressed_message=True,
+                )
+            )
+            if not person.has_consented(self._consent_version):
+                work.say(self._consent_question(t))
+            return await work.seal(uow)
 
     async def answer_consent(self, sender: Sender, answer: str) -> Outcome:
         """Accept or Decline on the consent question."""
@@ -128,31 +146,27 @@ class Onboarding:
             t = self.translator_for(person)
             if person.has_consented(self._consent_version):
                 return Outcome(notice=t.gettext("You have already agreed. Thank you."))
+            work = self._work(sender)
             if answer == ConsentAction.ACCEPT:
                 await self._record_consent(uow, person)
+                work.say(Reply(t.gettext("Thank you for agreeing."), replaces_pressed_message=True))
+                work.say(self._home(t, person, returning=False))
             else:
                 self._record_refusal(uow, person)
-            await uow.commit()
-        if answer == ConsentAction.ACCEPT:
-            return Outcome(
-                replies=(
-                    Reply(t.gettext("Thank you for agreeing."), replaces_pressed_message=True),
-                    self._home(t, person, returning=False),
-                    *await self._redeem_pending_invite(person),
+                work.say(
+                    Reply(
+                        t.gettext(
+                            "That's all right. I keep only your Telegram account number, your "
+                            "language and that you said no, so that I don't ask again by "
+                            "mistake. If you change your mind, send /start."
+                        ),
+                        replaces_pressed_message=True,
+                    )
                 )
-            )
-        return Outcome(
-            replies=(
-                Reply(
-                    t.gettext(
-                        "That's all right. I keep only your Telegram account number, your "
-                        "language and that you said no, so that I don't ask again by "
-                        "mistake. If you change your mind, send /start."
-                    ),
-                    replaces_pressed_message=True,
-                ),
-            )
-        )
+            agreed = await work.seal(uow)
+        if answer != ConsentAction.ACCEPT:
+            return agreed
+        return agreed + Outcome(replies=await self._redeem_pending_invite(person))
 
     async def help(self, sender: Sender) -> Outcome:
         """/help: what Palaver is and what this person can do now."""

@@ -17,8 +17,9 @@ from sqlmodel import col, select
 from bot.engine import Flow, RunState
 from bot.engine.schema import AskStep, TextAnswer
 from bot.services.actors import Sender
-from bot.services.dialogues import Delivery, Dialogues
+from bot.services.dialogues import Dialogues
 from bot.services.errors import ConsentRequired, StaleButton
+from bot.services.letters import Delivery
 from bot.services.replies import Button, ButtonAction, Document, Outcome, Reply
 from bot.storage.tables import (
     Answer,

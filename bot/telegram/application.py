@@ -116,13 +116,14 @@ def build_palaver(settings: Settings, clock: Clock = system_clock) -> Palaver:
         lease=timedelta(seconds=settings.outbox_lease_seconds),
         pace=settings.pacing,
     )
+    postbox = Postbox(clock, outbox_policy)
     dialogues = Dialogues(
         database,
         catalogs,
         library,
         settings.consent_version,
         clock=clock,
-        postbox=Postbox(clock, outbox_policy),
+        postbox=postbox,
     )
     exchanges = Exchanges(dialogues, authorizer, settings.consent_version)
     joining = Joining(database, catalogs, settings.consent_version, after_joining=exchanges)
@@ -133,6 +134,7 @@ def build_palaver(settings: Settings, clock: Clock = system_clock) -> Palaver:
         invite_redeemer=joining,
         resumer=dialogues,
         on_blocked=exchanges.member_blocked,
+        postbox=postbox,
     )
     console = ProgramConsole(
         database,

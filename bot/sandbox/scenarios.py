@@ -18,7 +18,12 @@ PROGRAM_NAME = "Neighbours across the river"
 PROGRAM_LANGUAGES = ("en", "ar", "he")
 # The flows that run in Telegram today; circles (dialogue-circle, community-action) are
 # rehearsed with `palaver try` until they run in groups.
-PROGRAM_FLOWS = ("story-exchange", "listening-campaign")
+PROGRAM_FLOWS = (
+    "story-exchange",
+    "listening-campaign",
+    "exchange-followup",
+    "commitment-checkin",
+)
 INVITE_LINK = f"https://t.me/{BOT_USERNAME}?start="
 STEP_SECONDS = 10.0
 
@@ -170,6 +175,32 @@ async def listening_campaign(sandbox: Sandbox) -> None:
     await sandbox.settle()
 
 
+async def exchange_followup(sandbox: Sandbox) -> None:
+    """A participant a month after their exchange, in the later survey: the thermometer and
+    trust are answered; next, whether they have talked with the other community since."""
+    karim = _english_speakers_of_each_community(sandbox)[0]
+    await joined(sandbox, karim)
+    karim.user.press("A month after your story exchange")
+    await karim.user.expect_message("How warm or cold", timeout=STEP_SECONDS)
+    karim.user.send("65")
+    await karim.user.expect_message("I can trust most people", timeout=STEP_SECONDS)
+    karim.user.send("4")
+    await karim.user.expect_message("have you talked with someone", timeout=STEP_SECONDS)
+    await sandbox.settle()
+
+
+async def commitment_checkin(sandbox: Sandbox) -> None:
+    """A participant checking in on a commitment that is stuck; next they say what is in the
+    way and what would help."""
+    karim = _english_speakers_of_each_community(sandbox)[0]
+    await joined(sandbox, karim)
+    karim.user.press("How are your commitments going?")
+    await karim.user.expect_message("How is your commitment going?", timeout=STEP_SECONDS)
+    karim.user.press("Stuck")
+    await karim.user.expect_message("What is in the way", timeout=STEP_SECONDS)
+    await sandbox.settle()
+
+
 def _english_speakers_of_each_community(sandbox: Sandbox) -> tuple[Phone, Phone]:
     participants = [p for p in sandbox.phones.values() if p.role == "participant"]
     chosen = []
@@ -186,7 +217,10 @@ def _english_speakers_of_each_community(sandbox: Sandbox) -> tuple[Phone, Phone]
 SCENARIOS: dict[str, Scenario] = {
     "story-exchange": story_exchange,
     "listening-campaign": listening_campaign,
+    "exchange-followup": exchange_followup,
+    "commitment-checkin": commitment_checkin,
 }
+"""One per flow that runs in Telegram today; the circle flows get theirs with circles."""
 
 
 async def run_scenario(sandbox: Sandbox, name: str) -> None:

@@ -243,6 +243,32 @@ async def test_a_scenario_starts_partway_through_the_listening_campaign() -> Non
         await server.stop()
 
 
+@pytest.mark.parametrize(
+    ("scenario", "where", "answer", "next_prompt"),
+    [
+        ("exchange-followup", "have you talked with someone", "Yes", "tell us a little about it"),
+        ("commitment-checkin", "What is in the way", "No time this month.", "small step"),
+    ],
+)
+async def test_each_flow_that_runs_today_has_a_scenario(
+    scenario: str, where: str, answer: str, next_prompt: str
+) -> None:
+    server = SandboxServer(Settings(_env_file=None), port=0, scenario=scenario)  # type: ignore[call-arg]
+    await server.start()
+    try:
+        async with aiohttp.ClientSession(server.url) as session:
+            api = SandboxApi(session)
+            karim = await api.person("Karim")
+            question = await api.expect(karim, where)
+            if any(button["text"] == answer for row in question["buttons"] for button in row):
+                await api.press(karim, answer)
+            else:
+                await api.send(karim, answer)
+            await api.expect(karim, next_prompt, question["id"])
+    finally:
+        await server.stop()
+
+
 async def test_an_unknown_scenario_names_the_ones_there_are() -> None:
     server = SandboxServer(Settings(_env_file=None), port=0, scenario="tea-party")  # type: ignore[call-arg]
     with pytest.raises(SandboxError, match="story-exchange"):

@@ -16,6 +16,7 @@ from bot.i18n.translator import Translator
 from bot.services.actors import Sender, consenting_person
 from bot.services.console_actions import NO_COMMUNITY, JoinAction, button_id
 from bot.services.errors import PalaverError, StaleButton
+from bot.services.letters import Delivery, OutboxPolicy, Postbox, worker_name
 from bot.services.program_errors import (
     InviteExpired,
     InviteRevoked,
@@ -71,20 +72,22 @@ class Joining:
         catalogs: Catalogs,
         consent_version: str,
         after_joining: AfterJoining | None = None,
+        postbox: Postbox | None = None,
     ) -> None:
         self._database = database
         self._catalogs = catalogs
         self._consent_version = consent_version
         self._after_joining = after_joining or NothingMoreAfterJoining()
+        self._postbox = postbox or Postbox(utc_now, OutboxPolicy(worker_name()))
 
-    async def redeem_pending_invite(self, person_id: int) -> tuple[Reply, ...]:
+    async def redeem_pending_invite(self, person_id: int) -> Outcome:
         """Use the invite code kept at /start, if any, and forget it whatever happens."""
         async with self._database.unit_of_work() as uow:
             person = await uow.people.by_id(person_id)
             if person is None or not person.pending_invite:
-                return ()
+                return Outcome()
             if not person.has_consented(self._consent_version):
-                return ()
+                return Outcome()
             code, person.pending_invite = person.pending_invite, None
             t = self._translator_for(person)
             joined_program_id: int | None = None
@@ -92,10 +95,14 @@ class Joining:
                 replies, joined_program_id = await self._redeem(uow, person, code, t)
             except PalaverError as error:
                 replies = (Reply(t.gettext(error.message, **error.params)),)
-            await uow.commit()
+            work = self._work(person.telegram_id)
+            for reply in replies:
+                work.say(reply)
+            redeemed = await work.seal(uow)
         if joined_program_id is None:
-            return replies
-        return replies + await self._after_joining.after_joining(person_id, joined_program_id)
+            return redeemed
+        offers = await self._after_joining.after_joining(person_id, joined_program_id)
+        return redeemed + await self._post_offers(person.telegram_id, offers)
 
     async def choose_community(self, sender: Sender, value: str) -> Outcome:
         """A community button (or "Prefer not to say") while joining."""
@@ -117,10 +124,9 @@ class Joining:
                 replaces_pressed_message=True,
             )
             replies, joined = await self._next_question(uow, t, person, program, membership)
-            await uow.commit()
-        return Outcome(
-            replies=(confirmation, *replies, *await self._joined(person, program, joined))
-        )
+            answered = await self._post(uow, sender, (confirmation, *replies))
+        offers = await self._joined(person, program, joined)
+        return answered + await self._post_offers(sender.chat_id, offers)
 
     async def toggle_language(self, sender: Sender, value: str) -> Outcome:
         """Tick or untick a language while joining."""
@@ -135,9 +141,9 @@ class Joining:
             )
             # A new list, so the JSON column is seen as changed.
             membership.languages = [code for code in program.languages if code in chosen]
-            await uow.commit()
-        t = self._translator_for(person)
-        return Outcome(replies=(self._languages_question(t, program, membership, replace=True),))
+            t = self._translator_for(person)
+            question = self._languages_question(t, program, membership, replace=True)
+            return await self._post(uow, sender, (question,))
 
     async def finish_languages(self, sender: Sender, value: str) -> Outcome:
         """Done under the languages question: joining is complete."""
@@ -152,10 +158,37 @@ class Joining:
                 t.gettext("You read: {languages}.", languages=names), replaces_pressed_message=True
             )
             replies, joined = await self._next_question(uow, t, person, program, membership)
-            await uow.commit()
-        return Outcome(
-            replies=(confirmation, *replies, *await self._joined(person, program, joined))
+            answered = await self._post(uow, sender, (confirmation, *replies))
+        offers = await self._joined(person, program, joined)
+        return answered + await self._post_offers(sender.chat_id, offers)
+
+    # --- the outbox ------------------------------------------------------------------
+
+    def _work(self, chat_id: int, sender: Sender | None = None) -> Delivery:
+        return Delivery(
+            actor_id=0,
+            pressed_button=sender.pressed_button if sender else False,
+            postbox=self._postbox,
+            actor_chat_id=chat_id,
+            pressed_message_id=sender.pressed_message_id if sender else None,
         )
+
+    async def _post(self, uow: UnitOfWork, sender: Sender, replies: tuple[Reply, ...]) -> Outcome:
+        """Keep the replies in the outbox and commit them with the answer they follow."""
+        work = self._work(sender.chat_id, sender)
+        for reply in replies:
+            work.say(reply)
+        return await work.seal(uow)
+
+    async def _post_offers(self, chat_id: int, offers: tuple[Reply, ...]) -> Outcome:
+        """What a new member is offered, queued behind the welcome so it comes after it."""
+        if not offers:
+            return Outcome()
+        async with self._database.unit_of_work() as uow:
+            work = self._work(chat_id)
+            for offer in offers:
+                work.say(offer)
+            return await work.seal(uow)
 
     # --- the steps -------------------------------------------------------------------
 

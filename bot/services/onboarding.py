@@ -42,8 +42,9 @@ class ConsentAction:
 class InviteRedeemer(Protocol):
     """Uses the invite code kept in `pending_invite` once the person has consented."""
 
-    async def redeem_pending_invite(self, person_id: int) -> tuple[Reply, ...]:
-        """Join, or take the role, the code stands for; clears the code either way."""
+    async def redeem_pending_invite(self, person_id: int) -> Outcome:
+        """Join, or take the role, the code stands for; clears the code either way (what it
+        says goes into the outbox with the change)."""
         ...
 
 
@@ -108,7 +109,7 @@ class Onboarding:
         invited = await self._redeem_pending_invite(person)
         # "/start: see where you are": also the way back after a lost message or a restart.
         resumed = await self._resumer.resume(person.id or 0) if self._resumer else ()
-        return welcomed + Outcome(replies=(*invited, *resumed))
+        return welcomed + invited + Outcome(replies=resumed)
 
     async def offer_languages(self, sender: Sender) -> Outcome:
         """/language: show the language choice."""
@@ -166,7 +167,7 @@ class Onboarding:
             agreed = await work.seal(uow)
         if answer != ConsentAction.ACCEPT:
             return agreed
-        return agreed + Outcome(replies=await self._redeem_pending_invite(person))
+        return agreed + await self._redeem_pending_invite(person)
 
     async def help(self, sender: Sender) -> Outcome:
         """/help: what Palaver is and what this person can do now."""
@@ -281,11 +282,11 @@ class Onboarding:
 
     # --- the steps -------------------------------------------------------------------
 
-    async def _redeem_pending_invite(self, person: Person) -> tuple[Reply, ...]:
+    async def _redeem_pending_invite(self, person: Person) -> Outcome:
         # After the consent is committed, in a transaction of its own: a failure here leaves
         # the code in place for the next /start instead of undoing the consent.
         if self._invite_redeemer is None or not person.pending_invite or person.id is None:
-            return ()
+            return Outcome()
         return await self._invite_redeemer.redeem_pending_invite(person.id)
 
     async def _find_or_add(self, uow: UnitOfWork, sender: Sender) -> Person:

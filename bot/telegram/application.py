@@ -126,7 +126,9 @@ def build_palaver(settings: Settings, clock: Clock = system_clock) -> Palaver:
         postbox=postbox,
     )
     exchanges = Exchanges(dialogues, authorizer, settings.consent_version)
-    joining = Joining(database, catalogs, settings.consent_version, after_joining=exchanges)
+    joining = Joining(
+        database, catalogs, settings.consent_version, after_joining=exchanges, postbox=postbox
+    )
     onboarding = Onboarding(
         database,
         catalogs,

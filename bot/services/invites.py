@@ -167,9 +167,9 @@ class InviteDesk:
                     subject_id=invite.id,
                     program_id=invite.program_id,
                 )
-                await uow.commit()
             reply = await self._list_reply(uow, room)
-        return Outcome(replies=(reply,), notice=room.t.gettext("The link no longer works."))
+            revoked = Outcome(replies=(reply,), notice=room.t.gettext("The link no longer works."))
+            return await self._console.sealed(uow, sender, revoked)
 
     # --- the messages ----------------------------------------------------------------
 

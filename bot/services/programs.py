@@ -18,6 +18,7 @@ from bot.services.actors import Sender, consenting_person
 from bot.services.authorization import Authorizer, Permission
 from bot.services.console_actions import InviteAction, ProgramAction, StatusChange, button_id
 from bot.services.errors import NotAllowed, PalaverError, StaleButton
+from bot.services.letters import Delivery, OutboxPolicy, Postbox, worker_name
 from bot.services.program_errors import (
     ChoiceExpected,
     CommunityInUse,
@@ -143,11 +144,27 @@ class ProgramConsole:
         catalogs: Catalogs,
         authorizer: Authorizer,
         choices: SettingChoices,
+        postbox: Postbox | None = None,
     ) -> None:
         self._database = database
         self._catalogs = catalogs
         self._authorizer = authorizer
         self._choices = choices
+        self._postbox = postbox or Postbox(utc_now, OutboxPolicy(worker_name()))
+
+    async def sealed(self, uow: UnitOfWork, sender: Sender, outcome: Outcome) -> Outcome:
+        """Keep the outcome's replies in the outbox and commit them with the change."""
+        work = Delivery(
+            actor_id=0,
+            pressed_button=sender.pressed_button,
+            postbox=self._postbox,
+            actor_chat_id=sender.chat_id,
+            pressed_message_id=sender.pressed_message_id,
+        )
+        for reply in outcome.replies:
+            work.say(reply)
+        work.notice = outcome.notice
+        return await work.seal(uow)
 
     # --- listing and opening -------------------------------------------------------------
 
@@ -161,7 +178,9 @@ class ProgramConsole:
                 raise NotAllowed()
             # Leaving for the list abandons whatever was being typed.
             await uow.pending_inputs.clear(_id(person))
-            await uow.commit()
+            return await self.sealed(uow, sender, self._list(person, programs, may_create))
+
+    def _list(self, person: Person, programs: list[Program], may_create: bool) -> Outcome:
         t = self.translator_for(person)
         if programs:
             lines = [t.gettext("Your programs:")]
@@ -204,9 +223,10 @@ class ProgramConsole:
             person = await self.organizer(uow, sender)
             await self._authorizer.require(uow, person, Permission.CREATE_PROGRAM)
             await uow.pending_inputs.put(_id(person), Setting.NAME, {}, None)
-            await uow.commit()
-        t = self.translator_for(person)
-        return Outcome(replies=(self._question(t, Setting.NAME, {}),))
+            t = self.translator_for(person)
+            return await self.sealed(
+                uow, sender, Outcome(replies=(self._question(t, Setting.NAME, {}),))
+            )
 
     async def take_text(self, sender: Sender, text: str) -> Outcome | None:
         """A typed answer to the console's question; None when no question is waiting.
@@ -241,8 +261,7 @@ class ProgramConsole:
                 if setting is None:
                     return Outcome(replies=(problem,))
                 return Outcome(replies=(problem, self._question(t, setting, pending.draft)))
-            await uow.commit()
-        return outcome
+            return await self.sealed(uow, sender, outcome)
 
     async def answer(self, sender: Sender, value: str) -> Outcome:
         """A button under a console question: a shortcut, a choice, or a toggled option."""
@@ -260,8 +279,8 @@ class ProgramConsole:
                 )
                 draft = {**pending.draft, setting: chosen}
                 await uow.pending_inputs.put(_id(person), setting, draft, pending.program_id)
-                await uow.commit()
-                return Outcome(replies=(self._question(t, setting, draft, replace=True),))
+                question = self._question(t, setting, draft, replace=True)
+                return await self.sealed(uow, sender, Outcome(replies=(question,)))
             if setting is Setting.DEFAULT_LANGUAGE:
                 answer: Any = parse_default_language(
                     option, pending.draft.get(Setting.LANGUAGES, [])
@@ -271,8 +290,7 @@ class ProgramConsole:
             else:
                 answer = parse_typed(setting, option)
             outcome = await self._answered(uow, person, pending, setting, answer, replace=True)
-            await uow.commit()
-        return outcome
+            return await self.sealed(uow, sender, outcome)
 
     async def done(self, sender: Sender, value: str) -> Outcome:
         """Done under a multiple choice (languages, dialogues)."""
@@ -286,8 +304,7 @@ class ProgramConsole:
             else:
                 raise StaleButton()
             outcome = await self._answered(uow, person, pending, setting, answer, replace=True)
-            await uow.commit()
-        return outcome
+            return await self.sealed(uow, sender, outcome)
 
     async def create(self, sender: Sender, _value: str = "") -> Outcome:
         """Create the program "New program" has summarised."""
@@ -301,36 +318,30 @@ class ProgramConsole:
                 uow, settings_from_draft(pending.draft, self._choices), person
             )
             await uow.pending_inputs.clear(_id(person))
-            await uow.commit()
             communities = await uow.communities.of_program(_id(program))
-        t = self.translator_for(person)
-        room = ProgramRoom(person, program, t)
-        return Outcome(
-            replies=(
-                Reply(
-                    t.gettext(
-                        "“{program}” is ready. Next, make invite links for participants and "
-                        "facilitators.",
-                        program=program.name,
-                    ),
-                    replaces_pressed_message=True,
+            t = self.translator_for(person)
+            room = ProgramRoom(person, program, t)
+            ready = Reply(
+                t.gettext(
+                    "“{program}” is ready. Next, make invite links for participants and "
+                    "facilitators.",
+                    program=program.name,
                 ),
-                self._card(room, communities, may_manage=True),
+                replaces_pressed_message=True,
             )
-        )
+            card = self._card(room, communities, may_manage=True)
+            return await self.sealed(uow, sender, Outcome(replies=(ready, card)))
 
     async def cancel(self, sender: Sender, _value: str = "") -> Outcome:
         """Cancel under a console question: forget the draft, change nothing."""
         async with self._database.unit_of_work() as uow:
             person = await self.organizer(uow, sender)
             await uow.pending_inputs.clear(_id(person))
-            await uow.commit()
-        t = self.translator_for(person)
-        return Outcome(
-            replies=(
-                Reply(t.gettext("Stopped. Nothing was changed."), replaces_pressed_message=True),
+            t = self.translator_for(person)
+            stopped = Reply(
+                t.gettext("Stopped. Nothing was changed."), replaces_pressed_message=True
             )
-        )
+            return await self.sealed(uow, sender, Outcome(replies=(stopped,)))
 
     async def settings_menu(self, sender: Sender, value: str) -> Outcome:
         """The settings of a program, each a button that asks for it anew."""
@@ -374,8 +385,8 @@ class ProgramConsole:
             communities = await uow.communities.of_program(_id(room.program))
             draft = draft_from_program(room.program, [c.name for c in communities])
             await uow.pending_inputs.put(_id(room.person), setting, draft, room.program.id)
-            await uow.commit()
-        return Outcome(replies=(self._question(room.t, setting, draft, replace=True),))
+            question = self._question(room.t, setting, draft, replace=True)
+            return await self.sealed(uow, sender, Outcome(replies=(question,)))
 
     # --- status -------------------------------------------------------------------------
 
@@ -422,19 +433,15 @@ class ProgramConsole:
                     subject_type="program",
                     subject_id=program.id,
                 )
-            await uow.commit()
             communities = await uow.communities.of_program(_id(program))
-        notices = {
-            ProgramStatus.PAUSED: N_("Paused: nobody can join and no reminders are sent."),
-            ProgramStatus.ACTIVE: N_("Open again."),
-            ProgramStatus.CLOSED: N_("Closed. It stays readable and exportable."),
-        }
-        return Outcome(
-            replies=(
-                self._card(room, communities, may_manage=True, replaces_pressed_message=True),
-            ),
-            notice=t.gettext(notices[new_status]),
-        )
+            notices = {
+                ProgramStatus.PAUSED: N_("Paused: nobody can join and no reminders are sent."),
+                ProgramStatus.ACTIVE: N_("Open again."),
+                ProgramStatus.CLOSED: N_("Closed. It stays readable and exportable."),
+            }
+            card = self._card(room, communities, may_manage=True, replaces_pressed_message=True)
+            changed = Outcome(replies=(card,), notice=t.gettext(notices[new_status]))
+            return await self.sealed(uow, sender, changed)
 
     # --- people and roles ----------------------------------------------------------------
 
@@ -503,14 +510,14 @@ class ProgramConsole:
                 program_id=role.program_id,
                 role=role.name.value,
             )
-            await uow.commit()
             holders = await uow.role_holders.holders(
                 role.program_id, (RoleName.ORGANIZER, RoleName.FACILITATOR)
             )
-        return Outcome(
-            replies=(self._roles_reply(room, holders),),
-            notice=room.t.gettext("Role revoked."),
-        )
+            revoked = Outcome(
+                replies=(self._roles_reply(room, holders),),
+                notice=room.t.gettext("Role revoked."),
+            )
+            return await self.sealed(uow, sender, revoked)
 
     # --- shared by the console, invites and the command line -----------------------------
 

@@ -147,6 +147,7 @@ def build_palaver(settings: Settings, clock: Clock = system_clock) -> Palaver:
             flows=offered_flows(library),
             consent_version=settings.consent_version,
         ),
+        postbox=postbox,
     )
     journal = UpdateJournal(database)
     postman = Postman(

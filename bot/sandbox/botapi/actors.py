@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import re
+from abc import ABC, abstractmethod
 from typing import TYPE_CHECKING, Any
 
 from .models import ApiCall, Button, MessageEvent, SentMessage
@@ -17,7 +18,7 @@ JSON = dict[str, Any]
 _COMMAND_RE = re.compile(r"/[A-Za-z0-9_]{1,32}(@[A-Za-z0-9_]{3,64})?")
 
 
-class _ChatActor:
+class _ChatActor(ABC):
     """Shared observation helpers for a chat the bot writes to (private chat or group)."""
 
     def __init__(self, api: LocalBotApi, chat_id: int) -> None:
@@ -164,9 +165,9 @@ class _ChatActor:
         return int(message["message_id"])
 
     @property
+    @abstractmethod
     def chat_json(self) -> JSON:
-        """The Telegram Chat object."""
-        raise NotImplementedError
+        """The Telegram Chat object (a private chat or a group: each kind says its own)."""
 
 
 def _text_content(text: str) -> JSON:

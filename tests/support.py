@@ -39,6 +39,14 @@ async def settle(fake_api: FakeBotApi, palaver: Palaver) -> None:
     await outbox_drained(palaver.database, due_only=True)
 
 
+async def run_job(palaver: Palaver, name: str) -> None:
+    """Run a scheduled job now (e.g. "outbox", "silent-partners"), as the job queue would."""
+    job_queue = palaver.application.job_queue
+    assert job_queue is not None
+    [job] = job_queue.get_jobs_by_name(name)
+    await job.run(palaver.application)
+
+
 async def onboarded(
     fake_api: FakeBotApi,
     first_name: str,

@@ -26,7 +26,7 @@ from tests.journeys.test_exchange import (
     run_silence_check,
     yael_was_silent_for,
 )
-from tests.support import onboarded, rows, settle
+from tests.support import onboarded, rows, run_job, settle
 
 
 async def members_of_each_exchange(palaver: Palaver) -> dict[int, list[int]]:
@@ -237,19 +237,11 @@ async def test_when_a_partner_blocks_the_bot_the_other_is_told_and_offered_someo
     await yael_was_silent_for(palaver, yael, hours=30)
     await run_silence_check(palaver)  # the nudge to Yael is refused: she blocked the bot
     await fake_api.wait_for_call("sendMessage", lambda call: call.status == 403)
-    await run_outbox(palaver)
+    await run_job(palaver, "outbox")
     told = await amal.expect_message("Your partner has ended the exchange")
     assert told.button_texts == ["Find me a new partner"]
     [exchange] = await rows(palaver, select(Exchange))
     assert (exchange.status, exchange.ended_reason) == (ExchangeStatus.ENDED, "blocked_bot")
-
-
-async def run_outbox(palaver: Palaver) -> None:
-    """Run the outbox dispatcher now, as its periodic job would."""
-    job_queue = palaver.application.job_queue
-    assert job_queue is not None
-    [job] = job_queue.get_jobs_by_name("outbox")
-    await job.run(palaver.application)
 
 
 @pytest.fixture

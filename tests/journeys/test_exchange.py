@@ -29,7 +29,7 @@ from bot.storage.types import utc_now
 from bot.storage.unit_of_work import Database
 from bot.telegram.application import Palaver, build_palaver
 from tests.fakebot import FakeBotApi, FakeUser
-from tests.support import onboarded, person_row, rows, settle
+from tests.support import onboarded, person_row, rows, run_job, settle
 
 
 async def test_two_people_across_the_divide_complete_a_story_exchange(
@@ -345,10 +345,7 @@ async def yael_was_silent_for(palaver: Palaver, yael: FakeUser, *, hours: int) -
 
 async def run_silence_check(palaver: Palaver) -> None:
     """Run the scheduled silent-partner job now, as the job queue would."""
-    job_queue = palaver.application.job_queue
-    assert job_queue is not None
-    [job] = job_queue.get_jobs_by_name("silent-partners")
-    await job.run(palaver.application)
+    await run_job(palaver, "silent-partners")
 
 
 @pytest.fixture

@@ -12,7 +12,7 @@ from sqlmodel import col, select
 from bot.config import Settings
 from bot.storage.tables import Answer
 from bot.telegram.application import Palaver, build_palaver
-from tests.fakebot import FakeBotApi
+from tests.fakebot import FakeBotApi, FakeUser
 from tests.i18n.fake_libretranslate import FakeLibreTranslate, fake_libretranslate
 from tests.journeys.test_exchange import a_member, a_program, paired
 from tests.support import onboarded, person_row, rows
@@ -74,40 +74,10 @@ async def palaver_translating(
         await running.stop()
 
 
-async def test_partners_in_different_languages_see_original_and_machine_translation(
-    fake_api: FakeBotApi, palaver_translating: Palaver, translator_server: FakeLibreTranslate
-) -> None:
-    palaver = palaver_translating
-    program = await a_program(palaver.database)
-    amal = await a_member(fake_api, palaver, program, "east", first_name="Amal")
-    olena = await a_member(fake_api, palaver, program, "west", first_name="Olena")
-    async with palaver.database.unit_of_work() as uow:
-        person = await uow.people.by_telegram_id(olena.id)
-        assert person is not None
-        person.language = "uk"
-        await uow.commit()
-    amal.send("/partner")
-    await amal.expect_message("looking for a partner")
-    olena.send("/partner")
-    for user, skip in ((amal, "/skip"), (olena, "/skip")):
-        await user.expect_message()
-        user.send(skip)
-        user.send(skip)
-    await amal.expect_message("Let's start with introductions")
-    amal.send("I play the oud.")
-    olena.send("Я пеку хліб.")
-    shown = await olena.expect_message("I play the oud.")
-    assert "[uk] I play the oud." in (shown.text or "")
-    assert ARABIC.search(shown.text or "") is None
-    assert translator_server.requests[0]["source"] == "en"
-
-
-async def test_a_hung_translation_service_holds_no_lock_and_others_are_answered(
-    fake_api: FakeBotApi, palaver_translating: Palaver, translator_server: FakeLibreTranslate
-) -> None:
-    """Translation happens when the message is sent, after the change is committed: while the
-    service hangs, the words are saved and everyone else is served."""
-    palaver = palaver_translating
+async def english_and_ukrainian_partners_at_introductions(
+    fake_api: FakeBotApi, palaver: Palaver
+) -> tuple[FakeUser, FakeUser]:
+    """Amal (English) and Olena (Ukrainian), paired and past the private questions."""
     program = await a_program(palaver.database)
     amal = await a_member(fake_api, palaver, program, "east", first_name="Amal")
     olena = await a_member(fake_api, palaver, program, "west", first_name="Olena")
@@ -124,6 +94,29 @@ async def test_a_hung_translation_service_holds_no_lock_and_others_are_answered(
         user.send("/skip")
         user.send("/skip")
     await amal.expect_message("Let's start with introductions")
+    return amal, olena
+
+
+async def test_partners_in_different_languages_see_original_and_machine_translation(
+    fake_api: FakeBotApi, palaver_translating: Palaver, translator_server: FakeLibreTranslate
+) -> None:
+    palaver = palaver_translating
+    amal, olena = await english_and_ukrainian_partners_at_introductions(fake_api, palaver)
+    amal.send("I play the oud.")
+    olena.send("Я пеку хліб.")
+    shown = await olena.expect_message("I play the oud.")
+    assert "[uk] I play the oud." in (shown.text or "")
+    assert ARABIC.search(shown.text or "") is None
+    assert translator_server.requests[0]["source"] == "en"
+
+
+async def test_a_hung_translation_service_holds_no_lock_and_others_are_answered(
+    fake_api: FakeBotApi, palaver_translating: Palaver, translator_server: FakeLibreTranslate
+) -> None:
+    """Translation happens when the message is sent, after the change is committed: while the
+    service hangs, the words are saved and everyone else is served."""
+    palaver = palaver_translating
+    amal, olena = await english_and_ukrainian_partners_at_introductions(fake_api, palaver)
     olena.send("Я пеку хліб.")
     await olena.expect_message("Це передано")
 

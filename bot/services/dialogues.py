@@ -49,6 +49,7 @@ from bot.i18n.translator import Translator
 from bot.services.actors import Sender, consenting_person
 from bot.services.errors import ConsentRequired, StaleButton
 from bot.services.letters import Delivery, OutboxPolicy, Postbox, worker_name
+from bot.services.program_settings import PENDING_INPUT_LIFETIME
 from bot.services.replies import (
     Button,
     ButtonAction,
@@ -113,12 +114,19 @@ class Dialogues:
     # --- use cases -----------------------------------------------------------------------
 
     async def answer_text(self, sender: Sender, text: str) -> Outcome | None:
-        """Text from a person: an answer for their current run, or None if none waits."""
+        """Text from a person: an answer for their current run, or None if none waits (or
+        the organizer's console asked something)."""
 
         async def use_case(uow: UnitOfWork) -> Outcome | None:
             person = await self._consenting_person(uow, sender)
             if person is None:
                 raise ConsentRequired()
+            # A question of the organizer's console waits: the text is its answer (the
+            # console takes it next). Asked here so a participant's answer costs one
+            # transaction, not a console look-up first.
+            since = self._clock() - PENDING_INPUT_LIFETIME
+            if await uow.pending_inputs.waiting_since(person.id or 0, since):
+                return None
             runs = await uow.runs.open_runs_of(person.id or 0)
             if not runs:
                 return None

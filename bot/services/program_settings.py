@@ -10,6 +10,7 @@ import enum
 import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from datetime import timedelta
 from typing import Any, TypeVar
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -45,6 +46,8 @@ DEFAULT_RETENTION_DAYS = 30
 CONSENT_VERSION = re.compile(r"^[A-Za-z0-9._-]{1,32}$")
 QUIET_HOURS = re.compile(r"^\s*(\d{1,2})(?::00)?\s*[-–—]\s*(\d{1,2})(?::00)?\s*$")
 NO_QUIET_HOURS = "none"
+PENDING_INPUT_LIFETIME = timedelta(hours=12)
+"""A console question unanswered this long is forgotten: later text is a dialogue's again."""
 T = TypeVar("T")
 
 

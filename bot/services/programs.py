@@ -9,7 +9,6 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import timedelta
 from typing import Any
 
 from bot.i18n.catalogs import Catalogs
@@ -28,6 +27,7 @@ from bot.services.program_errors import (
 )
 from bot.services.program_settings import (
     NO_QUIET_HOURS,
+    PENDING_INPUT_LIFETIME,
     SETTING_INPUT,
     ProgramSettings,
     Setting,
@@ -58,7 +58,6 @@ from bot.storage.unit_of_work import Database, UnitOfWork
 
 # A wizard left alone this long no longer captures what the organizer types: by then the
 # text is far more likely meant for a dialogue.
-PENDING_INPUT_LIFETIME = timedelta(hours=12)
 CONFIRM = "confirm"
 BUTTON_LABEL_LENGTH = 40
 

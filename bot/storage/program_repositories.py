@@ -227,6 +227,11 @@ class PendingInputRepository:
     async def of(self, person_id: int) -> PendingInput | None:
         return await self._session.get(PendingInput, person_id)
 
+    async def waiting_since(self, person_id: int, since: datetime) -> bool:
+        """Whether a question asked at or after `since` still waits for this person."""
+        pending = await self.of(person_id)
+        return pending is not None and pending.asked_at >= since
+
     async def put(
         self, person_id: int, setting: str, draft: dict[str, Any], program_id: int | None
     ) -> PendingInput:

@@ -50,8 +50,9 @@ class DialogueFeature:
         self._onboarding = onboarding
         self._dialogues = dialogues
         self._exchanges = exchanges
-        # Who gets typed text first: e.g. an organizer's settings wizard, then the run.
-        self._text_takers = (*text_takers, self._dialogues.answer_text)
+        # Who gets typed text: the run first (it steps aside while the organizer's console
+        # waits for a typed answer), then e.g. that console.
+        self._text_takers = (self._dialogues.answer_text, *text_takers)
 
     def handlers(self) -> Sequence[Handler]:
         private = NEW_MESSAGES & PRIVATE

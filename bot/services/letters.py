@@ -14,7 +14,7 @@ import os
 import socket
 import uuid
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 
 from bot.clock import Clock
@@ -98,17 +98,7 @@ class Postbox:
                 claimed_by=self._policy.worker if claim else None,
                 claimed_until=lease_until if claim else None,
             )
-            envelopes.append(
-                Envelope(
-                    outbox_id=outbox_id,
-                    chat_id=chat,
-                    op=envelope.op,
-                    reply=envelope.reply,
-                    message_id=envelope.message_id,
-                    from_chat_id=envelope.from_chat_id,
-                    claimed=claim,
-                )
-            )
+            envelopes.append(replace(envelope, outbox_id=outbox_id))
             if not claim:
                 may_claim[chat] = False  # whatever follows waits behind this row
             next_at[chat] = at + timedelta(seconds=posting.pause_after * self._policy.pace)

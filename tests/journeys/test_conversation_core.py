@@ -3,7 +3,6 @@ programs that stay quiet, and nobody left hanging when a partner goes."""
 
 from __future__ import annotations
 
-import asyncio
 from collections import Counter
 from collections.abc import AsyncIterator
 from datetime import timedelta
@@ -21,6 +20,7 @@ from tests.fakebot import FakeBotApi, FakeUser
 from tests.journeys.test_exchange import (
     a_member,
     a_program,
+    amal_waits_for_yael,
     join,
     paired,
     run_silence_check,
@@ -120,16 +120,7 @@ async def test_leaving_an_exchange_tells_the_partner_and_offers_someone_new(
 
 
 async def test_a_paused_program_nudges_no_one(fake_api: FakeBotApi, palaver: Palaver) -> None:
-    amal, yael = await paired(fake_api, palaver)
-    await yael.expect_message("How warm or cold")
-    await amal.expect_message("How warm or cold")
-    amal.send("/skip")
-    await amal.expect_message("I can trust most people")
-    amal.send("/skip")
-    await amal.expect_message("Let's start with introductions")
-    amal.send("I grow tomatoes on my balcony.")
-    await amal.expect_message("passed this on")
-    await settle(fake_api, palaver)
+    amal, yael = await amal_waits_for_yael(fake_api, palaver)
     async with palaver.database.unit_of_work() as uow:
         await uow.session.exec(update(Program).values(status=ProgramStatus.PAUSED))
         await uow.commit()
@@ -214,8 +205,7 @@ async def test_paced_messages_survive_a_restart(fake_api: FakeBotApi, settings: 
     await second.start()
     try:
         await nadia.expect_message("How your answers are used")
-        await asyncio.sleep(0)  # let nothing else through: the next one is still paced
-        await nadia.expect_no_message(within=0.3)
+        await nadia.expect_no_message(within=0.3)  # the next one is still paced
     finally:
         await second.stop()
 
@@ -223,16 +213,7 @@ async def test_paced_messages_survive_a_restart(fake_api: FakeBotApi, settings: 
 async def test_when_a_partner_blocks_the_bot_the_other_is_told_and_offered_someone_new(
     fake_api: FakeBotApi, palaver: Palaver
 ) -> None:
-    amal, yael = await paired(fake_api, palaver)
-    await amal.expect_message("How warm or cold")
-    await yael.expect_message("How warm or cold")
-    amal.send("/skip")
-    await amal.expect_message("I can trust most people")
-    amal.send("/skip")
-    await amal.expect_message("Let's start with introductions")
-    amal.send("I grow tomatoes on my balcony.")
-    await amal.expect_message("passed this on")
-    await settle(fake_api, palaver)
+    amal, yael = await amal_waits_for_yael(fake_api, palaver)
     yael.block_bot()
     await yael_was_silent_for(palaver, yael, hours=30)
     await run_silence_check(palaver)  # the nudge to Yael is refused: she blocked the bot

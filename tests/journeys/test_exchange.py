@@ -308,15 +308,7 @@ async def test_someone_outside_any_program_is_told_how_to_join(
 async def test_a_silent_partner_is_nudged_then_the_other_is_offered_someone_new(
     fake_api: FakeBotApi, palaver: Palaver
 ) -> None:
-    amal, yael = await paired(fake_api, palaver)
-    await amal.expect_message("How warm or cold")
-    amal.send("/skip")
-    await amal.expect_message("I can trust most people")
-    amal.send("/skip")
-    await amal.expect_message("Let's start with introductions")
-    amal.send("I grow tomatoes on my balcony.")
-    await amal.expect_message("passed this on")
-    await settle(fake_api, palaver)
+    amal, yael = await amal_waits_for_yael(fake_api, palaver)
 
     await yael_was_silent_for(palaver, yael, hours=30)
     await run_silence_check(palaver)
@@ -328,6 +320,21 @@ async def test_a_silent_partner_is_nudged_then_the_other_is_offered_someone_new(
     offer = await amal.expect_message("has not answered for a while")
     assert offer.button_texts == ["Find me a new partner", "Keep waiting"]
     assert len([m for m in yael.messages if "waiting for your answer" in (m.text or "")]) == 1
+
+
+async def amal_waits_for_yael(fake_api: FakeBotApi, palaver: Palaver) -> tuple[FakeUser, FakeUser]:
+    """Amal and Yael paired; Amal has shared her introduction and waits for Yael's."""
+    amal, yael = await paired(fake_api, palaver)
+    await yael.expect_message("How warm or cold")
+    await amal.expect_message("How warm or cold")
+    amal.send("/skip")
+    await amal.expect_message("I can trust most people")
+    amal.send("/skip")
+    await amal.expect_message("Let's start with introductions")
+    amal.send("I grow tomatoes on my balcony.")
+    await amal.expect_message("passed this on")
+    await settle(fake_api, palaver)
+    return amal, yael
 
 
 async def yael_was_silent_for(palaver: Palaver, yael: FakeUser, *, hours: int) -> None:

@@ -7,13 +7,14 @@ import string
 from dataclasses import dataclass
 from datetime import date, datetime, tzinfo
 from functools import cached_property
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from babel import Locale, UnknownLocaleError
 from babel.dates import format_date as babel_format_date
 from babel.dates import format_time as babel_format_time
 from babel.dates import tokenize_pattern, untokenize_pattern
 from babel.support import NullTranslations
+
+from bot.scheduling.time_zones import UnknownTimeZone, zone_of
 
 FIRST_STRONG_ISOLATE = "\u2068"
 POP_DIRECTIONAL_ISOLATE = "\u2069"
@@ -114,8 +115,8 @@ class Translator:
         """Day and time in the person's zone, e.g.
         "Tuesday, December 1, 6:00 PM", "mardi 1 décembre, 18:00".
 
-        `moment` must be timezone-aware (Palaver keeps UTC); `time_zone` is an IANA name
-        such as "Europe/Kyiv" or a tzinfo.
+        `moment` must be timezone-aware (Palaver keeps UTC); `time_zone` is a zone key such
+        as "Europe/Kyiv" or "UTC+03:00" (see `bot.scheduling.time_zones`) or a tzinfo.
         """
         if moment.tzinfo is None:
             raise ValueError("format_datetime needs a timezone-aware datetime (Palaver keeps UTC)")
@@ -137,10 +138,11 @@ def _zone(time_zone: str | tzinfo) -> tzinfo:
     if not isinstance(time_zone, str):
         return time_zone
     try:
-        return ZoneInfo(time_zone)
-    except (ZoneInfoNotFoundError, ValueError):
+        return zone_of(time_zone)
+    except UnknownTimeZone:
         raise ValueError(
-            f"unknown time zone {time_zone!r}; use an IANA name such as 'Europe/Kyiv'"
+            f"unknown time zone {time_zone!r}; use an IANA name such as 'Europe/Kyiv' "
+            "or a fixed offset such as 'UTC+03:00'"
         ) from None
 
 

@@ -12,11 +12,11 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any, TypeVar
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import BaseModel, ConfigDict, ValidationInfo, field_validator
 
 from bot.engine import Flow, FlowLibrary
+from bot.scheduling import time_zones
 from bot.services.errors import PalaverError
 from bot.services.program_errors import (
     ChoiceExpected,
@@ -216,14 +216,11 @@ def parse_yes_no(text: str) -> bool:
 
 
 def parse_time_zone(text: str) -> str:
-    name = text.strip()
+    """A program's time zone, read by the same rule as a person's (IANA name, city, offset)."""
     try:
-        if not name or name.startswith("/") or ".." in name:
-            raise ValueError(name)
-        ZoneInfo(name)
-    except (ZoneInfoNotFoundError, ValueError):
-        raise UnknownTimeZone(value=name[:64]) from None
-    return name
+        return time_zones.parse_time_zone(text)
+    except time_zones.UnknownTimeZone as unknown:
+        raise UnknownTimeZone(value=unknown.value) from None
 
 
 def parse_quiet_hours(text: str) -> tuple[int, int] | None:

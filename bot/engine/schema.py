@@ -14,7 +14,15 @@ import re
 from datetime import timedelta
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, StringConstraints, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    PrivateAttr,
+    StringConstraints,
+    field_validator,
+    model_validator,
+)
 
 SCHEMA_VERSION = 1
 """The schema version this code reads; each flow file states the version it was written for."""
@@ -356,19 +364,35 @@ class CommitStep(_Step):
         return self.store_as or self.id
 
 
-_DURATION = re.compile(r"^P(?:(\d+)W)?(?:(\d+)D)?(?:T(?:(\d+)H)?(?:(\d+)M)?)?$")
+_DURATION = re.compile(
+    r"^P(?:(?P<years>\d+)Y)?(?:(?P<months>\d+)M)?(?:(?P<weeks>\d+)W)?(?:(?P<days>\d+)D)?"
+    r"(?:T(?:(?P<hours>\d+)H)?(?:(?P<minutes>\d+)M)?(?:(?P<seconds>\d+)S)?)?$"
+)
+_SECONDS = {"weeks": 604800, "days": 86400, "hours": 3600, "minutes": 60, "seconds": 1}
+LONGEST_DELAY = timedelta(days=3 * 365 + 1)
+"""Three years, a leap day among them: the longest a follow-up may wait."""
 
 
 def parse_duration(text: str) -> timedelta:
-    """An ISO-8601 duration in weeks, days, hours and minutes, e.g. P14D or P1WT12H."""
+    """An ISO-8601 duration in weeks, days, hours, minutes and seconds, e.g. P14D or PT30S."""
     match = _DURATION.match(text)
     if not match or text in ("P", "PT") or text.endswith("T"):
+        raise ValueError(f"'{text}' is not an ISO-8601 duration such as P14D, P2W, PT12H or PT30S")
+    parts = match.groupdict()
+    if parts["years"] is not None or parts["months"] is not None:
         raise ValueError(
-            f"'{text}' is not an ISO-8601 duration such as P14D, P2W or PT12H "
-            "(years and months are not allowed: their length varies)"
+            f"'{text}' counts months or years, and their length varies; write P30D or P52W"
         )
-    weeks, days, hours, minutes = (int(group) if group else 0 for group in match.groups())
-    return timedelta(weeks=weeks, days=days, hours=hours, minutes=minutes)
+    # Whole seconds first: a huge number of days would overflow timedelta before the check.
+    seconds = sum(int(parts[unit] or 0) * size for unit, size in _SECONDS.items())
+    if seconds == 0:
+        raise ValueError(f"'{text}' is no delay at all; write one such as PT10M or P1D")
+    if seconds > LONGEST_DELAY.total_seconds():
+        raise ValueError(
+            f"'{text}' is longer than three years, the longest a follow-up may wait; "
+            f"write at most P{LONGEST_DELAY.days}D"
+        )
+    return timedelta(seconds=seconds)
 
 
 class ScheduleStep(_Step):
@@ -376,15 +400,27 @@ class ScheduleStep(_Step):
 
     kind: Literal["schedule"]
     flow: FlowId = Field(description="The flow to start later.")
-    after: str | None = Field(None, description="ISO-8601 duration, e.g. P14D or P2W.")
+    after: str | None = Field(
+        None,
+        description=(
+            "ISO-8601 duration in weeks, days, hours, minutes or seconds, from PT1S to three "
+            "years, e.g. P14D, P2W, PT12H or P1DT2H30M. No months or years: their length varies."
+        ),
+    )
     days: int | None = Field(None, ge=0, le=3650, description="Delay in days (instead of after).")
+
+    @field_validator("after")
+    @classmethod
+    def _duration(cls, after: str | None) -> str | None:
+        # Checked on the field, so the checker points at the `after:` line itself.
+        if after is not None:
+            parse_duration(after)
+        return after
 
     @model_validator(mode="after")
     def _one_delay(self) -> ScheduleStep:
         if (self.after is None) == (self.days is None):
             raise ValueError("give the delay either as `after` (e.g. P14D) or as `days`")
-        if self.after is not None:
-            parse_duration(self.after)
         return self
 
     @property

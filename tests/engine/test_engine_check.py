@@ -31,6 +31,11 @@ BROKEN = {
     "loop-without-exit.yaml": (12, "again", "loop with no exit: again → more → again"),
     "loop-without-question.yaml": (12, "echo", "loop without a question: echo → back → echo"),
     "not-yaml.yaml": (13, None, "not valid YAML"),
+    "schedule-in-months.yaml": (
+        12,
+        "later",
+        "after: 'P1M' counts months or years, and their length varies; write P30D or P52W",
+    ),
     "schedule-unknown-flow.yaml": (
         9,
         "later",
@@ -154,15 +159,45 @@ def test_published_json_schema_matches_the_models() -> None:
 
 
 @pytest.mark.parametrize(
-    ("text", "days"), [("P14D", 14), ("P2W", 14), ("P1WT12H", 7.5), ("PT36H", 1.5)]
+    ("text", "seconds"),
+    [
+        ("P14D", 14 * 86400),
+        ("P2W", 14 * 86400),
+        ("P1WT12H", 7.5 * 86400),
+        ("PT36H", 1.5 * 86400),
+        ("P1D", 86400),
+        ("PT10M", 600),
+        ("PT30S", 30),
+        ("PT90S", 90),
+        ("P1DT2H30M15S", 86400 + 2 * 3600 + 30 * 60 + 15),
+        ("P1096D", 1096 * 86400),
+    ],
 )
-def test_iso_durations(text: str, days: float) -> None:
-    assert parse_duration(text).total_seconds() == days * 86400
+def test_iso_durations_in_weeks_days_hours_minutes_and_seconds(text: str, seconds: float) -> None:
+    assert parse_duration(text).total_seconds() == seconds
 
 
-@pytest.mark.parametrize("text", ["P1M", "14 days", "P", "PT", "P1Y"])
-def test_durations_of_varying_length_or_wrong_form_are_refused(text: str) -> None:
-    with pytest.raises(ValueError, match="ISO-8601"):
+@pytest.mark.parametrize("text", ["14 days", "P", "PT", "P1DT", "PT1.5H", "-P1D", "p14d", "P1H"])
+def test_durations_of_the_wrong_form_are_refused_with_examples(text: str) -> None:
+    with pytest.raises(ValueError, match="is not an ISO-8601 duration such as P14D"):
+        parse_duration(text)
+
+
+@pytest.mark.parametrize("text", ["P1M", "P1Y", "P0Y14D", "P1Y2M3D", "P6MT1H"])
+def test_durations_in_months_or_years_are_refused_because_their_length_varies(text: str) -> None:
+    with pytest.raises(ValueError, match="their length varies; write P30D or P52W"):
+        parse_duration(text)
+
+
+@pytest.mark.parametrize("text", ["P0D", "PT0S", "P0WT0H0M"])
+def test_a_zero_duration_is_refused_as_no_delay(text: str) -> None:
+    with pytest.raises(ValueError, match="no delay at all; write one such as PT10M"):
+        parse_duration(text)
+
+
+@pytest.mark.parametrize("text", ["P1097D", "P157W", "PT94694401S", "P99999999999999999999D"])
+def test_durations_longer_than_three_years_are_refused(text: str) -> None:
+    with pytest.raises(ValueError, match=r"longer than three years.*write at most P1096D"):
         parse_duration(text)
 
 

@@ -41,17 +41,14 @@ DEFAULT_QUIET_HOURS = QuietHours(21, 9)
 
 def is_quiet(moment: datetime, zone: tzinfo, quiet: QuietHours | None) -> bool:
     """Whether `moment` (timezone-aware) falls in the quiet hours of `zone`."""
-    if quiet is None:
-        return False
-    return quiet.covers(_local(moment, zone).hour)
+    local = _local(moment, zone)
+    return quiet is not None and quiet.covers(local.hour)
 
 
 def next_allowed(moment: datetime, zone: tzinfo, quiet: QuietHours | None) -> datetime:
     """`moment` itself if it is not quiet in `zone`, else the UTC instant quiet hours end."""
-    while quiet is not None:
-        local = _local(moment, zone)
-        if not quiet.covers(local.hour):
-            return moment
+    local = _local(moment, zone)
+    while quiet is not None and quiet.covers(local.hour):
         # Past the start of a midnight-spanning window the quiet ends tomorrow morning;
         # otherwise later today.
         ends_tomorrow = quiet.start > quiet.end and local.hour >= quiet.start
@@ -60,6 +57,7 @@ def next_allowed(moment: datetime, zone: tzinfo, quiet: QuietHours | None) -> da
         # occurrence); the quiet then ends at its second. Going round again only matters
         # when a skipped day lands the end inside the next night (Samoa, December 2011).
         moment = min(instant for instant in _instants(day, quiet.end, zone) if instant > moment)
+        local = moment.astimezone(zone)
     return moment
 
 

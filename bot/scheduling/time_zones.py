@@ -97,8 +97,8 @@ def _offset_key(typed: str) -> str | None:
         return None
     sign, hours, minutes = match.groups()
     if sign is None:
-        # The pattern lets everything be optional, so only "UTC" or "GMT" get here bare.
-        return "UTC" if typed.lower() in ("utc", "gmt") else None
+        # Without a sign only a bare "UTC" or "GMT" (or nothing at all) matches.
+        return "UTC" if typed else None
     offset = _checked_offset(sign, int(hours), int(minutes or 0))
     if offset is None:
         return None

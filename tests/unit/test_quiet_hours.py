@@ -200,9 +200,13 @@ def test_a_local_moment_in_a_gap_is_the_end_of_the_gap_and_a_repeated_one_its_fi
     assert local_moment(date(2011, 12, 30), 10, ZoneInfo("Pacific/Apia")) == utc(2011, 12, 30, 10)
 
 
-def test_a_moment_without_a_time_zone_is_refused() -> None:
+@pytest.mark.parametrize("quiet", [DEFAULT_QUIET_HOURS, None])
+def test_a_moment_without_a_time_zone_is_refused(quiet: QuietHours | None) -> None:
+    naive = datetime(2026, 1, 15, 22, 0)
     with pytest.raises(ValueError, match="timezone-aware"):
-        is_quiet(datetime(2026, 1, 15, 22, 0), BERLIN, DEFAULT_QUIET_HOURS)
+        is_quiet(naive, BERLIN, quiet)
+    with pytest.raises(ValueError, match="timezone-aware"):
+        next_allowed(naive, BERLIN, quiet)
 
 
 ZONES = [BERLIN, NEW_YORK, LOS_ANGELES, AUCKLAND, KOLKATA, ZoneInfo("Australia/Lord_Howe")]

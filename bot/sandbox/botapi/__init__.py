@@ -21,15 +21,20 @@ A ``LocalBotApi`` must be used from a single event loop (the one it was started 
 from .actors import SimulatedGroup, SimulatedUser, member_json
 from .encoding import EntityParseError, coerce_param, parse_formatted
 from .models import ApiCall, Button, MessageEvent, SentMessage, UploadedFile
+from .rate_audit import TELEGRAM_SENDING_LIMITS, RateAudit, SendingAuditor, SendingLimits
 from .server import DEFAULT_TOKEN, LocalBotApi, TelegramApiError
 
 __all__ = [
     "DEFAULT_TOKEN",
+    "TELEGRAM_SENDING_LIMITS",
     "ApiCall",
     "Button",
     "EntityParseError",
     "LocalBotApi",
     "MessageEvent",
+    "RateAudit",
+    "SendingAuditor",
+    "SendingLimits",
     "SentMessage",
     "SimulatedGroup",
     "SimulatedUser",

@@ -1,11 +1,27 @@
-"""The auditor of Telegram's sending limits, tested with the times of each send given."""
+"""The local Bot API audits the bot's sending against Telegram's limits.
+
+The auditor is tested with the times of each send given (no sleeping); the end-to-end tests
+send through a real PTB ``ExtBot`` over HTTP, with and without Palaver's rate limiter.
+"""
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
+
 import pytest
+import telegram
+from telegram.ext import ExtBot
 
-from tests.fakebot import TELEGRAM_SENDING_LIMITS, SendingAuditor, SendingLimits
+from bot.telegram.rate_limits import PalaverRateLimiter
+from tests.fakebot import (
+    TELEGRAM_SENDING_LIMITS,
+    FakeBotApi,
+    FakeUser,
+    SendingAuditor,
+    SendingLimits,
+)
 
+TOKEN = "123456:ABC-DEF1234ghIkl-zyx57W2v1u123ew11"
 AMAL = 100_000_001
 CIRCLE = -1_001_000_000_001
 
@@ -168,3 +184,74 @@ def test_limits_must_allow_sending() -> None:
         SendingLimits(group_per_minute=0)
     with pytest.raises(ValueError, match="under one second"):
         SendingLimits(timing_tolerance=1.0)
+
+
+# --------------------------------------------------------------------------- over HTTP
+
+
+@pytest.fixture
+async def api() -> AsyncIterator[FakeBotApi]:
+    async with FakeBotApi(token=TOKEN) as server:
+        yield server
+
+
+@pytest.fixture
+def amal(api: FakeBotApi) -> FakeUser:
+    user = api.user("Amal")
+    api.mark_known(user.chat_id)
+    return user
+
+
+async def send_five(bot: telegram.Bot, amal: FakeUser) -> None:
+    for n in range(5):
+        await bot.send_message(amal.chat_id, f"Follow-up {n}")
+
+
+async def test_palavers_rate_limiter_keeps_telegrams_private_chat_limit(
+    api: FakeBotApi, amal: FakeUser
+) -> None:
+    # The overall rate is raised so that only the private chat's pace (1/s, 3 at once)
+    # holds the sends back: 3 go at once, the 4th and 5th a second apart (about 2 s).
+    limiter = PalaverRateLimiter(overall_max_rate=1000, max_retries=0, private_chat_rate=1.0)
+    async with ExtBot(TOKEN, base_url=api.base_url, rate_limiter=limiter) as bot:
+        await send_five(bot, amal)
+    audit = api.rate_audit()
+    assert (audit.messages, audit.private_violations, audit.over_limits) == (5, 0, 0)
+
+
+async def test_sending_without_a_rate_limiter_breaks_the_private_chat_limit(
+    api: FakeBotApi, amal: FakeUser
+) -> None:
+    async with telegram.Bot(TOKEN, base_url=api.base_url) as bot:
+        await send_five(bot, amal)
+    audit = api.rate_audit()
+    assert (audit.messages, audit.private_violations) == (5, 2)
+    assert audit.worst_chats == ((amal.chat_id, 2),)
+
+
+async def test_only_messages_sent_are_audited_not_edits_or_refused_calls(
+    api: FakeBotApi, amal: FakeUser
+) -> None:
+    async with telegram.Bot(TOKEN, base_url=api.base_url) as bot:
+        message = await bot.send_message(amal.chat_id, "Your partner is Bilal")
+        for n in range(5):
+            await message.edit_text(f"Your partner is Bilal ({n})")
+        api.fail_next("sendMessage", 403)
+        with pytest.raises(telegram.error.Forbidden):
+            await bot.send_message(amal.chat_id, "Never delivered")
+        await bot.send_chat_action(amal.chat_id, "typing")
+    assert api.rate_audit().messages == 1
+
+
+async def test_a_benchmark_raises_the_audited_limit_and_starts_the_audit_afresh() -> None:
+    paid_broadcasts = SendingLimits(overall_per_second=1000)
+    async with FakeBotApi(token=TOKEN, sending_limits=paid_broadcasts) as api:
+        assert api.sending_limits == paid_broadcasts
+        bilal = api.user("Bilal")
+        api.mark_known(bilal.chat_id)
+        async with telegram.Bot(TOKEN, base_url=api.base_url) as bot:
+            await bot.send_message(bilal.chat_id, "Warm-up, not measured")
+            api.reset_rate_audit()
+            await bot.send_message(bilal.chat_id, "Measured")
+        audit = api.rate_audit()
+        assert (audit.messages, audit.limits) == (1, paid_broadcasts)

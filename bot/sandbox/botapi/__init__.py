@@ -13,6 +13,9 @@ that Telegram would refuse. The sandbox (`palaver sandbox`) and the test harness
         amal.send("/start")
         await amal.expect_message("Which language")
 
+It also audits the bot's pace: ``api.rate_audit()`` counts the messages that broke
+Telegram's sending limits (``LocalBotApi(sending_limits=SendingLimits(...))`` to raise them).
+
 Waiting helpers (``expect_message``, ``wait_for_call``, ``wait_until_delivered``...) are
 event-driven: they wake on every request the server handles, never poll with sleeps.
 A ``LocalBotApi`` must be used from a single event loop (the one it was started in).

@@ -6,10 +6,14 @@ journeys were written with (a fake Telegram, fake users and groups).
 
 from bot.sandbox.botapi import (
     DEFAULT_TOKEN,
+    TELEGRAM_SENDING_LIMITS,
     ApiCall,
     Button,
     EntityParseError,
     MessageEvent,
+    RateAudit,
+    SendingAuditor,
+    SendingLimits,
     SentMessage,
     TelegramApiError,
     UploadedFile,
@@ -23,6 +27,7 @@ from bot.sandbox.botapi import SimulatedUser as FakeUser
 
 __all__ = [
     "DEFAULT_TOKEN",
+    "TELEGRAM_SENDING_LIMITS",
     "ApiCall",
     "Button",
     "EntityParseError",
@@ -30,6 +35,9 @@ __all__ = [
     "FakeGroup",
     "FakeUser",
     "MessageEvent",
+    "RateAudit",
+    "SendingAuditor",
+    "SendingLimits",
     "SentMessage",
     "TelegramApiError",
     "UploadedFile",

@@ -31,6 +31,7 @@ from .encoding import (
     utf16_len,
 )
 from .models import ApiCall, Button, MessageEvent, SentMessage, UploadedFile
+from .rate_audit import TELEGRAM_SENDING_LIMITS, RateAudit, SendingAuditor, SendingLimits
 from .spec import ParameterProblem, check_parameters
 
 __all__ = ["DEFAULT_TOKEN", "LocalBotApi", "TelegramApiError"]
@@ -190,6 +191,7 @@ class LocalBotApi:
         host: str = "127.0.0.1",
         port: int = 0,
         clock: Clock = system_clock,
+        sending_limits: SendingLimits = TELEGRAM_SENDING_LIMITS,
     ) -> None:
         self.token = token
         self.clock = clock
@@ -219,6 +221,7 @@ class LocalBotApi:
         self.webhook_url = ""
         self.revision = 0
         """Grows whenever a message is stored, edited or deleted (what a chat view shows)."""
+        self._sending_audit = SendingAuditor(sending_limits)
 
         self._runner: web.AppRunner | None = None
         self._site: web.TCPSite | None = None
@@ -450,6 +453,19 @@ class LocalBotApi:
     def file(self, file_id: str) -> UploadedFile | None:
         """A file known to this server (uploaded by the bot or sent by a user)."""
         return self._files.get(file_id)
+
+    @property
+    def sending_limits(self) -> SendingLimits:
+        """The limits :meth:`rate_audit` checks the bot's sending against."""
+        return self._sending_audit.limits
+
+    def rate_audit(self) -> RateAudit:
+        """How fast the bot sent messages and how many broke Telegram's sending limits."""
+        return self._sending_audit.report()
+
+    def reset_rate_audit(self) -> None:
+        """Start the rate audit afresh (e.g. after a warm-up a benchmark does not measure)."""
+        self._sending_audit.reset()
 
     # ------------------------------------------------------------------ updates
 
@@ -976,6 +992,15 @@ class LocalBotApi:
             copied_from=copied_from,
         )
         self.sent.append(sent)
+        # Every method that creates a message comes through here (send*, copyMessage,
+        # forwardMessage), once it has succeeded. Only new messages are audited, not edits:
+        # Telegram's FAQ words its limits as sending messages ("avoid sending more than one
+        # message per second" in one chat, "30 messages per second", "20 messages per
+        # minute" in a group), and an edit sends none; whatever limits edits have are
+        # separate and unpublished. Counting them would flag a card updated right after a
+        # reply, which the guidance allows. The sender's limiter (PTB's, and Palaver's per
+        # private chat) paces edits too, so it stays stricter than this audit, never looser.
+        self._sending_audit.record(chat_id)
         self._sent_index[(chat_id, sent.message_id)] = sent
         self.messages_in(chat_id).append(sent)
         self.events_in(chat_id).append(MessageEvent.snapshot("sent", sent))

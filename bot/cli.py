@@ -23,6 +23,7 @@ from bot.cli_errors import (
 )
 from bot.cli_export import export_command
 from bot.cli_flows import flows_group, try_command
+from bot.cli_follow_ups import followups_group
 from bot.cli_i18n import i18n_group
 from bot.cli_programs import admins_group, demo_data_command, programs_group
 from bot.cli_sandbox import sandbox
@@ -59,6 +60,7 @@ main.add_command(admins_group)
 main.add_command(demo_data_command)
 main.add_command(i18n_group)
 main.add_command(export_command)
+main.add_command(followups_group)
 main.add_command(sandbox)
 
 
@@ -69,7 +71,13 @@ main.add_command(sandbox)
     show_default=True,
     help="Apply pending database migrations before starting.",
 )
-def run(migrate: bool) -> None:
+@click.option(
+    "--send-only",
+    is_flag=True,
+    help="Receive no updates; only send what is owed (the outbox and follow-ups). Run such "
+    "processes beside one `palaver run` on PostgreSQL to share the sending.",
+)
+def run(migrate: bool, send_only: bool) -> None:
     """Start the bot and serve people until stopped (Ctrl+C or SIGTERM).
 
     Palaver fetches updates from the Bot API by long polling. On stop it finishes the
@@ -88,17 +96,17 @@ def run(migrate: bool) -> None:
         _migrate(settings)
 
     try:
-        asyncio.run(_serve(settings))
+        asyncio.run(_serve(settings, receive_updates=not send_only))
     except (InvalidToken, NetworkError) as error:
         raise bot_api_problem(error, settings.bot_api_url) from None
     log.info("Palaver stopped")
 
 
-async def _serve(settings: Settings) -> None:
+async def _serve(settings: Settings, *, receive_updates: bool = True) -> None:
     """Serve until SIGINT or SIGTERM, then finish in-flight updates and close everything."""
     from bot.telegram.application import build_palaver
 
-    palaver = build_palaver(settings)
+    palaver = build_palaver(settings, receive_updates=receive_updates)
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for stop_signal in (signal.SIGINT, signal.SIGTERM):

@@ -313,7 +313,9 @@ class DemoSeeder:
                 program_id=program.id,
                 flow_id=flow_id,
                 due_at=due,
+                not_before=due,
                 status=status,
+                sent_at=due if status == FollowUpStatus.DONE else None,
             )
         )
 

@@ -49,6 +49,7 @@ from bot.i18n.translator import Translator
 from bot.services.actors import Sender, consenting_person
 from bot.services.errors import ConsentRequired, StaleButton
 from bot.services.letters import Delivery, OutboxPolicy, Postbox, worker_name
+from bot.services.owed import FollowUpBook
 from bot.services.program_settings import PENDING_INPUT_LIFETIME
 from bot.services.replies import (
     Button,
@@ -63,7 +64,6 @@ from bot.storage.tables import (
     Commitment,
     Exchange,
     ExchangeStatus,
-    FollowUp,
     Person,
     RelayedMessage,
     Run,
@@ -99,8 +99,10 @@ class Dialogues:
         consent_version: str,
         clock: Callable[[], datetime] = utc_now,
         postbox: Postbox | None = None,
+        book: FollowUpBook | None = None,
     ) -> None:
         self._postbox = postbox or Postbox(clock, OutboxPolicy(worker_name()))
+        self._book = book or FollowUpBook(catalogs)
         self._database = database
         self._catalogs = catalogs
         self._library = library
@@ -110,6 +112,15 @@ class Dialogues:
     @property
     def library(self) -> FlowLibrary:
         return self._library
+
+    @property
+    def database(self) -> Database:
+        return self._database
+
+    @property
+    def book(self) -> FollowUpBook:
+        """Where follow-ups are written down."""
+        return self._book
 
     # --- use cases -----------------------------------------------------------------------
 
@@ -317,9 +328,12 @@ class Dialogues:
         """The time on Palaver's clock."""
         return self._clock()
 
-    def new_system_work(self) -> Delivery:
-        """A Delivery for work nobody's update asked for (nudges, reminders)."""
-        return Delivery(actor_id=0, pressed_button=False, postbox=self._postbox)
+    def new_system_work(self, follow_up_id: int | None = None) -> Delivery:
+        """A Delivery for work nobody's update asked for (nudges, reminders); `follow_up_id`
+        is the follow-up being started, if that is what it is."""
+        return Delivery(
+            actor_id=0, pressed_button=False, postbox=self._postbox, follow_up_id=follow_up_id
+        )
 
     def new_work(self, person: Person, sender: Sender | None = None) -> Delivery:
         """A Delivery for `person` acting (through `sender`'s update, if there is one)."""
@@ -438,19 +452,19 @@ class Dialogues:
                     Answer(run_id=run.id or 0, key=key, value=value, survey=survey, measure=measure)
                 )
             case RecordCommitment(what=what, due=due, owner=owner):
-                uow.add(
-                    Commitment(
-                        person_id=person.id or 0, run_id=run.id, what=what, due=due, owner=owner
-                    )
+                commitment = Commitment(
+                    person_id=person.id or 0, run_id=run.id, what=what, due=due, owner=owner
                 )
-            case ScheduleFollowUp(flow_id=flow_id, due_at=due_at):
-                uow.add(
-                    FollowUp(
-                        person_id=person.id or 0,
-                        program_id=run.program_id,
-                        flow_id=flow_id,
-                        due_at=due_at,
+                uow.add(commitment)
+                if due is not None:
+                    await uow.session.flush()
+                    program = await uow.programs.get(run.program_id) if run.program_id else None
+                    await self._book.owe_checkin(
+                        uow, work, person, program, commitment, self._clock()
                     )
+            case ScheduleFollowUp(flow_id=flow_id, due_at=due_at):
+                await self._book.owe_flow(
+                    uow, work, person, run.program_id, flow_id, due_at, self._clock()
                 )
             case NotifyFacilitator(reason=reason):
                 await self._notify_facilitators(uow, work, run, person, reason)

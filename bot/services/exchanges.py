@@ -5,6 +5,7 @@ Partners talk only through the bot and see each other only by pseudonym.
 
 from __future__ import annotations
 
+import enum
 import logging
 from datetime import datetime, timedelta
 
@@ -21,6 +22,8 @@ from bot.storage.dialogue_repositories import RunChanged
 from bot.storage.tables import (
     Exchange,
     ExchangeStatus,
+    FollowUp,
+    FollowUpKind,
     MembershipStatus,
     Person,
     Program,
@@ -35,6 +38,15 @@ log = logging.getLogger(__name__)
 EXCHANGE_BUTTON = PARTNER_BUTTON
 SOLO_BUTTON = "s"
 DEFAULT_PAIR_FLOW = "story-exchange"
+
+
+class NudgePurpose(enum.StrEnum):
+    """Why a partner's silence is followed up."""
+
+    ANSWER = "answer"
+    """A gentle word to the one who has not answered."""
+    NEW_PARTNER = "new_partner"
+    """The one left waiting may meet someone new."""
 
 
 class ExchangeAction:
@@ -358,22 +370,76 @@ class Exchanges:
                 for waiting_id in waiting_ids - {member.person_id}:
                     waiting = await uow.people.by_id(waiting_id)
                     if waiting is not None and waiting.blocked_bot_at is None:
-                        work.write(waiting.telegram_id, self._offer_new(waiting))
+                        await self._owe_nudge(
+                            uow, waiting, exchange, NudgePurpose.NEW_PARTNER, member.person_id, now
+                        )
                 member.last_active_at = now  # offer once per silence period
             elif silent_for >= limit / 2 and member.nudged_at is None:
-                t = self._dialogues.translator_for(person)
                 if person.blocked_bot_at is None:
-                    work.write(
-                        person.telegram_id,
-                        Reply(
-                            t.gettext(
-                                "Your partner is waiting for your answer. Take your time; when "
-                                "you are ready, just reply here. You can also pause or leave "
-                                "with /leave."
-                            )
-                        ),
+                    await self._owe_nudge(
+                        uow,
+                        person,
+                        exchange,
+                        NudgePurpose.ANSWER,
+                        member.person_id,
+                        member.last_active_at,
                     )
                 member.nudged_at = now
+
+    async def _owe_nudge(
+        self,
+        uow: UnitOfWork,
+        person: Person,
+        exchange: Exchange,
+        purpose: NudgePurpose,
+        silent_id: int,
+        silent_since: datetime,
+    ) -> None:
+        """A nudge is a follow-up: sent in the person's own hours, once (its dedupe key)."""
+        since = int(silent_since.timestamp())
+        now = self._dialogues.now()
+        await self._dialogues.book.owe(
+            uow,
+            None,
+            person,
+            None,
+            FollowUp(
+                person_id=person.id or 0,
+                program_id=exchange.program_id,
+                kind=FollowUpKind.EXCHANGE_NUDGE,
+                exchange_id=exchange.id,
+                payload={"purpose": purpose.value, "silent_id": silent_id, "since": since},
+                due_at=now,
+                not_before=now,
+                created_at=now,
+                dedupe_key=f"nudge:{exchange.id}:{person.id}:{purpose.value}:{since}",
+            ),
+        )
+
+    async def nudge_still_due(self, uow: UnitOfWork, follow_up: FollowUp) -> bool:
+        """Whether the silence a nudge was owed for still holds (nobody spoke since)."""
+        payload = follow_up.payload or {}
+        exchange = await uow.exchanges.get(follow_up.exchange_id or 0)
+        if exchange is None or exchange.status != ExchangeStatus.ACTIVE:
+            return False
+        members = {m.person_id: m for m in await uow.exchanges.members(exchange.id or 0)}
+        silent = members.get(int(payload.get("silent_id", 0)))
+        if silent is None or silent.left_at is not None:
+            return False
+        return int(silent.last_active_at.timestamp()) == int(payload.get("since", -1))
+
+    def nudge(self, person: Person, purpose: str) -> Reply:
+        """The words of a nudge: to the silent one, or to the one left waiting."""
+        if purpose == NudgePurpose.NEW_PARTNER:
+            return self._offer_new(person)
+        t = self._dialogues.translator_for(person)
+        return Reply(
+            t.gettext(
+                "Your partner is waiting for your answer. Take your time; when "
+                "you are ready, just reply here. You can also pause or leave "
+                "with /leave."
+            )
+        )
 
     def _offer_new(self, person: Person) -> Reply:
         t = self._dialogues.translator_for(person)

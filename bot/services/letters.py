@@ -40,6 +40,7 @@ class Posting:
     message_id: int | None = None
     from_chat_id: int | None = None
     pause_after: float = 0.0
+    follow_up_id: int | None = None
 
 
 @dataclass(frozen=True)
@@ -89,6 +90,7 @@ class Postbox:
                 message_id=posting.message_id,
                 from_chat_id=posting.from_chat_id,
                 claimed=claim,
+                follow_up_id=posting.follow_up_id,
             )
             outbox_id = await uow.outbox.keep(
                 chat,
@@ -97,6 +99,7 @@ class Postbox:
                 not_before=at,
                 claimed_by=self._policy.worker if claim else None,
                 claimed_until=lease_until if claim else None,
+                follow_up_id=posting.follow_up_id,
             )
             envelopes.append(replace(envelope, outbox_id=outbox_id))
             if not claim:
@@ -126,7 +129,9 @@ class LetterBox:
             )
         )
         return [
-            Envelope.from_row(row.id, row.chat_id, row.op.value, row.payload, row.attempts)
+            Envelope.from_row(
+                row.id, row.chat_id, row.op.value, row.payload, row.attempts, row.follow_up_id
+            )
             for row in rows
         ]
 
@@ -137,18 +142,47 @@ class LetterBox:
             lambda uow: uow.outbox.renew(outbox_ids, self._policy.worker, until)
         )
 
-    async def mark_sent(self, outbox_id: int) -> None:
-        """Telegram has it (or refused it for good): never send it again."""
-        await self._database.write(lambda uow: uow.outbox.mark_sent(outbox_id))
+    async def mark_sent(self, envelope: Envelope) -> None:
+        """Telegram has it: never send it again (a follow-up it started is done)."""
+        now = self._clock()
 
-    async def retry_later(self, outbox_id: int, error: str, delay: timedelta) -> None:
+        async def sent(uow: UnitOfWork) -> None:
+            if envelope.follow_up_id is not None:
+                await uow.follow_ups.record_sent(envelope.outbox_id, now)
+            await uow.outbox.mark_sent(envelope.outbox_id)
+
+        await self._database.write(sent)
+
+    async def give_up(self, envelope: Envelope, error: str) -> None:
+        """Telegram refused it for good, or every retry failed: never send it again (a
+        follow-up it started has failed)."""
+
+        async def given_up(uow: UnitOfWork) -> None:
+            if envelope.follow_up_id is not None:
+                await uow.follow_ups.record_failed(envelope.outbox_id, error)
+            await uow.outbox.mark_sent(envelope.outbox_id)
+
+        await self._database.write(given_up)
+
+    async def retry_later(self, envelope: Envelope, error: str, delay: timedelta) -> None:
         """Telegram could not take it now; the dispatcher tries again after `delay`."""
         at = self._clock() + delay
-        await self._database.write(lambda uow: uow.outbox.retry_later(outbox_id, error, at))
+
+        async def later(uow: UnitOfWork) -> None:
+            if envelope.follow_up_id is not None:
+                await uow.follow_ups.record_attempt(envelope.outbox_id, error)
+            await uow.outbox.retry_later(envelope.outbox_id, error, at)
+
+        await self._database.write(later)
 
     async def forget_chat(self, chat_id: int) -> None:
         """The person blocked the bot: nothing more is owed to them."""
-        await self._database.write(lambda uow: uow.outbox.forget_letters_to(chat_id))
+
+        async def forget(uow: UnitOfWork) -> None:
+            await uow.follow_ups.record_unreachable(chat_id, "blocked the bot")
+            await uow.outbox.forget_letters_to(chat_id)
+
+        await self._database.write(forget)
 
     async def next_due_at(self) -> datetime | None:
         """When the next row may be claimed (None: the outbox is empty)."""
@@ -171,7 +205,11 @@ class Delivery:
     actor_chat_id: int | None = None
     """None: the caller shows the replies itself (e.g. /start resuming a question)."""
     pressed_message_id: int | None = None
+    follow_up_id: int | None = None
+    """Set while starting a follow-up: its messages record its fate when they leave."""
     postings: list[Posting] = field(default_factory=list)
+    trailing: list[Posting] = field(default_factory=list)
+    """Messages that follow everything else the use case says (a question for later)."""
     direct: list[Reply] = field(default_factory=list)
     notice: str | None = None
 
@@ -187,12 +225,25 @@ class Delivery:
         elif reply.buttons_only:
             return  # nothing to change the buttons of
         self.postings.append(
-            Posting(self.actor_chat_id, reply, op, message_id=message_id, pause_after=pause_after)
+            Posting(
+                self.actor_chat_id,
+                reply,
+                op,
+                message_id=message_id,
+                pause_after=pause_after,
+                follow_up_id=self.follow_up_id,
+            )
         )
 
     def write(self, chat_id: int, reply: Reply, pause_after: float = 0.0) -> None:
         """A message to someone else (a partner, a facilitator)."""
-        self.postings.append(Posting(chat_id, reply, pause_after=pause_after))
+        self.postings.append(
+            Posting(chat_id, reply, pause_after=pause_after, follow_up_id=self.follow_up_id)
+        )
+
+    def write_last(self, chat_id: int, reply: Reply) -> None:
+        """A message to go after all the others of this use case, whenever it is written."""
+        self.trailing.append(Posting(chat_id, reply, follow_up_id=self.follow_up_id))
 
     def copy(self, chat_id: int, heading: Reply, from_chat_id: int, message_id: int) -> None:
         """A photo or voice note copied (never forwarded) to someone, under a heading."""
@@ -209,10 +260,11 @@ class Delivery:
 
     def outcome(self) -> Outcome:
         """What to show when nothing changed (no commit): sent straight away."""
-        replies = [p.reply for p in self.postings if p.chat_id == self.actor_chat_id]
+        postings = [*self.postings, *self.trailing]
+        replies = [p.reply for p in postings if p.chat_id == self.actor_chat_id]
         letters = [
             Letter(p.chat_id, p.reply)
-            for p in self.postings
+            for p in postings
             if p.chat_id != self.actor_chat_id and p.op == OutboxOp.SEND
         ]
         return Outcome(replies=(*replies, *self.direct), notice=self.notice, letters=tuple(letters))
@@ -221,6 +273,6 @@ class Delivery:
         """Keep every message in the outbox, commit with the change, return the outcome.
 
         `claim`: the caller sends what is due now itself (else the dispatcher does)."""
-        posted = await self.postbox.post(uow, self.postings, claim=claim)
+        posted = await self.postbox.post(uow, [*self.postings, *self.trailing], claim=claim)
         await uow.commit()
         return Outcome(replies=tuple(self.direct), notice=self.notice, posted=tuple(posted))

@@ -105,6 +105,9 @@ class Onboarding:
                 work.say(self._consent_question(t))
                 return await work.seal(uow)
             work.say(self._home(t, person, returning=True))
+            if person.follow_ups_paused_at is not None:
+                person.follow_ups_paused_at = None  # /stop is undone by /start
+                work.say(Reply(t.gettext("Reminders and follow-ups are on again.")))
             welcomed = await work.seal(uow)
         invited = await self._redeem_pending_invite(person)
         # "/start: see where you are": also the way back after a lost message or a restart.
@@ -259,6 +262,7 @@ class Onboarding:
             if person is None or person.blocked_bot_at is not None:
                 return
             person.blocked_bot_at = utc_now()
+            await uow.follow_ups.cancel_pending_of(person.id or 0, "blocked the bot")
             uow.audit.record(
                 "person.blocked_bot",
                 actor_id=person.id,

@@ -145,6 +145,8 @@ class Envelope:
     claimed: bool = True
     attempts: int = 0
     """Failed tries so far (server errors, timeouts)."""
+    follow_up_id: int | None = None
+    """The follow-up this message starts (its fate is recorded there)."""
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -155,7 +157,13 @@ class Envelope:
 
     @classmethod
     def from_row(
-        cls, outbox_id: int, chat_id: int, op: str, payload: dict[str, Any], attempts: int = 0
+        cls,
+        outbox_id: int,
+        chat_id: int,
+        op: str,
+        payload: dict[str, Any],
+        attempts: int = 0,
+        follow_up_id: int | None = None,
     ) -> Envelope:
         """The envelope an outbox row holds (rows before 0005 held a bare reply)."""
         reply = payload.get("reply", payload)
@@ -167,6 +175,7 @@ class Envelope:
             message_id=payload.get("message_id"),
             from_chat_id=payload.get("from_chat_id"),
             attempts=attempts,
+            follow_up_id=follow_up_id,
         )
 
 

@@ -165,6 +165,7 @@ class OutboxRow:
     op: OutboxOp
     payload: dict[str, Any]
     attempts: int
+    follow_up_id: int | None = None
 
 
 class Outbox:
@@ -186,8 +187,10 @@ class Outbox:
         not_before: datetime,
         claimed_by: str | None = None,
         claimed_until: datetime | None = None,
+        follow_up_id: int | None = None,
     ) -> int:
         message = OutboxMessage(
+            follow_up_id=follow_up_id,
             chat_id=chat_id,
             op=op,
             payload=payload,
@@ -251,14 +254,15 @@ class Outbox:
                 col(OutboxMessage.op),
                 col(OutboxMessage.payload),
                 col(OutboxMessage.attempts),
+                col(OutboxMessage.follow_up_id),
             )
             .execution_options(synchronize_session=False)
         )
         rows = (await self._session.exec(statement)).all()
         return sorted(
             (
-                OutboxRow(id, chat_id, OutboxOp(op), payload, attempts)
-                for id, chat_id, op, payload, attempts in rows
+                OutboxRow(id, chat_id, OutboxOp(op), payload, attempts, follow_up_id)
+                for id, chat_id, op, payload, attempts, follow_up_id in rows
             ),
             key=lambda row: row.id,
         )

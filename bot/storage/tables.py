@@ -111,6 +111,15 @@ class Person(SQLModel, table=True):
     blocked_bot_at: datetime | None = Field(
         default=None, sa_type=UTCDateTime, description="When Telegram said they blocked the bot."
     )
+    time_zone_chosen: bool = Field(
+        default=False, description="True once they told us their zone; until then, the program's."
+    )
+    time_zone_asked_at: datetime | None = Field(
+        default=None, sa_type=UTCDateTime, description="When we asked for it (asked once)."
+    )
+    follow_ups_paused_at: datetime | None = Field(
+        default=None, sa_type=UTCDateTime, description="Set by /stop: nothing is sent until /start."
+    )
     created_at: datetime = Field(default_factory=utc_now, sa_type=UTCDateTime)
     updated_at: datetime = Field(default_factory=utc_now, sa_type=UTCDateTime)
 
@@ -359,6 +368,12 @@ class Answer(SQLModel, table=True):
     answered_at: datetime = Field(default_factory=utc_now, sa_type=UTCDateTime)
 
 
+class CommitmentStatus(enum.StrEnum):
+    OPEN = "open"
+    DONE = "done"
+    DROPPED = "dropped"
+
+
 class Commitment(SQLModel, table=True):
     """Something a person committed to do (Track VI), and by when."""
 
@@ -373,19 +388,55 @@ class Commitment(SQLModel, table=True):
     what: str = Field(sa_column=Column(Text, nullable=False))
     owner: str | None = Field(default=None, max_length=16, description="me or group.")
     due: date | None = Field(default=None)
+    status: CommitmentStatus = Field(
+        default=CommitmentStatus.OPEN,
+        sa_column=_enum_column(CommitmentStatus, "commitment_status"),
+    )
+    closed_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     created_at: datetime = Field(default_factory=utc_now, sa_type=UTCDateTime)
+
+
+class FollowUpKind(enum.StrEnum):
+    """What a follow-up is for; each kind has its own grace period after downtime."""
+
+    FLOW = "flow"
+    """Start a flow later, e.g. the survey a month after an exchange (a flow's schedule step)."""
+    COMMITMENT_CHECKIN = "commitment_checkin"
+    """On a commitment's due date: done, not yet, or drop it."""
+    EXCHANGE_NUDGE = "exchange_nudge"
+    """A partner has been waiting: a gentle word to the silent one, or a new partner offered."""
+    CIRCLE_REMINDER = "circle_reminder"
+    """A day and an hour before a circle starts."""
+    ANNOUNCEMENT = "announcement"
+    """Words a facilitator or organizer scheduled for a program's people."""
 
 
 class FollowUpStatus(enum.StrEnum):
     PENDING = "pending"
+    """Owed, at `not_before` at the earliest."""
+    QUEUED = "queued"
+    """Started: its messages are in the outbox."""
     DONE = "done"
+    """Telegram has its first message (`sent_at`)."""
     CANCELLED = "cancelled"
+    """No longer owed: cancelled by someone, no longer relevant, or the person left."""
+    EXPIRED = "expired"
+    """Found overdue past its kind's grace period (Palaver was down): not sent late."""
+    FAILED = "failed"
+    """Telegram would not take it after every retry (`last_error`)."""
 
 
 class FollowUp(SQLModel, table=True):
-    """A flow to start for someone later; the database is the source of truth for it."""
+    """Something owed to a person later; the database is the only record of it.
+
+    A dispatcher claims due rows with a lease (`claimed_by` until `claimed_until`), so two
+    processes never start the same one and a dead process's claims expire; starting one
+    writes its messages into the outbox (which records the row's fate when they leave) in
+    the same transaction as its new status.
+    """
 
     __tablename__ = "follow_up"
+    __table_args__ = (UniqueConstraint("dedupe_key"),)
 
     id: int | None = Field(default=None, primary_key=True)
     person_id: int = Field(sa_column=_reference("person", on_delete="CASCADE", index=True))
@@ -393,10 +444,37 @@ class FollowUp(SQLModel, table=True):
         default=None,
         sa_column=_reference("program", on_delete="CASCADE", nullable=True),
     )
-    flow_id: str = Field(max_length=64)
+    kind: FollowUpKind = Field(
+        default=FollowUpKind.FLOW, sa_column=_enum_column(FollowUpKind, "follow_up_kind")
+    )
+    flow_id: str | None = Field(default=None, max_length=64)
+    commitment_id: int | None = Field(
+        default=None,
+        sa_column=_reference("commitment", on_delete="CASCADE", nullable=True),
+    )
+    exchange_id: int | None = Field(
+        default=None,
+        sa_column=_reference("exchange", on_delete="CASCADE", nullable=True),
+    )
+    payload: dict[str, Any] | None = Field(default=None, sa_column=Column(JSON, nullable=True))
+    """Kind-specific details (an announcement's words and language, a nudge's purpose)."""
     due_at: datetime = Field(sa_type=UTCDateTime, index=True)
+    """When it is owed; lateness and expiry are measured from here."""
+    not_before: datetime = Field(sa_column=Column(UTCDateTime, nullable=False, index=True))
+    """When it may next be started (moved past quiet hours, or while held)."""
     status: FollowUpStatus = Field(
         default=FollowUpStatus.PENDING, sa_column=_enum_column(FollowUpStatus, "follow_up_status")
+    )
+    claimed_by: str | None = Field(default=None, max_length=64)
+    claimed_until: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    attempts: int = 0
+    last_error: str | None = Field(default=None, max_length=200)
+    sent_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    dedupe_key: str | None = Field(default=None, max_length=120)
+    """Makes "owed once" a database rule for follow-ups found by scanning (nudges)."""
+    created_by_id: int | None = Field(
+        default=None,
+        sa_column=_reference("person", on_delete="SET NULL", nullable=True),
     )
     created_at: datetime = Field(default_factory=utc_now, sa_type=UTCDateTime)
 
@@ -561,6 +639,11 @@ class OutboxMessage(SQLModel, table=True):
     claimed_until: datetime | None = Field(default=None, sa_type=UTCDateTime)
     attempts: int = 0
     last_error: str | None = Field(default=None, max_length=200)
+    follow_up_id: int | None = Field(
+        default=None,
+        sa_column=_reference("follow_up", on_delete="SET NULL", nullable=True, index=True),
+    )
+    """The follow-up this message starts: its fate is recorded there when the row goes."""
 
 
 class ReceivedUpdate(SQLModel, table=True):

@@ -16,6 +16,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from bot.storage.database import create_engine, session_factory
 from bot.storage.dialogue_repositories import ExchangeRepository, RunRepository
 from bot.storage.export_repositories import ExportRepository
+from bot.storage.follow_up_repositories import FollowUpRepository
 from bot.storage.program_repositories import (
     CommunityRepository,
     DemoRepository,
@@ -70,6 +71,7 @@ class UnitOfWork:
     runs: RunRepository
     exchanges: ExchangeRepository
     exports: ExportRepository
+    follow_ups: FollowUpRepository
 
     def __init__(
         self, sessions: async_sessionmaker[AsyncSession], turn: WriterTurn | None = None
@@ -98,6 +100,7 @@ class UnitOfWork:
         self.runs = RunRepository(self._session)
         self.exchanges = ExchangeRepository(self._session)
         self.exports = ExportRepository(self._session)
+        self.follow_ups = FollowUpRepository(self._session)
         return self
 
     async def __aexit__(

@@ -18,6 +18,7 @@ from bot.services.authorization import Authorizer
 from bot.services.dialogues import Dialogues
 from bot.services.exchanges import Exchanges
 from bot.services.exports import ExportDesk
+from bot.services.follow_ups import FollowUpPolicy, FollowUps
 from bot.services.invites import InviteDesk
 from bot.services.joining import Joining
 from bot.services.letters import LetterBox, OutboxPolicy, Postbox, worker_name
@@ -30,6 +31,8 @@ from bot.telegram.commands import register_commands, register_organizer_commands
 from bot.telegram.dialogue_handlers import SILENCE_CHECK_SECONDS, DialogueFeature
 from bot.telegram.export_handlers import ExportFeature
 from bot.telegram.flood_guard import FLOOD_GROUP, FloodGuard
+from bot.telegram.follow_up_handlers import POLL_SECONDS as FOLLOW_UP_POLL_SECONDS
+from bot.telegram.follow_up_handlers import FollowUpFeature
 from bot.telegram.handlers import ButtonRouter, Feature, OnboardingFeature, Responder
 from bot.telegram.postman import POLL_SECONDS, Postman
 from bot.telegram.privacy_handlers import PrivacyFeature
@@ -49,6 +52,8 @@ CONNECTION_POOL_SIZE = MAX_CONCURRENT_UPDATES + 8
 RATE_LIMIT_RETRIES = 3
 LONG_POLL_SECONDS = 30
 ALLOWED_UPDATES = Update.ALL_TYPES
+FOLLOW_UPS_UNLIMITED_BATCH = 100
+"""Follow-ups started per round when no overall rate limit is set."""
 
 
 @dataclass
@@ -61,6 +66,9 @@ class Palaver:
     dialogues: Dialogues
     exchanges: Exchanges
     privacy: Privacy
+    follow_ups: FollowUps
+    receive_updates: bool = True
+    """False: a send-only process (the outbox and follow-ups), beside one that receives."""
 
     async def start(self) -> None:
         """Start serving inside an already running event loop (what run_polling does)."""
@@ -68,10 +76,13 @@ class Palaver:
         await application.initialize()
         if application.post_init is not None:
             await application.post_init(application)
-        assert application.updater is not None
-        await application.updater.start_polling(
-            timeout=LONG_POLL_SECONDS, allowed_updates=ALLOWED_UPDATES, drop_pending_updates=False
-        )
+        if self.receive_updates:
+            assert application.updater is not None
+            await application.updater.start_polling(
+                timeout=LONG_POLL_SECONDS,
+                allowed_updates=ALLOWED_UPDATES,
+                drop_pending_updates=False,
+            )
         await application.start()
 
     async def tick(self) -> None:
@@ -96,10 +107,14 @@ class Palaver:
                 await application.post_shutdown(application)
 
 
-def build_palaver(settings: Settings, clock: Clock = system_clock) -> Palaver:
+def build_palaver(
+    settings: Settings, clock: Clock = system_clock, *, receive_updates: bool = True
+) -> Palaver:
     """Build the Application with handlers, rate limiting and lifecycle hooks.
 
     `clock` is the time Palaver acts on; tests pass a `ManualClock`, the sandbox a `JumpingClock`.
+    `receive_updates` False builds a send-only process: it neither polls nor replays the
+    update journal (the receiving process owns both), it only sends what is owed.
     """
     database = Database(settings.database_url)
     catalogs = Catalogs.load(settings.locales_dir, settings.default_locale)
@@ -170,9 +185,23 @@ def build_palaver(settings: Settings, clock: Clock = system_clock) -> Palaver:
     exports = ExportFeature(responder, ExportDesk(database, console, authorizer))
     privacy = Privacy(dialogues, settings.consent_version)
     data_rights = PrivacyFeature(responder, privacy)
+    follow_ups = FollowUps(
+        dialogues,
+        exchanges,
+        authorizer,
+        FollowUpPolicy(
+            worker=outbox_policy.worker,
+            lease=outbox_policy.lease,
+            batch=max(1, int(settings.max_messages_per_second or FOLLOW_UPS_UNLIMITED_BATCH)),
+        ),
+        clock,
+        settings.consent_version,
+    )
+    reminders = FollowUpFeature(responder, follow_ups, postman, clock)
     features: list[Feature] = [
         welcome,
         data_rights,
+        reminders,
         conversations,
         programs,
         exports,
@@ -180,8 +209,13 @@ def build_palaver(settings: Settings, clock: Clock = system_clock) -> Palaver:
     ]
 
     async def on_startup(application: Application) -> None:  # type: ignore[type-arg]
-        await journal.replay(application)
         postman.attach(application.job_queue)
+        reminders.attach(application.job_queue)
+        if not receive_updates:
+            await postman.dispatch(application.bot)
+            log.info("Palaver sends as @%s (send-only)", application.bot.username)
+            return
+        await journal.replay(application)
         await postman.dispatch(application.bot)
         await register_commands(application.bot, catalogs)
         async with database.unit_of_work() as uow:
@@ -242,6 +276,9 @@ def build_palaver(settings: Settings, clock: Clock = system_clock) -> Palaver:
             postman.job, interval=POLL_SECONDS, first=POLL_SECONDS, name="outbox"
         )
         application.job_queue.run_repeating(
+            reminders.job, interval=FOLLOW_UP_POLL_SECONDS, first=1, name="follow-ups"
+        )
+        application.job_queue.run_repeating(
             data_rights.apply_retention,
             interval=RETENTION_CHECK_SECONDS,
             first=60,
@@ -254,4 +291,6 @@ def build_palaver(settings: Settings, clock: Clock = system_clock) -> Palaver:
         dialogues=dialogues,
         exchanges=exchanges,
         privacy=privacy,
+        follow_ups=follow_ups,
+        receive_updates=receive_updates,
     )

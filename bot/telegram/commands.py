@@ -39,6 +39,8 @@ PARTICIPANT_COMMANDS = (
     CommandSpec("newpartner", N_("Ask for a new partner")),
     CommandSpec("report", N_("Report a problem with your partner")),
     CommandSpec("language", N_("Choose your language")),
+    CommandSpec("timezone", N_("Set your time zone for reminders")),
+    CommandSpec("stop", N_("Pause reminders and follow-ups (/start resumes)")),
     CommandSpec("mydata", N_("See everything Palaver keeps about you")),
     CommandSpec("forget", N_("Erase everything Palaver keeps about you")),
     CommandSpec("help", N_("What Palaver can do")),

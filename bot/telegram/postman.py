@@ -123,24 +123,22 @@ class Postman:
             # Telegram will never take this one (a chat that no longer exists, a bad edit):
             # sending it again would fail again.
             log.warning("a message could not be delivered: %s", error.message)
-            await self._letterbox.mark_sent(envelope.outbox_id)
+            await self._letterbox.give_up(envelope, f"400 {error.message}")
             return True
         except RetryAfter as error:
-            await self._letterbox.retry_later(
-                envelope.outbox_id, "429", _seconds(error.retry_after)
-            )
+            await self._letterbox.retry_later(envelope, "429", _seconds(error.retry_after))
             return False
         except (TimedOut, NetworkError) as error:
             if envelope.attempts + 1 >= MAX_ATTEMPTS:
                 log.warning("giving up on a message after %d attempts", envelope.attempts + 1)
-                await self._letterbox.mark_sent(envelope.outbox_id)
+                await self._letterbox.give_up(envelope, type(error).__name__)
                 return True
             log.info("Telegram did not take a message (%s); trying again", type(error).__name__)
             delay = timedelta(seconds=2 ** (envelope.attempts + 1))
-            await self._letterbox.retry_later(envelope.outbox_id, type(error).__name__, delay)
+            await self._letterbox.retry_later(envelope, type(error).__name__, delay)
             return False
         try:
-            await self._letterbox.mark_sent(envelope.outbox_id)
+            await self._letterbox.mark_sent(envelope)
         except DBAPIError as error:
             # Sent, but not recorded: once its claim runs out it goes again (the one window
             # for a duplicate). Better that than an apology for something that worked.

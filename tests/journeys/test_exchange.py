@@ -353,6 +353,7 @@ async def yael_was_silent_for(palaver: Palaver, yael: FakeUser, *, hours: int) -
 async def run_silence_check(palaver: Palaver) -> None:
     """Run the scheduled silent-partner job now, as the job queue would."""
     await run_job(palaver, "silent-partners")
+    await run_job(palaver, "follow-ups")
 
 
 @pytest.fixture

@@ -63,7 +63,7 @@ async def test_two_processes_draining_one_outbox_send_each_row_once_in_order_per
             for envelope in batch:
                 sent.append((name, envelope.chat_id, envelope.outbox_id))
                 await asyncio.sleep(0)  # let the other process in between
-                await letterbox.mark_sent(envelope.outbox_id)
+                await letterbox.mark_sent(envelope)
 
     await asyncio.gather(drain("one", first), drain("two", second))
 
@@ -117,13 +117,13 @@ async def test_paced_rows_wait_for_their_time_and_new_rows_queue_behind_them(
     assert not later[0].claimed, "a chat with messages still owed gets the new one after them"
 
     letterbox = LetterBox(database, clock, policy)
-    await letterbox.mark_sent(opening[0].outbox_id)
+    await letterbox.mark_sent(opening[0])
     assert await letterbox.claim_due() == []
     clock.advance(timedelta(seconds=2))
     assert [e.reply.text for e in await letterbox.claim_due()] == ["two"]
-    await letterbox.mark_sent(opening[1].outbox_id)
+    await letterbox.mark_sent(opening[1])
     clock.advance(timedelta(seconds=3))
     [three] = await letterbox.claim_due()
     assert three.reply.text == "three"
-    await letterbox.mark_sent(three.outbox_id)
+    await letterbox.mark_sent(three)
     assert [e.reply.text for e in await letterbox.claim_due()] == ["four"]

@@ -1,0 +1,508 @@
+"""Follow-ups that arrive: starting what is owed when it is due, and people's say over it.
+
+The database is the only record of what is owed (`follow_up`). A timer only wakes
+`FollowUps.dispatch`, which claims due rows with a lease (so two processes never start the
+same one, and a dead process's claims run out), decides for each — send it now, move it
+past the person's quiet hours, hold it, let it expire, cancel it — and, when it is sent,
+writes its messages into the outbox in the same transaction as its new status. The outbox
+records whether Telegram took them (`done`, `failed`, or cancelled when blocked).
+"""
+
+from __future__ import annotations
+
+import enum
+import logging
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from functools import partial
+
+from bot.clock import Clock
+from bot.i18n.translator import N_
+from bot.scheduling.quiet_hours import next_allowed
+from bot.scheduling.time_zones import UnknownTimeZone, describe_offset, parse_time_zone
+from bot.services.actors import Sender, consenting_person
+from bot.services.authorization import Authorizer, Permission
+from bot.services.dialogues import Dialogues
+from bot.services.errors import NotAllowed, PalaverError, StaleButton
+from bot.services.exchanges import Exchanges
+from bot.services.letters import Delivery
+from bot.services.owed import (
+    GRACE,
+    TIME_ZONE_BUTTON,
+    FollowUpBook,
+    checkin_moment,
+    quiet_hours_of,
+    zone_for,
+    zone_from_button,
+    zone_key_for,
+)
+from bot.services.replies import Button, ButtonAction, Outcome, RelayedWords, Reply
+from bot.storage.tables import (
+    Commitment,
+    CommitmentStatus,
+    FollowUp,
+    FollowUpKind,
+    FollowUpStatus,
+    Person,
+    Program,
+    ProgramStatus,
+)
+from bot.storage.unit_of_work import UnitOfWork
+
+log = logging.getLogger(__name__)
+
+CHECKIN_BUTTON = "ci"
+HOLD = timedelta(hours=1)
+"""How long a follow-up waits when now is not the moment (a conversation under way)."""
+CONSENT_HOLD = timedelta(days=1)
+"""A person who has not accepted the current consent text yet gets nothing until they do."""
+LATER_CHOICES = (3, 7, 14, 30)
+"""Days offered when someone says "not yet" to a commitment check-in."""
+
+
+class CheckinAnswer(enum.StrEnum):
+    DONE = "done"
+    NOT_YET = "later"
+    DROP = "drop"
+    IN_DAYS = "in"
+
+
+class UnknownTimeZoneTyped(PalaverError):
+    message = N_(
+        "I don't know that place or time zone. Try a large city near you, or a UTC offset, "
+        "for example /timezone Nairobi or /timezone +3."
+    )
+
+
+@dataclass(frozen=True)
+class FollowUpPolicy:
+    """How this process dispatches: who it is, how long a claim lasts, how many per round."""
+
+    worker: str
+    lease: timedelta = timedelta(seconds=60)
+    batch: int = 30
+    """Follow-ups started per round; about one second of Telegram's overall rate, so a
+    backlog turns into outbox rows no faster than they can leave."""
+
+
+class FollowUps:
+    """Starts due follow-ups; /stop, /timezone and the check-in buttons; operators' views."""
+
+    def __init__(
+        self,
+        dialogues: Dialogues,
+        exchanges: Exchanges,
+        authorizer: Authorizer,
+        policy: FollowUpPolicy,
+        clock: Clock,
+        consent_version: str,
+    ) -> None:
+        self._dialogues = dialogues
+        self._exchanges = exchanges
+        self._authorizer = authorizer
+        self._policy = policy
+        self._clock = clock
+        self._consent_version = consent_version
+
+    @property
+    def book(self) -> FollowUpBook:
+        return self._dialogues.book
+
+    @property
+    def batch(self) -> int:
+        """Follow-ups started per round."""
+        return self._policy.batch
+
+    # --- the dispatcher ------------------------------------------------------------------
+
+    async def dispatch(self) -> int:
+        """Claim one round of due follow-ups and start each; how many were claimed.
+
+        Their messages go into the outbox unclaimed: the outbox dispatcher sends them, at
+        Telegram's pace.
+        """
+        now = self._clock()
+        ids = await self._dialogues.database.write(
+            lambda uow: uow.follow_ups.claim_due(
+                now, self._policy.worker, now + self._policy.lease, self._policy.batch
+            )
+        )
+        for follow_up_id in ids:
+            await self._dialogues.retrying(partial(self._start, follow_up_id=follow_up_id))
+        return len(ids)
+
+    async def next_due_at(self) -> datetime | None:
+        async with self._dialogues.database.unit_of_work() as uow:
+            return await uow.follow_ups.next_due_at()
+
+    async def _start(self, uow: UnitOfWork, *, follow_up_id: int) -> Outcome:
+        follow_up = await uow.follow_ups.claimed(follow_up_id, self._policy.worker)
+        if follow_up is None:
+            return Outcome()  # someone else's now, or already dealt with
+        now = self._clock()
+        decision = await self._decide(uow, follow_up, now)
+        if decision is not None:
+            await uow.commit()
+            return Outcome()
+        work = self._dialogues.new_system_work(follow_up.id)
+        person = await uow.people.by_id(follow_up.person_id)
+        assert person is not None  # _decide cancels follow-ups of people who are gone
+        if not await self._compose(uow, work, follow_up, person, now):
+            await uow.commit()
+            return Outcome()
+        uow.follow_ups.close(follow_up, FollowUpStatus.QUEUED, None)
+        return await work.seal(uow, claim=False)
+
+    async def _decide(self, uow: UnitOfWork, follow_up: FollowUp, now: datetime) -> str | None:
+        """Why not to send it now (after recording what becomes of it), or None: send it."""
+        person = await uow.people.by_id(follow_up.person_id)
+        program = await uow.programs.get(follow_up.program_id) if follow_up.program_id else None
+        repo = uow.follow_ups
+        reason: str | None = None
+        if person is None or person.blocked_bot_at is not None or not person.is_active:
+            reason = "the person cannot be reached"
+            repo.close(follow_up, FollowUpStatus.CANCELLED, reason)
+        elif program is not None and program.status == ProgramStatus.CLOSED:
+            reason = "the program is closed"
+            repo.close(follow_up, FollowUpStatus.CANCELLED, reason)
+        elif program is not None and program.status != ProgramStatus.ACTIVE:
+            reason = "the program is paused"
+            repo.release(follow_up, now + HOLD, reason)
+        elif person.follow_ups_paused_at is not None:
+            reason = "paused with /stop"
+            repo.release(follow_up, now + HOLD, reason)
+        elif not person.has_consented(self._consent_version):
+            reason = "waiting for consent"
+            repo.release(follow_up, now + CONSENT_HOLD, reason)
+        elif (gone := await self._no_longer_relevant(uow, follow_up)) is not None:
+            reason = gone
+            repo.close(follow_up, FollowUpStatus.CANCELLED, reason)
+        elif now - follow_up.not_before > GRACE[follow_up.kind]:
+            reason = "overdue after downtime"
+            repo.close(follow_up, FollowUpStatus.EXPIRED, reason)
+        else:
+            allowed = next_allowed(now, zone_for(person, program), quiet_hours_of(program))
+            if allowed > now:
+                reason = "quiet hours"
+                repo.release(follow_up, allowed, reason)
+            elif follow_up.kind == FollowUpKind.FLOW and await uow.runs.open_runs_of(
+                person.id or 0
+            ):
+                # Never cut into a conversation under way: try again a little later.
+                reason = "a conversation is under way"
+                repo.release(follow_up, now + HOLD, reason)
+        if reason is not None:
+            log.info("follow-up %s not sent now: %s", follow_up.id, reason)
+        return reason
+
+    async def _no_longer_relevant(self, uow: UnitOfWork, follow_up: FollowUp) -> str | None:
+        match follow_up.kind:
+            case FollowUpKind.FLOW:
+                if (
+                    follow_up.flow_id is None
+                    or follow_up.flow_id not in self._dialogues.library.flow_ids()
+                ):
+                    return "the flow no longer exists"
+            case FollowUpKind.COMMITMENT_CHECKIN:
+                commitment = await _commitment(uow, follow_up.commitment_id)
+                if commitment is None or commitment.status != CommitmentStatus.OPEN:
+                    return "the commitment is closed"
+            case FollowUpKind.EXCHANGE_NUDGE:
+                if not await self._exchanges.nudge_still_due(uow, follow_up):
+                    return "the partner answered, or the exchange ended"
+            case FollowUpKind.ANNOUNCEMENT:
+                if not (follow_up.payload or {}).get("text"):
+                    return "the announcement has no words"
+            case FollowUpKind.CIRCLE_REMINDER:
+                return "circles are not available in this version"
+        return None
+
+    async def _compose(
+        self, uow: UnitOfWork, work: Delivery, follow_up: FollowUp, person: Person, now: datetime
+    ) -> bool:
+        """Write the follow-up's messages into `work`; False if there turned out to be none."""
+        t = self._dialogues.translator_for(person)
+        match follow_up.kind:
+            case FollowUpKind.FLOW:
+                flow = self._dialogues.library.latest(follow_up.flow_id or "")
+                await self._dialogues.start_run(
+                    uow, work, person, flow, program_id=follow_up.program_id
+                )
+            case FollowUpKind.COMMITMENT_CHECKIN:
+                commitment = await _commitment(uow, follow_up.commitment_id)
+                assert commitment is not None
+                work.write(person.telegram_id, self._checkin_question(person, commitment))
+            case FollowUpKind.EXCHANGE_NUDGE:
+                purpose = str((follow_up.payload or {}).get("purpose", ""))
+                work.write(person.telegram_id, self._exchanges.nudge(person, purpose))
+            case FollowUpKind.ANNOUNCEMENT:
+                payload = follow_up.payload or {}
+                program = await uow.programs.get(follow_up.program_id or 0)
+                heading = t.gettext(
+                    "A message from the organizers of {program}:",
+                    program=program.name if program else "",
+                )
+                words = RelayedWords(
+                    str(payload["text"]), str(payload.get("language", t.language)), t.language
+                )
+                work.write(person.telegram_id, Reply(heading, relayed=words))
+        return bool(work.postings)
+
+    # --- commitment check-ins ------------------------------------------------------------
+
+    def _checkin_question(self, person: Person, commitment: Commitment) -> Reply:
+        t = self._dialogues.translator_for(person)
+        cid = commitment.id
+
+        def button(label: str, answer: CheckinAnswer) -> Button:
+            return Button(label, ButtonAction(CHECKIN_BUTTON, f"{answer.value}.{cid}"))
+
+        return Reply(
+            t.gettext(
+                "Today is the day you set for your commitment:\n\n{what}\n\nHow is it going?",
+                what=commitment.what,
+            ),
+            buttons=(
+                (button(t.gettext("Done"), CheckinAnswer.DONE),),
+                (button(t.gettext("Not yet"), CheckinAnswer.NOT_YET),),
+                (button(t.gettext("Let it go"), CheckinAnswer.DROP),),
+            ),
+        )
+
+    async def answer_checkin(self, sender: Sender, value: str) -> Outcome:
+        """A check-in button: done, not yet (then: when?), or let it go."""
+        answer, commitment_id, days = _parse_checkin(value)
+
+        async def use_case(uow: UnitOfWork) -> Outcome:
+            person = await consenting_person(uow, sender, self._consent_version)
+            commitment = await _commitment(uow, commitment_id, lock=True)
+            if commitment is None or commitment.person_id != person.id:
+                raise StaleButton()
+            if commitment.status != CommitmentStatus.OPEN:
+                raise StaleButton()
+            t = self._dialogues.translator_for(person)
+            work = self._dialogues.new_work(person, sender)
+            now = self._clock()
+            if answer == CheckinAnswer.NOT_YET:
+                work.say(self._later_question(person, commitment))
+                return await work.seal(uow)
+            await uow.follow_ups.cancel_pending_for_commitment(commitment_id, "answered")
+            if answer == CheckinAnswer.DONE:
+                commitment.status, commitment.closed_at = CommitmentStatus.DONE, now
+                text = t.gettext("Well done, and thank you for telling me.")
+            elif answer == CheckinAnswer.DROP:
+                commitment.status, commitment.closed_at = CommitmentStatus.DROPPED, now
+                text = t.gettext(
+                    "Thank you for telling me. Letting something go is part of the work too."
+                )
+            else:
+                program = await _program_of(uow, commitment)
+                zone = zone_for(person, program)
+                commitment.due = (now.astimezone(zone) + timedelta(days=days)).date()
+                await self.book.owe_checkin(uow, work, person, program, commitment, now)
+                text = t.gettext(
+                    "All right. I will ask again on {day}.", day=t.format_date(commitment.due)
+                )
+            uow.add(commitment)
+            uow.audit.record(
+                "commitment.checked_in",
+                actor_id=person.id,
+                subject_type="commitment",
+                subject_id=commitment.id,
+                answer=answer.value,
+            )
+            work.say(Reply(text, replaces_pressed_message=True))
+            return await work.seal(uow)
+
+        return await self._dialogues.retrying(use_case)
+
+    def _later_question(self, person: Person, commitment: Commitment) -> Reply:
+        t = self._dialogues.translator_for(person)
+        labels = {
+            3: t.gettext("In 3 days"),
+            7: t.gettext("In a week"),
+            14: t.gettext("In two weeks"),
+            30: t.gettext("In a month"),
+        }
+        return Reply(
+            t.gettext("No problem. When shall I ask again?"),
+            buttons=tuple(
+                (
+                    Button(
+                        labels[days],
+                        ButtonAction(
+                            CHECKIN_BUTTON, f"{CheckinAnswer.IN_DAYS.value}.{commitment.id}.{days}"
+                        ),
+                    ),
+                )
+                for days in LATER_CHOICES
+            ),
+            replaces_pressed_message=True,
+        )
+
+    # --- a person's say: /stop, /start, /timezone ----------------------------------------
+
+    async def stop(self, sender: Sender) -> Outcome:
+        """/stop: no reminders, check-ins or surveys until /start."""
+
+        async def use_case(uow: UnitOfWork) -> Outcome:
+            person = await self._person(uow, sender)
+            t = self._dialogues.translator_for(person)
+            work = self._dialogues.new_work(person, sender)
+            if person.follow_ups_paused_at is None:
+                person.follow_ups_paused_at = self._clock()
+                uow.add(person)
+            work.say(
+                Reply(
+                    t.gettext(
+                        "Paused: I will send you no reminders, check-ins or surveys until you "
+                        "send /start. Nothing is lost; /forget erases everything."
+                    )
+                )
+            )
+            return await work.seal(uow)
+
+        return await self._dialogues.retrying(use_case)
+
+    async def time_zone(self, sender: Sender, typed: str | None) -> Outcome:
+        """/timezone [city or offset]: show or set the person's time zone."""
+
+        async def use_case(uow: UnitOfWork) -> Outcome:
+            person = await self._person(uow, sender)
+            work = self._dialogues.new_work(person, sender)
+            if not typed or not typed.strip():
+                program = await self._first_program(uow, person)
+                t = self._dialogues.translator_for(person)
+                key = zone_key_for(person, program)
+                work.say(
+                    Reply(
+                        t.gettext(
+                            "Your time zone: {zone} ({offset}).",
+                            zone=key.replace("_", " "),
+                            offset=describe_offset(key, self._clock()),
+                        )
+                    )
+                )
+                work.say(self.book.time_zone_question(person, program))
+                return await work.seal(uow)
+            try:
+                key = parse_time_zone(typed)
+            except UnknownTimeZone:
+                raise UnknownTimeZoneTyped() from None
+            await self._set_zone(uow, work, person, key, replaces=False)
+            return await work.seal(uow)
+
+        return await self._dialogues.retrying(use_case)
+
+    async def choose_time_zone(self, sender: Sender, value: str) -> Outcome:
+        """A time-zone button."""
+
+        async def use_case(uow: UnitOfWork) -> Outcome:
+            person = await self._person(uow, sender)
+            try:
+                key = parse_time_zone(zone_from_button(value))
+            except UnknownTimeZone:
+                raise StaleButton() from None
+            work = self._dialogues.new_work(person, sender)
+            await self._set_zone(uow, work, person, key, replaces=True)
+            return await work.seal(uow)
+
+        return await self._dialogues.retrying(use_case)
+
+    async def _set_zone(
+        self, uow: UnitOfWork, work: Delivery, person: Person, key: str, *, replaces: bool
+    ) -> None:
+        person.time_zone, person.time_zone_chosen = key, True
+        person.time_zone_asked_at = person.time_zone_asked_at or self._clock()
+        uow.add(person)
+        programs = {
+            program.id or 0: program
+            for membership in await uow.exchanges.memberships_of(person.id or 0)
+            if (program := await uow.programs.get(membership.program_id)) is not None
+        }
+        await self.book.move_checkins(uow, person, programs)
+        t = self._dialogues.translator_for(person)
+        now = self._clock()
+        work.say(
+            Reply(
+                t.gettext(
+                    "Thank you. Your time zone is now {zone}; it is {time} there.",
+                    zone=key.replace("_", " "),
+                    time=t.format_time(now, zone_for(person, None)),
+                ),
+                replaces_pressed_message=replaces,
+            )
+        )
+
+    async def _person(self, uow: UnitOfWork, sender: Sender) -> Person:
+        return await consenting_person(uow, sender, self._consent_version, for_update=True)
+
+    async def _first_program(self, uow: UnitOfWork, person: Person) -> Program | None:
+        for membership in await uow.exchanges.memberships_of(person.id or 0):
+            return await uow.programs.get(membership.program_id)
+        return None
+
+    # --- organizers and operators --------------------------------------------------------
+
+    async def announce(
+        self,
+        uow: UnitOfWork,
+        author: Person,
+        program: Program,
+        at: datetime,
+        text: str,
+        language: str,
+    ) -> int:
+        """A facilitator or organizer owes every participant of `program` an announcement."""
+        await self._authorizer.require(uow, author, Permission.FACILITATE, program.id)
+        return await self.book.announce(
+            uow, program, at, text, language, author_id=author.id, now=self._clock()
+        )
+
+    async def counts_for(
+        self, uow: UnitOfWork, person: Person, program_id: int
+    ) -> dict[tuple[FollowUpKind, FollowUpStatus], int]:
+        """Follow-ups of a program per kind and status, for someone who may see them."""
+        if not await self._authorizer.allows(uow, person, Permission.VIEW_PROGRAM, program_id):
+            raise NotAllowed()
+        return await uow.follow_ups.counts(program_id)
+
+
+def _parse_checkin(value: str) -> tuple[CheckinAnswer, int, int]:
+    parts = value.split(".")
+    try:
+        answer = CheckinAnswer(parts[0])
+        commitment_id = int(parts[1])
+        days = int(parts[2]) if answer == CheckinAnswer.IN_DAYS else 0
+    except (ValueError, IndexError):
+        raise StaleButton() from None
+    expected = 3 if answer == CheckinAnswer.IN_DAYS else 2
+    if len(parts) != expected or (answer == CheckinAnswer.IN_DAYS and days not in LATER_CHOICES):
+        raise StaleButton()
+    return answer, commitment_id, days
+
+
+async def _commitment(
+    uow: UnitOfWork, commitment_id: int | None, *, lock: bool = False
+) -> Commitment | None:
+    if commitment_id is None:
+        return None
+    return await uow.follow_ups.commitment(commitment_id, lock=lock)
+
+
+async def _program_of(uow: UnitOfWork, commitment: Commitment) -> Program | None:
+    if commitment.run_id is None:
+        return None
+    run = await uow.runs.get(commitment.run_id)
+    if run is None or run.program_id is None:
+        return None
+    return await uow.programs.get(run.program_id)
+
+
+__all__ = [
+    "CHECKIN_BUTTON",
+    "TIME_ZONE_BUTTON",
+    "FollowUpPolicy",
+    "FollowUps",
+    "checkin_moment",
+]

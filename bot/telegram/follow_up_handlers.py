@@ -1,0 +1,94 @@
+"""Telegram side of follow-ups: the dispatcher's timer, /stop, /timezone and check-in buttons."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+from datetime import datetime, timedelta
+
+from telegram import Bot, Update
+from telegram.ext import CommandHandler, JobQueue
+
+from bot.clock import Clock
+from bot.services.actors import Sender
+from bot.services.follow_ups import CHECKIN_BUTTON, TIME_ZONE_BUTTON, FollowUps
+from bot.services.replies import Outcome
+from bot.telegram.handlers import NEW_MESSAGES, PRIVATE, ButtonRoute, Context, Handler, Responder
+from bot.telegram.postman import Postman
+
+log = logging.getLogger(__name__)
+
+POLL_SECONDS = 15
+"""How often the follow-up table is looked at even when no wake-up is set (rows written by
+other processes, expired claims)."""
+AGAIN_SOON = timedelta(seconds=1)
+"""A full round was claimed: a backlog is draining, look again after a second."""
+
+
+class FollowUpFeature:
+    """Starts due follow-ups; lets people pause them and say where they are."""
+
+    def __init__(
+        self, responder: Responder, follow_ups: FollowUps, postman: Postman, clock: Clock
+    ) -> None:
+        self._respond = responder.respond
+        self._follow_ups = follow_ups
+        self._postman = postman
+        self._clock = clock
+        self._job_queue: JobQueue | None = None  # type: ignore[type-arg]
+        self._next_wake: datetime | None = None
+
+    def handlers(self) -> Sequence[Handler]:
+        return [
+            CommandHandler("stop", self.stop, filters=NEW_MESSAGES & PRIVATE),
+            CommandHandler("timezone", self.time_zone, filters=NEW_MESSAGES & PRIVATE),
+        ]
+
+    def buttons(self) -> dict[str, ButtonRoute]:
+        return {
+            CHECKIN_BUTTON: self._follow_ups.answer_checkin,
+            TIME_ZONE_BUTTON: self._follow_ups.choose_time_zone,
+        }
+
+    async def stop(self, update: Update, context: Context) -> None:
+        await self._respond(update, context, self._follow_ups.stop)
+
+    async def time_zone(self, update: Update, context: Context) -> None:
+        typed = " ".join(context.args or ())
+
+        async def use_case(sender: Sender) -> Outcome:
+            return await self._follow_ups.time_zone(sender, typed)
+
+        await self._respond(update, context, use_case)
+
+    # --- the dispatcher's timer ----------------------------------------------------------
+
+    def attach(self, job_queue: JobQueue | None) -> None:  # type: ignore[type-arg]
+        self._job_queue = job_queue
+
+    async def job(self, context: object) -> None:
+        """JobQueue callback (the periodic look and the wake-ups): start what is due."""
+        bot = getattr(context, "bot", None)
+        assert isinstance(bot, Bot)
+        self._next_wake = None
+        await self.dispatch(bot)
+
+    async def dispatch(self, bot: Bot) -> int:
+        """One round: start due follow-ups, then let the outbox send their messages."""
+        claimed = await self._follow_ups.dispatch()
+        if claimed:
+            await self._postman.dispatch(bot)
+        if claimed >= self._follow_ups.batch:
+            await self._wake_at(self._clock() + AGAIN_SOON)
+        else:
+            await self._wake_at(await self._follow_ups.next_due_at())
+        return claimed
+
+    async def _wake_at(self, when: datetime | None) -> None:
+        if when is None or self._job_queue is None:
+            return
+        if self._next_wake is not None and self._next_wake <= when:
+            return
+        self._next_wake = when
+        delay = max(0.0, (when - self._clock()).total_seconds())
+        self._job_queue.run_once(self.job, when=delay, name="follow-ups-wake")

@@ -129,9 +129,9 @@ class FollowUpRepository:
         self._session.add(follow_up)
 
     def close(self, follow_up: FollowUp, status: FollowUpStatus, reason: str | None) -> None:
-        """It is done with: started (queued), cancelled, expired or failed."""
+        """It is done with: started (queued), cancelled, expired or failed. `claimed_by` stays:
+        which process started it, for operators reading the table."""
         follow_up.status = status
-        follow_up.claimed_by = None
         follow_up.claimed_until = None
         follow_up.attempts += 1
         if reason is not None:

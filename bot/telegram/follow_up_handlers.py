@@ -18,7 +18,7 @@ from bot.telegram.postman import Postman
 
 log = logging.getLogger(__name__)
 
-POLL_SECONDS = 15
+POLL_SECONDS = 5
 """How often the follow-up table is looked at even when no wake-up is set (rows written by
 other processes, expired claims)."""
 AGAIN_SOON = timedelta(seconds=1)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import os
 import signal
+import time
 from pathlib import Path
 
 import pytest
@@ -31,6 +32,9 @@ class PalaverProcess:
         database_url: str,
         workdir: Path,
         machine_translation_url: str = "",
+        *,
+        send_only: bool = False,
+        environment: dict[str, str] | None = None,
     ) -> None:
         self._environment = {
             **os.environ,
@@ -43,21 +47,35 @@ class PalaverProcess:
             # A killed process's claims on outbox rows run out this fast, so the restarted
             # one sends them within the test's patience.
             "PALAVER_OUTBOX_LEASE_SECONDS": "2",
+            **(environment or {}),
         }
+        self._send_only = send_only
         self._fake_api = fake_api
         self._workdir = workdir
         self.process: asyncio.subprocess.Process | None = None
 
     async def start(self) -> None:
+        started = time.monotonic()
         self.process = await asyncio.create_subprocess_exec(
             *palaver_command(),
             "run",
+            *(["--send-only"] if self._send_only else []),
             cwd=self._workdir,
             env=self._environment,
             stdout=asyncio.subprocess.DEVNULL,
             stderr=asyncio.subprocess.DEVNULL,
         )
-        await self._fake_api.wait_until_polling(timeout=STARTUP_SECONDS)
+        if not self._send_only:
+            await self._fake_api.wait_until_polling(timeout=STARTUP_SECONDS)
+            return
+
+        # A send-only process never polls: it is up once it has asked who the bot is twice
+        # (the command's check, then the Application's own start).
+        def asked_twice() -> bool | None:
+            asked = [c for c in self._fake_api.calls_to("getMe") if c.at > started]
+            return True if len(asked) >= 2 else None
+
+        assert await self._fake_api.wait_until(asked_twice, STARTUP_SECONDS), "not started"
 
     async def kill(self) -> None:
         assert self.process is not None

@@ -17,6 +17,7 @@ from pydantic import BaseModel, ConfigDict, ValidationInfo, field_validator
 
 from bot.engine import Flow, FlowLibrary
 from bot.scheduling import time_zones
+from bot.scheduling.quiet_hours import DEFAULT_QUIET_HOURS
 from bot.services.errors import PalaverError
 from bot.services.program_errors import (
     ChoiceExpected,
@@ -125,7 +126,8 @@ class ProgramSettings:
     flows: tuple[str, ...]
     same_language_pairs: bool = True
     time_zone: str = "UTC"
-    quiet_hours: tuple[int, int] | None = None
+    quiet_hours: tuple[int, int] | None = (DEFAULT_QUIET_HOURS.start, DEFAULT_QUIET_HOURS.end)
+    """No reminders from 21:00 to 9:00 people's time unless the organizer chooses otherwise."""
     min_group_size: int = DEFAULT_MIN_GROUP_SIZE
     retention_days: int = DEFAULT_RETENTION_DAYS
     consent_version: str = ""

@@ -44,6 +44,8 @@ from bot.services.program_settings import (
 from bot.services.replies import Button, ButtonAction, Outcome, Reply
 from bot.storage.tables import (
     Community,
+    FollowUpKind,
+    FollowUpStatus,
     InviteKind,
     MembershipStatus,
     PendingInput,
@@ -122,6 +124,23 @@ ROLE_LABELS: dict[RoleName, str] = {
     RoleName.PARTICIPANT: N_("participant"),
     RoleName.FACILITATOR: N_("facilitator"),
     RoleName.ORGANIZER: N_("organizer"),
+}
+
+
+FOLLOW_UP_KIND = {
+    FollowUpKind.FLOW: N_("later flows and surveys"),
+    FollowUpKind.COMMITMENT_CHECKIN: N_("commitment check-ins"),
+    FollowUpKind.EXCHANGE_NUDGE: N_("nudges in exchanges"),
+    FollowUpKind.CIRCLE_REMINDER: N_("circle reminders"),
+    FollowUpKind.ANNOUNCEMENT: N_("announcements"),
+}
+FOLLOW_UP_STATUS = {
+    FollowUpStatus.PENDING: N_("scheduled"),
+    FollowUpStatus.QUEUED: N_("sending"),
+    FollowUpStatus.DONE: N_("sent"),
+    FollowUpStatus.CANCELLED: N_("cancelled"),
+    FollowUpStatus.EXPIRED: N_("expired"),
+    FollowUpStatus.FAILED: N_("failed"),
 }
 
 
@@ -457,6 +476,7 @@ class ProgramConsole:
             )
             in_exchange = await uow.memberships.count_in_exchange(program_id)
             finished = await uow.memberships.count_finished(program_id)
+            follow_ups = await uow.follow_ups.counts(program_id)
         t = room.t
         lines = [t.gettext("People in “{program}”", program=room.program.name), ""]
         lines += [
@@ -474,6 +494,18 @@ class ProgramConsole:
             t.gettext("Finished a dialogue: {count}", count=finished),
             t.gettext("Left: {count}", count=per_status[MembershipStatus.LEFT]),
         ]
+        if follow_ups:
+            lines += ["", t.gettext("Follow-ups (reminders, check-ins, surveys):")]
+            for kind in FollowUpKind:
+                statuses = {s: n for (k, s), n in follow_ups.items() if k == kind}
+                if statuses:
+                    parts = ", ".join(
+                        t.gettext(
+                            "{status}: {count}", status=t.gettext(FOLLOW_UP_STATUS[st]), count=n
+                        )
+                        for st, n in sorted(statuses.items())
+                    )
+                    lines.append(f"• {t.gettext(FOLLOW_UP_KIND[kind])}: {parts}")
         back = Button(t.gettext("« Back"), ButtonAction(ProgramAction.OPEN, str(program_id)))
         return Outcome(
             replies=(Reply("\n".join(lines), ((back,),), replaces_pressed_message=True),)

@@ -25,10 +25,11 @@ from bot.storage.tables import (
     FollowUpStatus,
     Program,
     ProgramStatus,
+    RoleName,
 )
 from bot.telegram.application import Palaver, build_palaver
 from tests.fakebot import FakeBotApi, FakeUser
-from tests.journeys.test_exchange import join
+from tests.journeys.test_exchange import grant, join
 from tests.support import invoke_cli, onboarded, person_row, rows, run_job, settle
 
 START = datetime(2026, 3, 10, 10, 0, tzinfo=UTC)
@@ -585,3 +586,26 @@ def _cli_env(settings: Settings) -> dict[str, str]:
         "PALAVER_DATABASE_URL": settings.database_url,
         "PALAVER_DIALOGUES_DIR": str(settings.dialogues_dir),
     }
+
+
+async def test_organizers_see_follow_up_counts_per_kind_and_status_and_participants_do_not(
+    fake_api: FakeBotApi, clocked: tuple[Palaver, ManualClock]
+) -> None:
+    palaver, clock = clocked
+    program = await a_program(palaver, quiet=None)
+    nadia = await a_planner(fake_api, palaver, program)
+    await plans_a_step(nadia, program, "2026-03-20")
+    await at(palaver, clock, START + timedelta(minutes=31))
+    await nadia.expect_message(LATER_SURVEY)
+    organizer = await onboarded(fake_api, "Olga")
+    await grant(palaver, organizer, program, RoleName.ORGANIZER)
+
+    organizer.press_data(f"program_people:{program.id}")
+    people = await organizer.expect_message("People in")
+    text = people.text or ""
+    assert "Follow-ups (reminders, check-ins, surveys):" in text
+    assert "• later flows and surveys: sent: 1" in text
+    assert "• commitment check-ins: scheduled: 1" in text
+
+    answer = await nadia.expect_callback_answer(nadia.press_data(f"program_people:{program.id}"))
+    assert "can't do that" in answer.params["text"]

@@ -16,6 +16,8 @@ from importlib import resources
 from pathlib import Path
 from zoneinfo import TZPATH, ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
+from babel import Locale
+
 _FIXED_OFFSET_KEY = re.compile(r"^UTC([+-])(\d{2}):(\d{2})$")
 _OFFSET = re.compile(
     r"^(?:(?:utc|gmt)\s*)?(?:([+\-−])\s*(\d{1,2})(?::?(\d{2}))?)?$",
@@ -30,6 +32,10 @@ _NOT_ZONES = ("right/", "posix/", "SystemV/")
 _NOT_PLACES = frozenset({"localtime", "posixrules", "Factory"})
 # Etc/GMT+3 and the like are offsets with inverted signs, never a place to match a city on.
 _NOT_CITIES = ("Etc/", *_NOT_ZONES)
+
+
+CITY_NAME_LANGUAGES = ("ar", "he", "uk", "ru", "es", "fr", "de", "tr", "fa", "pt", "it", "am")
+"""Languages whose city names (CLDR's, through Babel) are understood besides English."""
 
 
 class UnknownTimeZone(Exception):
@@ -184,6 +190,15 @@ def _keys_by_city() -> dict[str, list[str]]:
     for key in sorted(_zone_keys()):
         if "/" in key and not key.startswith(_NOT_CITIES):
             found[_spelling(key.rsplit("/", 1)[1])].append(key)
+    # People type their city in their own language and script ("Київ", "القدس", "Londres"):
+    # CLDR's city names for each zone, in the languages people use with Palaver.
+    for language in CITY_NAME_LANGUAGES:
+        for key, names in Locale.parse(language).time_zones.items():
+            city = names.get("city")
+            if city and key in _zone_keys():
+                spelled = _spelling(city)
+                if key not in found[spelled]:
+                    found[spelled].append(key)
     return dict(found)
 
 

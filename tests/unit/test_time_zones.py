@@ -206,3 +206,19 @@ def test_a_program_time_zone_that_names_no_zone_raises_the_error_the_wizard_show
 def test_dates_are_shown_in_a_fixed_offset_zone_too() -> None:
     shown = Translator("en", NullTranslations()).format_datetime(WINTER, "UTC+03:00")
     assert shown == "Thursday, January 15, 3:00 PM"
+
+
+@pytest.mark.parametrize(
+    ("typed", "key"),
+    [
+        ("Київ", "Europe/Kyiv"),
+        ("Киев", "Europe/Kyiv"),
+        ("القدس", "Asia/Jerusalem"),
+        ("ירושלים", "Asia/Jerusalem"),
+        ("Londres", "Europe/London"),
+    ],
+)
+def test_a_city_typed_in_the_persons_own_language_and_script_is_understood(
+    typed: str, key: str
+) -> None:
+    assert parse_time_zone(typed) == key

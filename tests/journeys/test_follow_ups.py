@@ -29,7 +29,13 @@ from bot.storage.tables import (
 )
 from bot.telegram.application import Palaver, build_palaver
 from tests.fakebot import FakeBotApi, FakeUser
-from tests.journeys.test_exchange import grant, join
+from tests.journeys.test_exchange import (
+    amal_waits_for_yael,
+    grant,
+    join,
+    run_silence_check,
+    yael_was_silent_for,
+)
 from tests.support import invoke_cli, onboarded, person_row, rows, run_job, settle
 
 START = datetime(2026, 3, 10, 10, 0, tzinfo=UTC)
@@ -609,3 +615,24 @@ async def test_organizers_see_follow_up_counts_per_kind_and_status_and_participa
 
     answer = await nadia.expect_callback_answer(nadia.press_data(f"program_people:{program.id}"))
     assert "can't do that" in answer.params["text"]
+
+
+async def test_a_nudge_to_a_silent_partner_waits_out_their_quiet_hours(
+    fake_api: FakeBotApi, palaver: Palaver
+) -> None:
+    _amal, yael = await amal_waits_for_yael(fake_api, palaver)
+    # Quiet from this hour (UTC, the program's zone) for two hours: now is quiet.
+    hour = datetime.now(UTC).hour
+    async with palaver.database.unit_of_work() as uow:
+        await uow.session.exec(
+            update(Program).values(quiet_hours_start=hour, quiet_hours_end=(hour + 2) % 24)
+        )
+        await uow.commit()
+
+    await yael_was_silent_for(palaver, yael, hours=30)
+    await run_silence_check(palaver)
+    await yael.expect_no_message(within=0.5)
+    [nudge] = await follow_ups(palaver, FollowUpKind.EXCHANGE_NUDGE)
+    assert nudge.status == FollowUpStatus.PENDING and nudge.last_error == "quiet hours"
+    end = datetime.now(UTC).replace(minute=0, second=0, microsecond=0) + timedelta(hours=2)
+    assert nudge.not_before == end

@@ -52,6 +52,7 @@ from bot.storage.unit_of_work import UnitOfWork
 log = logging.getLogger(__name__)
 
 CHECKIN_BUTTON = "ci"
+ANNOUNCEMENT_BUTTON = "an"
 HOLD = timedelta(hours=1)
 """How long a follow-up waits when now is not the moment (a conversation under way)."""
 CONSENT_HOLD = timedelta(days=1)
@@ -459,6 +460,103 @@ class FollowUps:
             uow, program, at, text, language, author_id=author.id, now=self._clock()
         )
 
+    async def scheduled(self, sender: Sender) -> Outcome:
+        """/followups: for each program the person facilitates or organizes, the
+        announcements still to go out (each with a button to cancel it) and counts."""
+
+        async def use_case(uow: UnitOfWork) -> Outcome:
+            person = await self._person(uow, sender)
+            t = self._dialogues.translator_for(person)
+            programs = await self._programs_facilitated(uow, person)
+            if not programs:
+                raise NotAllowed()
+            lines: list[str] = []
+            rows: list[tuple[Button, ...]] = []
+            for program in programs:
+                lines.append(f"“{program.name}”")
+                batches = _batches(await uow.follow_ups.pending_announcements(program.id or 0))
+                if not batches:
+                    lines.append(t.gettext("No announcements scheduled."))
+                for batch, owed in batches.items():
+                    first = owed[0]
+                    words = str((first.payload or {}).get("text", ""))
+                    when = t.format_datetime(first.due_at, program.time_zone)
+                    lines.append(
+                        t.ngettext(
+                            "{when}: “{words}”, to {count} person",
+                            "{when}: “{words}”, to {count} people",
+                            len(owed),
+                            when=when,
+                            words=_preview(words),
+                        )
+                    )
+                    rows.append(
+                        (
+                            Button(
+                                t.gettext("Cancel: {words}", words=_preview(words, 24)),
+                                ButtonAction(ANNOUNCEMENT_BUTTON, f"{program.id}.{batch}"),
+                            ),
+                        )
+                    )
+                lines.append("")
+            lines.append(
+                t.gettext(
+                    "Operators schedule announcements with: palaver followups announce. Each "
+                    "person gets them outside their quiet hours."
+                )
+            )
+            work = self._dialogues.new_work(person, sender)
+            work.say(Reply("\n".join(lines), buttons=tuple(rows)))
+            return await work.seal(uow)
+
+        return await self._dialogues.retrying(use_case)
+
+    async def cancel_announcement(self, sender: Sender, value: str) -> Outcome:
+        """The cancel button of a scheduled announcement: cancelled for everyone not yet sent."""
+        program_id, batch = _parse_announcement(value)
+
+        async def use_case(uow: UnitOfWork) -> Outcome:
+            person = await self._person(uow, sender)
+            await self._authorizer.require(uow, person, Permission.FACILITATE, program_id)
+            owed = _batches(await uow.follow_ups.pending_announcements(program_id)).get(batch)
+            if not owed:
+                raise StaleButton()
+            for follow_up in owed:
+                await uow.follow_ups.cancel(follow_up.id or 0, "cancelled by a facilitator")
+            uow.audit.record(
+                "follow_ups.announcement_cancelled",
+                actor_id=person.id,
+                subject_type="program",
+                subject_id=program_id,
+                people=len(owed),
+            )
+            t = self._dialogues.translator_for(person)
+            work = self._dialogues.new_work(person, sender)
+            work.say(
+                Reply(
+                    t.ngettext(
+                        "Cancelled: {count} person will not get it.",
+                        "Cancelled: {count} people will not get it.",
+                        len(owed),
+                    ),
+                    replaces_pressed_message=True,
+                )
+            )
+            return await work.seal(uow)
+
+        return await self._dialogues.retrying(use_case)
+
+    async def _programs_facilitated(self, uow: UnitOfWork, person: Person) -> list[Program]:
+        programs = []
+        for program_id in sorted(
+            {role.program_id for role in await uow.roles.of_person(person.id or 0)}
+        ):
+            if await self._authorizer.allows(uow, person, Permission.FACILITATE, program_id):
+                program = await uow.programs.get(program_id)
+                if program is not None:
+                    programs.append(program)
+        return programs
+
     async def counts_for(
         self, uow: UnitOfWork, person: Person, program_id: int
     ) -> dict[tuple[FollowUpKind, FollowUpStatus], int]:
@@ -466,6 +564,26 @@ class FollowUps:
         if not await self._authorizer.allows(uow, person, Permission.VIEW_PROGRAM, program_id):
             raise NotAllowed()
         return await uow.follow_ups.counts(program_id)
+
+
+def _batches(follow_ups: list[FollowUp]) -> dict[str, list[FollowUp]]:
+    """Announcements grouped as they were scheduled (one batch per announcement)."""
+    found: dict[str, list[FollowUp]] = {}
+    for follow_up in follow_ups:
+        batch = str((follow_up.payload or {}).get("batch", follow_up.id))
+        found.setdefault(batch, []).append(follow_up)
+    return found
+
+
+def _preview(words: str, length: int = 60) -> str:
+    return words if len(words) <= length else words[: length - 1].rstrip() + "…"
+
+
+def _parse_announcement(value: str) -> tuple[int, str]:
+    program, _, batch = value.partition(".")
+    if not program.isdigit() or not batch or not batch.isalnum():
+        raise StaleButton()
+    return int(program), batch
 
 
 def _parse_checkin(value: str) -> tuple[CheckinAnswer, int, int]:
@@ -500,6 +618,7 @@ async def _program_of(uow: UnitOfWork, commitment: Commitment) -> Program | None
 
 
 __all__ = [
+    "ANNOUNCEMENT_BUTTON",
     "CHECKIN_BUTTON",
     "TIME_ZONE_BUTTON",
     "FollowUpPolicy",

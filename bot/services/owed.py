@@ -9,6 +9,7 @@ us, and the program's quiet hours) decide the local moment.
 
 from __future__ import annotations
 
+import uuid
 from datetime import date, datetime, timedelta, tzinfo
 
 from bot.i18n.catalogs import Catalogs
@@ -206,6 +207,7 @@ class FollowUpBook:
         if at < now:
             raise AnnouncementInPast()
         people = await uow.follow_ups.participants_of(program.id or 0)
+        batch = uuid.uuid4().hex[:12]  # one announcement to many: cancelled as one
         for person in people:
             await self.owe(
                 uow,
@@ -216,7 +218,7 @@ class FollowUpBook:
                     person_id=person.id or 0,
                     program_id=program.id,
                     kind=FollowUpKind.ANNOUNCEMENT,
-                    payload={"text": words, "language": language},
+                    payload={"text": words, "language": language, "batch": batch},
                     due_at=at,
                     not_before=at,
                     created_at=now,

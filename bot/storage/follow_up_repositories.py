@@ -229,6 +229,19 @@ class FollowUpRepository:
             for kind, status, count in (await self._session.exec(statement)).all()
         }
 
+    async def pending_announcements(self, program_id: int) -> list[FollowUp]:
+        """A program's announcements still owed to someone, soonest first."""
+        statement = (
+            select(FollowUp)
+            .where(
+                col(FollowUp.program_id) == program_id,
+                col(FollowUp.kind) == FollowUpKind.ANNOUNCEMENT,
+                col(FollowUp.status) == FollowUpStatus.PENDING,
+            )
+            .order_by(col(FollowUp.due_at), col(FollowUp.id))
+        )
+        return list((await self._session.exec(statement)).all())
+
     async def commitment(self, commitment_id: int, *, lock: bool = False) -> Commitment | None:
         statement = select(Commitment).where(col(Commitment.id) == commitment_id)
         if lock:

@@ -49,6 +49,7 @@ PARTICIPANT_COMMANDS = (
 ORGANIZER_COMMANDS = (
     CommandSpec("programs", N_("Your dialogue programs")),
     CommandSpec("export", N_("Export a program's figures")),
+    CommandSpec("followups", N_("Scheduled announcements and reminders")),
     *PARTICIPANT_COMMANDS,
 )
 # In groups everyone may ask for help; facilitator tools join this list for group

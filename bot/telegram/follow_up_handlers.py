@@ -11,7 +11,7 @@ from telegram.ext import CommandHandler, JobQueue
 
 from bot.clock import Clock
 from bot.services.actors import Sender
-from bot.services.follow_ups import CHECKIN_BUTTON, TIME_ZONE_BUTTON, FollowUps
+from bot.services.follow_ups import ANNOUNCEMENT_BUTTON, CHECKIN_BUTTON, TIME_ZONE_BUTTON, FollowUps
 from bot.services.replies import Outcome
 from bot.telegram.handlers import NEW_MESSAGES, PRIVATE, ButtonRoute, Context, Handler, Responder
 from bot.telegram.postman import Postman
@@ -42,13 +42,18 @@ class FollowUpFeature:
         return [
             CommandHandler("stop", self.stop, filters=NEW_MESSAGES & PRIVATE),
             CommandHandler("timezone", self.time_zone, filters=NEW_MESSAGES & PRIVATE),
+            CommandHandler("followups", self.scheduled, filters=NEW_MESSAGES & PRIVATE),
         ]
 
     def buttons(self) -> dict[str, ButtonRoute]:
         return {
             CHECKIN_BUTTON: self._follow_ups.answer_checkin,
             TIME_ZONE_BUTTON: self._follow_ups.choose_time_zone,
+            ANNOUNCEMENT_BUTTON: self._follow_ups.cancel_announcement,
         }
+
+    async def scheduled(self, update: Update, context: Context) -> None:
+        await self._respond(update, context, self._follow_ups.scheduled)
 
     async def stop(self, update: Update, context: Context) -> None:
         await self._respond(update, context, self._follow_ups.stop)

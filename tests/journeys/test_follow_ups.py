@@ -636,3 +636,32 @@ async def test_a_nudge_to_a_silent_partner_waits_out_their_quiet_hours(
     assert nudge.status == FollowUpStatus.PENDING and nudge.last_error == "quiet hours"
     end = datetime.now(UTC).replace(minute=0, second=0, microsecond=0) + timedelta(hours=2)
     assert nudge.not_before == end
+
+
+async def test_a_facilitator_sees_scheduled_announcements_and_cancels_one_for_everyone(
+    fake_api: FakeBotApi, clocked: tuple[Palaver, ManualClock]
+) -> None:
+    palaver, clock = clocked
+    program = await a_program(palaver, quiet=None)
+    nadia = await a_planner(fake_api, palaver, program)
+    omar = await a_planner(fake_api, palaver, program, name="Omar")
+    await owe_announcement(palaver, program, START + timedelta(days=1))
+    facilitator = await onboarded(fake_api, "Farah")
+    await grant(palaver, facilitator, program, RoleName.FACILITATOR)
+
+    facilitator.send("/followups")
+    listing = await facilitator.expect_message("Our next meeting is on Friday.")
+    assert "to 2 people" in (listing.text or "")
+    # A participant pressing the same button is refused, and nothing changes.
+    [button] = listing.callback_data
+    answer = await nadia.expect_callback_answer(nadia.press_data(button))
+    assert "can't do that" in answer.params["text"]
+    nadia.send("/followups")
+    await nadia.expect_message("can't do that")
+
+    facilitator.press(listing.button_texts[0], listing)
+    await facilitator.expect_message("Cancelled: 2 people will not get it.")
+    await at(palaver, clock, START + timedelta(days=2))
+    await settle(fake_api, palaver)
+    assert count(nadia, "Our next meeting") == 0 and count(omar, "Our next meeting") == 0
+    assert {f.status for f in await follow_ups(palaver)} == {FollowUpStatus.CANCELLED}

@@ -129,8 +129,21 @@ class FollowUps:
             )
         )
         for follow_up_id in ids:
-            await self._dialogues.retrying(partial(self._start, follow_up_id=follow_up_id))
+            try:
+                await self._dialogues.retrying(partial(self._start, follow_up_id=follow_up_id))
+            except Exception as error:  # one broken follow-up must not hold up the others
+                log.exception("follow-up %s could not be started", follow_up_id)
+                reason = f"could not be started: {type(error).__name__}"
+                await self._dialogues.database.write(
+                    partial(self._give_up, follow_up_id=follow_up_id, reason=reason)
+                )
         return len(ids)
+
+    async def _give_up(self, uow: UnitOfWork, *, follow_up_id: int, reason: str) -> None:
+        """Starting it failed in a way trying again would repeat: record it as failed."""
+        follow_up = await uow.follow_ups.claimed(follow_up_id, self._policy.worker)
+        if follow_up is not None:
+            uow.follow_ups.close(follow_up, FollowUpStatus.FAILED, reason)
 
     async def next_due_at(self) -> datetime | None:
         async with self._dialogues.database.unit_of_work() as uow:

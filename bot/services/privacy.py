@@ -109,7 +109,8 @@ class Privacy:
             "person": {
                 "telegram_id": person.telegram_id,
                 "language": person.language,
-                "time_zone": person.time_zone,
+                "time_zone": person.time_zone if person.time_zone_chosen else None,
+                "follow_ups_paused": person.follow_ups_paused_at is not None,
                 "pseudonym": person.pseudonym,
                 "consent_version": person.consent_version,
                 "consent_given_at": _iso(person.consent_given_at),
@@ -139,13 +140,24 @@ class Privacy:
                 for run in runs
             ],
             "commitments": [
-                {"what": c.what, "due": c.due.isoformat() if c.due else None, "owner": c.owner}
+                {
+                    "what": c.what,
+                    "due": c.due.isoformat() if c.due else None,
+                    "owner": c.owner,
+                    "status": c.status,
+                }
                 for c in (
                     await session.exec(select(Commitment).where(Commitment.person_id == pid))
                 ).all()
             ],
             "planned_follow_ups": [
-                {"flow": f.flow_id, "due_at": _iso(f.due_at), "status": f.status}
+                {
+                    "kind": f.kind,
+                    "flow": f.flow_id,
+                    "due_at": _iso(f.due_at),
+                    "status": f.status,
+                    "sent_at": _iso(f.sent_at),
+                }
                 for f in (
                     await session.exec(select(FollowUp).where(FollowUp.person_id == pid))
                 ).all()

@@ -567,6 +567,11 @@ class Dialogues:
                 "Your partner has left Palaver, so this exchange has ended. Thank "
                 "you for what you shared. Send /partner to meet someone new."
             )
+        elif reason == "ended_by_facilitator":
+            text = t.gettext(
+                "A facilitator has ended this exchange. Thank you for what you shared. Would "
+                "you like to meet someone new?"
+            )
         else:
             text = t.gettext(
                 "Your partner has ended the exchange. That can happen for many reasons, and it "

@@ -17,6 +17,7 @@ from bot.services.dialogues import PARTNER_BUTTON, PARTNER_FIND, Dialogues
 from bot.services.errors import NotAMember, StaleButton, UnknownProgram
 from bot.services.letters import Delivery
 from bot.services.matching import Candidate, choose_partner
+from bot.services.moderation import Moderation
 from bot.services.replies import Button, ButtonAction, Envelope, Outcome, Reply
 from bot.storage.dialogue_repositories import RunChanged
 from bot.storage.tables import (
@@ -28,7 +29,6 @@ from bot.storage.tables import (
     Person,
     Program,
     ProgramStatus,
-    Report,
 )
 from bot.storage.types import utc_now
 from bot.storage.unit_of_work import UnitOfWork
@@ -62,7 +62,14 @@ class ExchangeAction:
 class Exchanges:
     """Use cases of one-to-one exchanges."""
 
-    def __init__(self, dialogues: Dialogues, authorizer: Authorizer, consent_version: str) -> None:
+    def __init__(
+        self,
+        dialogues: Dialogues,
+        authorizer: Authorizer,
+        consent_version: str,
+        moderation: Moderation | None = None,
+    ) -> None:
+        self._moderation = moderation or Moderation(dialogues, authorizer, consent_version)
         self._dialogues = dialogues
         self._authorizer = authorizer
         self._consent_version = consent_version
@@ -174,16 +181,20 @@ class Exchanges:
         )
 
     async def ask_to_report(self, sender: Sender) -> Outcome:
-        """/report: confirm, then tell the program's facilitators."""
-        return await self._confirm(
-            sender,
-            N_(
-                "Do you want to report your partner to the facilitators? They will see the "
-                "exchange's pseudonyms and look into it. Your partner is not told who reported."
-            ),
-            ExchangeAction.REPORT,
-            N_("Yes, report"),
-        )
+        """/report: what happened, in one tap; then the program's facilitators are told."""
+
+        async def use_case(uow: UnitOfWork) -> Outcome:
+            person = await self._person(uow, sender)
+            t = self._dialogues.translator_for(person)
+            if await uow.exchanges.current_of(person.id or 0) is None:
+                return Outcome(
+                    replies=(Reply(t.gettext("You are not in an exchange at the moment.")),)
+                )
+            return Outcome(
+                replies=(self._moderation.reasons(person, EXCHANGE_BUTTON, ExchangeAction.REPORT),)
+            )
+
+        return await self._dialogues.retrying(use_case)
 
     async def ask_for_new_partner(self, sender: Sender) -> Outcome:
         """/newpartner: confirm, then end this exchange and look for someone else."""
@@ -223,7 +234,7 @@ class Exchanges:
             program_id = int(argument) if argument.isdigit() else None
             return await self.find_partner(sender, program_id)
         if action in (ExchangeAction.END, ExchangeAction.REPORT, ExchangeAction.NEW_PARTNER):
-            return await self._act(sender, action)
+            return await self._act(sender, action, argument)
         if action == ExchangeAction.KEEP:
             return await self._kept(sender)
         raise StaleButton()
@@ -240,7 +251,7 @@ class Exchanges:
 
         return await self._dialogues.retrying(use_case)
 
-    async def _act(self, sender: Sender, action: str) -> Outcome:
+    async def _act(self, sender: Sender, action: str, argument: str = "") -> Outcome:
         async def use_case(uow: UnitOfWork) -> Outcome:
             person = await self._person(uow, sender)
             t = self._dialogues.translator_for(person)
@@ -250,7 +261,7 @@ class Exchanges:
                 work.notice = t.gettext("You are not in an exchange at the moment.")
                 return work.outcome()
             if action == ExchangeAction.REPORT:
-                await self._report(uow, work, person, exchange)
+                await self._moderation.report(uow, work, person, exchange, argument)
                 return await work.seal(uow)
             reason = "new_partner" if action == ExchangeAction.NEW_PARTNER else "ended_by_member"
             await self._end(uow, work, person, exchange, reason)
@@ -268,43 +279,6 @@ class Exchanges:
         work.say(
             Reply(
                 t.gettext("The exchange has ended. Thank you for taking part."),
-                replaces_pressed_message=True,
-            )
-        )
-
-    async def _report(
-        self, uow: UnitOfWork, work: Delivery, person: Person, exchange: Exchange
-    ) -> None:
-        t = self._dialogues.translator_for(person)
-        partners = [p for p in await uow.exchanges.people_in(exchange.id or 0) if p.id != person.id]
-        report = Report(
-            exchange_id=exchange.id,
-            reporter_id=person.id,
-            reported_id=partners[0].id if partners else None,
-        )
-        uow.add(report)
-        uow.audit.record(
-            "exchange.reported", actor_id=person.id, subject_type="exchange", subject_id=exchange.id
-        )
-        for facilitator in await uow.exchanges.facilitators_of(exchange.program_id):
-            ft = self._dialogues.translator_for(facilitator)
-            work.write(
-                facilitator.telegram_id,
-                Reply(
-                    ft.gettext(
-                        "{reporter} reported their exchange partner {reported}. Please look "
-                        "into it and check in with both.",
-                        reporter=person.pseudonym or "?",
-                        reported=partners[0].pseudonym if partners else "?",
-                    )
-                ),
-            )
-        work.say(
-            Reply(
-                t.gettext(
-                    "Thank you for telling us. A facilitator will look into it. You can end the "
-                    "exchange with /end, or ask for a new partner with /newpartner."
-                ),
                 replaces_pressed_message=True,
             )
         )

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import case, update
+from sqlalchemy import case, delete, update
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -16,6 +16,8 @@ from bot.storage.tables import (
     Membership,
     Person,
     Program,
+    RelayedMessage,
+    Report,
     Role,
     RoleName,
     Run,
@@ -237,6 +239,32 @@ class ExchangeRepository:
     async def active(self) -> list[Exchange]:
         statement = select(Exchange).where(Exchange.status == ExchangeStatus.ACTIVE)
         return list((await self._session.exec(statement)).all())
+
+    async def last_relayed(self, exchange_id: int, limit: int) -> list[RelayedMessage]:
+        """The exchange's last `limit` relayed messages, oldest first."""
+        statement = (
+            select(RelayedMessage)
+            .where(col(RelayedMessage.exchange_id) == exchange_id)
+            .order_by(col(RelayedMessage.created_at).desc(), col(RelayedMessage.id).desc())
+            .limit(limit)
+        )
+        return list(reversed((await self._session.exec(statement)).all()))
+
+    async def report(self, report_id: int, *, lock: bool = False) -> Report | None:
+        statement = select(Report).where(col(Report.id) == report_id)
+        if lock:
+            statement = statement.with_for_update()
+        return (await self._session.exec(statement)).first()
+
+    async def remove_participant(self, person_id: int, program_id: int) -> None:
+        """Take the participant role away (the membership is marked left by the caller)."""
+        await self._session.exec(
+            delete(Role).where(
+                col(Role.person_id) == person_id,
+                col(Role.program_id) == program_id,
+                col(Role.name) == RoleName.PARTICIPANT,
+            )
+        )
 
     async def membership(self, person_id: int, program_id: int) -> Membership | None:
         statement = select(Membership).where(

@@ -578,8 +578,20 @@ class RelayedMessage(SQLModel, table=True):
     delivered_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
 
 
+class ReportOutcome(enum.StrEnum):
+    """What a facilitator did about a report."""
+
+    OPEN = "open"
+    DISMISSED = "dismissed"
+    WARNED = "warned"
+    ENDED = "ended"
+    """The exchange was ended."""
+    REMOVED = "removed"
+    """The reported person was removed from the program (and the exchange ended)."""
+
+
 class Report(SQLModel, table=True):
-    """A participant's report about their partner, for facilitators to look at."""
+    """A participant's report about their partner, for facilitators to act on."""
 
     __tablename__ = "report"
 
@@ -593,6 +605,14 @@ class Report(SQLModel, table=True):
         sa_column=_reference("person", on_delete="SET NULL", nullable=True),
     )
     reported_id: int | None = Field(
+        default=None,
+        sa_column=_reference("person", on_delete="SET NULL", nullable=True),
+    )
+    reason: str | None = Field(default=None, max_length=32)
+    outcome: ReportOutcome = Field(
+        default=ReportOutcome.OPEN, sa_column=_enum_column(ReportOutcome, "report_outcome")
+    )
+    handled_by_id: int | None = Field(
         default=None,
         sa_column=_reference("person", on_delete="SET NULL", nullable=True),
     )

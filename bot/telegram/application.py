@@ -22,6 +22,7 @@ from bot.services.follow_ups import FollowUpPolicy, FollowUps
 from bot.services.invites import InviteDesk
 from bot.services.joining import Joining
 from bot.services.letters import LetterBox, OutboxPolicy, Postbox, worker_name
+from bot.services.moderation import Moderation
 from bot.services.onboarding import Onboarding
 from bot.services.privacy import RETENTION_CHECK_SECONDS, Privacy
 from bot.services.program_settings import SettingChoices, offered_flows
@@ -140,7 +141,8 @@ def build_palaver(
         clock=clock,
         postbox=postbox,
     )
-    exchanges = Exchanges(dialogues, authorizer, settings.consent_version)
+    moderation = Moderation(dialogues, authorizer, settings.consent_version)
+    exchanges = Exchanges(dialogues, authorizer, settings.consent_version, moderation)
     joining = Joining(
         database, catalogs, settings.consent_version, after_joining=exchanges, postbox=postbox
     )
@@ -174,7 +176,13 @@ def build_palaver(
     responder = Responder(onboarding, postman)
     welcome = OnboardingFeature(responder, onboarding)
     conversations = DialogueFeature(
-        responder, onboarding, dialogues, exchanges, postman, text_takers=(console.take_text,)
+        responder,
+        onboarding,
+        dialogues,
+        exchanges,
+        postman,
+        moderation,
+        text_takers=(console.take_text,),
     )
     programs = ProgramsFeature(
         responder,

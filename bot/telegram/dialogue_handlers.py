@@ -12,6 +12,7 @@ from bot.services.actors import Sender
 from bot.services.dialogues import RUN_BUTTON, Dialogues
 from bot.services.errors import StaleButton
 from bot.services.exchanges import EXCHANGE_BUTTON, SOLO_BUTTON, Exchanges
+from bot.services.moderation import MODERATION_BUTTON, Moderation
 from bot.services.onboarding import Onboarding
 from bot.services.replies import Outcome
 from bot.telegram.handlers import (
@@ -43,8 +44,10 @@ class DialogueFeature:
         dialogues: Dialogues,
         exchanges: Exchanges,
         postman: Postman,
+        moderation: Moderation,
         text_takers: Sequence[TextTaker] = (),
     ) -> None:
+        self._moderation = moderation
         self._respond = responder.respond
         self._postman = postman
         self._onboarding = onboarding
@@ -72,6 +75,7 @@ class DialogueFeature:
             RUN_BUTTON: self._dialogues.press,
             EXCHANGE_BUTTON: self._exchanges.press,
             SOLO_BUTTON: self._start_solo,
+            MODERATION_BUTTON: self._moderation.act,
         }
 
     async def _start_solo(self, sender: Sender, value: str) -> Outcome:

@@ -1,0 +1,316 @@
+"""Reports in pair exchanges, and what facilitators do about them.
+
+A participant reports their partner with a reason in one tap; the program's facilitators
+get the report privately, with the last messages of the exchange as the reporter saw them
+and buttons to act: dismiss, warn, end the exchange, remove from the program. Each step is
+authorized in one place (`Authorizer`), kept in the audit log, and tells the people
+concerned in their own language, through the outbox.
+"""
+
+from __future__ import annotations
+
+import enum
+
+from bot.i18n.translator import N_
+from bot.services.actors import Sender, consenting_person
+from bot.services.authorization import Authorizer, Permission
+from bot.services.dialogues import Dialogues
+from bot.services.errors import StaleButton
+from bot.services.letters import Delivery
+from bot.services.replies import Button, ButtonAction, Outcome, Reply
+from bot.storage.tables import (
+    Exchange,
+    ExchangeStatus,
+    MembershipStatus,
+    Person,
+    Report,
+    ReportOutcome,
+)
+from bot.storage.unit_of_work import UnitOfWork
+
+MODERATION_BUTTON = "mod"
+CONTEXT_MESSAGES = 6
+"""How many of the exchange's last messages a facilitator sees with a report."""
+CONTEXT_LENGTH = 300
+
+
+class ReportReason(enum.StrEnum):
+    HURTFUL = "hurtful"
+    IDENTIFYING = "identifying"
+    THREAT = "threat"
+    SPAM = "spam"
+    OTHER = "other"
+
+
+REASON_VALUES = frozenset(reason.value for reason in ReportReason)
+REASON_LABELS = {
+    ReportReason.HURTFUL: N_("Disrespectful or hurtful"),
+    ReportReason.IDENTIFYING: N_("Shares who or where someone is"),
+    ReportReason.THREAT: N_("Threatens someone"),
+    ReportReason.SPAM: N_("Spam or advertising"),
+    ReportReason.OTHER: N_("Something else"),
+}
+
+
+class ModerationAction(enum.StrEnum):
+    DISMISS = "dismiss"
+    WARN = "warn"
+    END = "end"
+    REMOVE = "remove"
+
+
+ACTION_LABELS = {
+    ModerationAction.DISMISS: N_("Dismiss"),
+    ModerationAction.WARN: N_("Warn"),
+    ModerationAction.END: N_("End the exchange"),
+    ModerationAction.REMOVE: N_("Remove from the program"),
+}
+OUTCOME_OF = {
+    ModerationAction.DISMISS: ReportOutcome.DISMISSED,
+    ModerationAction.WARN: ReportOutcome.WARNED,
+    ModerationAction.END: ReportOutcome.ENDED,
+    ModerationAction.REMOVE: ReportOutcome.REMOVED,
+}
+
+
+class Moderation:
+    """Reports from participants; facilitators' answers to them."""
+
+    def __init__(self, dialogues: Dialogues, authorizer: Authorizer, consent_version: str):
+        self._dialogues = dialogues
+        self._authorizer = authorizer
+        self._consent_version = consent_version
+
+    # --- the participant -----------------------------------------------------------------
+
+    def reasons(self, person: Person, action_kind: str, report_action: str) -> Reply:
+        """/report: why, in one tap (or go on)."""
+        t = self._dialogues.translator_for(person)
+        rows = tuple(
+            (Button(t.gettext(label), ButtonAction(action_kind, f"{report_action}.{reason}")),)
+            for reason, label in REASON_LABELS.items()
+        )
+        return Reply(
+            t.gettext(
+                "Do you want to report your partner to the facilitators? Tap what happened. "
+                "They will see your exchange's last messages and pseudonyms, and look into it. "
+                "Your partner is not told who reported."
+            ),
+            buttons=(*rows, (Button(t.gettext("No, go on"), ButtonAction(action_kind, "keep")),)),
+        )
+
+    async def report(
+        self, uow: UnitOfWork, work: Delivery, person: Person, exchange: Exchange, reason: str
+    ) -> None:
+        """Keep the report and alert every facilitator of the program."""
+        chosen = ReportReason(reason) if reason in REASON_VALUES else ReportReason.OTHER
+        people = await uow.exchanges.people_in(exchange.id or 0)
+        partner = next((p for p in people if p.id != person.id), None)
+        report = Report(
+            exchange_id=exchange.id,
+            reporter_id=person.id,
+            reported_id=partner.id if partner else None,
+            reason=chosen.value,
+        )
+        uow.add(report)
+        await uow.session.flush()
+        uow.audit.record(
+            "exchange.reported",
+            actor_id=person.id,
+            subject_type="exchange",
+            subject_id=exchange.id,
+            reason=chosen.value,
+        )
+        context = await self._last_messages(uow, exchange, person)
+        for facilitator in await uow.exchanges.facilitators_of(exchange.program_id):
+            if facilitator.id in (person.id, partner.id if partner else None):
+                continue  # never alert someone about their own exchange
+            work.write(
+                facilitator.telegram_id,
+                self._alert(facilitator, report, person, partner, context),
+            )
+        t = self._dialogues.translator_for(person)
+        work.say(
+            Reply(
+                t.gettext(
+                    "Thank you for telling us. A facilitator will look into it. You can end the "
+                    "exchange with /end, or ask for a new partner with /newpartner."
+                ),
+                replaces_pressed_message=True,
+            )
+        )
+
+    async def _last_messages(
+        self, uow: UnitOfWork, exchange: Exchange, reporter: Person
+    ) -> list[tuple[bool, str | None]]:
+        """The exchange's last words as the reporter saw them: (written by the reporter, text)."""
+        found = await uow.exchanges.last_relayed(exchange.id or 0, CONTEXT_MESSAGES)
+        return [(m.sender_id == reporter.id, m.text) for m in found]
+
+    def _alert(
+        self,
+        facilitator: Person,
+        report: Report,
+        reporter: Person,
+        reported: Person | None,
+        context: list[tuple[bool, str | None]],
+    ) -> Reply:
+        t = self._dialogues.translator_for(facilitator)
+        reporter_name = reporter.pseudonym or "?"
+        reported_name = reported.pseudonym if reported and reported.pseudonym else "?"
+        lines = [
+            t.gettext(
+                "Report: {reporter} reported their exchange partner {reported}.",
+                reporter=reporter_name,
+                reported=reported_name,
+            ),
+            t.gettext(
+                "Reason: {reason}",
+                reason=t.gettext(REASON_LABELS[ReportReason(report.reason or "other")]),
+            ),
+            "",
+        ]
+        if context:
+            lines.append(
+                t.gettext("The last messages, as {reporter} saw them:", reporter=reporter_name)
+            )
+            for by_reporter, text in context:
+                author = reporter_name if by_reporter else reported_name
+                shown = (
+                    t.gettext("(erased)")
+                    if text is None
+                    else text[:CONTEXT_LENGTH] + ("…" if len(text) > CONTEXT_LENGTH else "")
+                )
+                lines.append(f"— {author}: {shown}")
+        else:
+            lines.append(t.gettext("They have not written to each other yet."))
+        rows = tuple(
+            (
+                Button(
+                    t.gettext(label),
+                    ButtonAction(MODERATION_BUTTON, f"{action}.{report.id}"),
+                ),
+            )
+            for action, label in ACTION_LABELS.items()
+        )
+        return Reply("\n".join(lines), buttons=rows)
+
+    # --- the facilitator -----------------------------------------------------------------
+
+    async def act(self, sender: Sender, value: str) -> Outcome:
+        """A facilitator's button on a report: dismiss, warn, end the exchange, remove."""
+        action, report_id = _parse(value)
+
+        async def use_case(uow: UnitOfWork) -> Outcome:
+            facilitator = await consenting_person(uow, sender, self._consent_version)
+            report = await uow.exchanges.report(report_id, lock=True)
+            exchange = (
+                await uow.exchanges.get(report.exchange_id)
+                if report is not None and report.exchange_id is not None
+                else None
+            )
+            if report is None or exchange is None:
+                raise StaleButton()
+            await self._authorizer.require(
+                uow, facilitator, Permission.FACILITATE, exchange.program_id
+            )
+            t = self._dialogues.translator_for(facilitator)
+            work = self._dialogues.new_work(facilitator, sender)
+            if report.outcome != ReportOutcome.OPEN:
+                work.notice = t.gettext("This report has already been handled.")
+                work.say(
+                    Reply(
+                        t.gettext("This report has already been handled."),
+                        replaces_pressed_message=True,
+                    )
+                )
+                return await work.seal(uow)
+            reporter = await uow.people.by_id(report.reporter_id) if report.reporter_id else None
+            reported = await uow.people.by_id(report.reported_id) if report.reported_id else None
+            await self._carry_out(uow, work, action, exchange, reported)
+            report.outcome = OUTCOME_OF[action]
+            report.handled_by_id = facilitator.id
+            report.resolved_at = self._dialogues.now()
+            uow.add(report)
+            uow.audit.record(
+                "report.handled",
+                actor_id=facilitator.id,
+                subject_type="report",
+                subject_id=report.id,
+                outcome=report.outcome.value,
+            )
+            if reporter is not None and reporter.blocked_bot_at is None:
+                rt = self._dialogues.translator_for(reporter)
+                work.write(
+                    reporter.telegram_id,
+                    Reply(
+                        rt.gettext(
+                            "A facilitator has looked at your report and acted on it. Thank "
+                            "you for telling us."
+                        )
+                    ),
+                )
+            work.say(
+                Reply(
+                    t.gettext("Done: {outcome}.", outcome=t.gettext(ACTION_LABELS[action])),
+                    replaces_pressed_message=True,
+                )
+            )
+            return await work.seal(uow)
+
+        return await self._dialogues.retrying(use_case)
+
+    async def _carry_out(
+        self,
+        uow: UnitOfWork,
+        work: Delivery,
+        action: ModerationAction,
+        exchange: Exchange,
+        reported: Person | None,
+    ) -> None:
+        if reported is None or action == ModerationAction.DISMISS:
+            return
+        rt = self._dialogues.translator_for(reported)
+        if action == ModerationAction.WARN:
+            work.write(
+                reported.telegram_id,
+                Reply(
+                    rt.gettext(
+                        "A message from the facilitators: please keep to the agreements of "
+                        "this exchange. Be respectful, and never share anything that could "
+                        "identify anyone. Thank you."
+                    )
+                ),
+            )
+            return
+        if exchange.status != ExchangeStatus.ENDED:
+            await self._dialogues.end_conversation(
+                uow, work, exchange, reported, "ended_by_facilitator"
+            )
+        if action == ModerationAction.END:
+            work.write(
+                reported.telegram_id,
+                Reply(rt.gettext("A facilitator has ended this exchange.")),
+            )
+            return
+        membership = await uow.exchanges.membership(reported.id or 0, exchange.program_id)
+        if membership is not None:
+            membership.status = MembershipStatus.LEFT
+            membership.left_at = self._dialogues.now()
+            uow.add(membership)
+        await uow.exchanges.remove_participant(reported.id or 0, exchange.program_id)
+        work.write(
+            reported.telegram_id,
+            Reply(
+                rt.gettext(
+                    "A facilitator has ended this exchange and removed you from the program."
+                )
+            ),
+        )
+
+
+def _parse(value: str) -> tuple[ModerationAction, int]:
+    action, _, report = value.partition(".")
+    if action not in {a.value for a in ModerationAction} or not report.isdigit():
+        raise StaleButton()
+    return ModerationAction(action), int(report)

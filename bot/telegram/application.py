@@ -55,6 +55,9 @@ LONG_POLL_SECONDS = 30
 ALLOWED_UPDATES = Update.ALL_TYPES
 FOLLOW_UPS_UNLIMITED_BATCH = 100
 """Follow-ups started per round when no overall rate limit is set."""
+FOLLOW_UP_SHARE_OF_RATE = 0.8
+"""A backlog of follow-ups uses at most this share of the overall rate, so people's answers
+in a conversation never wait behind it for long."""
 
 
 @dataclass
@@ -68,6 +71,8 @@ class Palaver:
     exchanges: Exchanges
     privacy: Privacy
     follow_ups: FollowUps
+    postman: Postman
+    reminders: FollowUpFeature
     receive_updates: bool = True
     """False: a send-only process (the outbox and follow-ups), beside one that receives."""
 
@@ -85,6 +90,11 @@ class Palaver:
                 drop_pending_updates=False,
             )
         await application.start()
+        # The periodic looks were timed when the jobs were added; a start-up that took
+        # longer (replaying the journal, menus) would skip the first. Look once now.
+        if application.job_queue is not None:
+            application.job_queue.run_once(self.postman.job, when=0, name="outbox-wake")
+            application.job_queue.run_once(self.reminders.job, when=0, name="follow-ups-wake")
 
     async def tick(self) -> None:
         """Do now what the periodic jobs would do (after the clock jumped ahead)."""
@@ -97,6 +107,10 @@ class Palaver:
     async def stop(self) -> None:
         """Finish the updates being handled, then close the Bot API and database connections."""
         application = self.application
+        # Rounds in hand finish their current batch and stop there, rather than draining a
+        # whole backlog while the service manager waits to kill the process.
+        self.postman.close()
+        self.reminders.close()
         try:
             if application.updater is not None and application.updater.running:
                 await application.updater.stop()
@@ -200,7 +214,14 @@ def build_palaver(
         FollowUpPolicy(
             worker=outbox_policy.worker,
             lease=outbox_policy.lease,
-            batch=max(1, int(settings.max_messages_per_second or FOLLOW_UPS_UNLIMITED_BATCH)),
+            batch=max(
+                1,
+                int(
+                    settings.max_messages_per_second * FOLLOW_UP_SHARE_OF_RATE
+                    if settings.max_messages_per_second
+                    else FOLLOW_UPS_UNLIMITED_BATCH
+                ),
+            ),
         ),
         clock,
         settings.consent_version,
@@ -300,5 +321,7 @@ def build_palaver(
         exchanges=exchanges,
         privacy=privacy,
         follow_ups=follow_ups,
+        postman=postman,
+        reminders=reminders,
         receive_updates=receive_updates,
     )

@@ -38,6 +38,11 @@ class FollowUpFeature:
         self._clock = clock
         self._job_queue: JobQueue | None = None  # type: ignore[type-arg]
         self._next_wake: datetime | None = None
+        self._closing = False
+
+    def close(self) -> None:
+        """Start no more rounds (the process is stopping)."""
+        self._closing = True
 
     def handlers(self) -> Sequence[Handler]:
         return [
@@ -81,6 +86,8 @@ class FollowUpFeature:
 
     async def dispatch(self, bot: Bot) -> int:
         """One round: start due follow-ups, then let the outbox send their messages."""
+        if self._closing:
+            return 0
         started = self._clock()
         claimed = await self._follow_ups.dispatch()
         if claimed:
@@ -94,7 +101,7 @@ class FollowUpFeature:
         return claimed
 
     async def _wake_at(self, when: datetime | None) -> None:
-        if when is None or self._job_queue is None:
+        if when is None or self._job_queue is None or self._closing:
             return
         if self._next_wake is not None and self._next_wake <= when:
             return

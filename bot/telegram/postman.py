@@ -55,6 +55,11 @@ class Postman:
         self._clock = clock
         self._job_queue: JobQueue | None = None  # type: ignore[type-arg]
         self._next_wake: datetime | None = None
+        self._closing = False
+
+    def close(self) -> None:
+        """Stop looking for more rows after the batch in hand (the process is stopping)."""
+        self._closing = True
 
     def attach(self, job_queue: JobQueue | None) -> None:  # type: ignore[type-arg]
         """Where to schedule wake-ups for rows due later."""
@@ -81,9 +86,11 @@ class Postman:
         """Send every due row (each chat's oldest first, chats in parallel); how many were sent."""
         assert isinstance(bot, ExtBot)
         sent = 0
-        while batch := await self._letterbox.claim_due(BATCH):
+        while not self._closing and (batch := await self._letterbox.claim_due(BATCH)):
             results = await asyncio.gather(*(self._send_one(bot, row) for row in batch))
             sent += sum(results)
+        if self._closing:
+            return sent
         # Whatever is left is not due, or is blocked behind a row someone else is sending:
         # looking again at once would find the same.
         await self.wake_at(await self._letterbox.next_due_at(), at_least=RECHECK)
@@ -99,7 +106,7 @@ class Postman:
     async def wake_at(self, when: datetime | None, at_least: timedelta = timedelta(0)) -> None:
         """Make sure the dispatcher runs at `when`, and not before `at_least` from now (unless
         an earlier wake-up is already set)."""
-        if when is None or self._job_queue is None:
+        if when is None or self._job_queue is None or self._closing:
             return
         when = max(when, self._clock() + at_least)
         if self._next_wake is not None and self._next_wake <= when:

@@ -241,15 +241,15 @@ class Moderation:
             )
             if reporter is not None and reporter.blocked_bot_at is None:
                 rt = self._dialogues.translator_for(reporter)
-                work.write(
-                    reporter.telegram_id,
-                    Reply(
-                        rt.gettext(
-                            "A facilitator has looked at your report and acted on it. Thank "
-                            "you for telling us."
-                        )
-                    ),
+                looked = (
+                    rt.gettext("A facilitator has looked at your report. Thank you for telling us.")
+                    if action == ModerationAction.DISMISS
+                    else rt.gettext(
+                        "A facilitator has looked at your report and acted on it. Thank "
+                        "you for telling us."
+                    )
                 )
+                work.write(reporter.telegram_id, Reply(looked))
             work.say(
                 Reply(
                     t.gettext("Done: {outcome}.", outcome=t.gettext(ACTION_LABELS[action])),

@@ -131,11 +131,13 @@ async def test_only_the_programs_facilitators_may_act_on_a_report(
 async def test_a_handled_report_or_a_forged_button_changes_nothing(
     fake_api: FakeBotApi, palaver: Palaver
 ) -> None:
-    _amal, yael, faro, _program = await reported(fake_api, palaver)
+    amal, yael, faro, _program = await reported(fake_api, palaver)
     alert = await faro.expect_message("Report:")
     end = next(d for d in alert.callback_data if d.startswith("mod:end."))
     faro.press("Dismiss", alert)
     await faro.expect_message("Done: Dismiss.")
+    told = await amal.expect_message("A facilitator has looked at your report.")
+    assert "acted on it" not in (told.text or "")
     answer = await faro.expect_callback_answer(faro.press_data(end))
     assert "already been handled" in answer.params["text"]
     for forged in ("mod:end.999999", "mod:explode.1", "mod:end", "mod:end.x"):

@@ -4,27 +4,13 @@ running out, the same silence owed once however many processes notice it."""
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
-
-import pytest
 
 from bot.storage.tables import FollowUp, FollowUpKind, FollowUpStatus, Person
 from bot.storage.unit_of_work import Database
 
 NOW = datetime(2026, 5, 4, 12, 0, tzinfo=UTC)
 LEASE = timedelta(seconds=30)
-
-
-@pytest.fixture
-async def databases(database_url: str) -> AsyncIterator[tuple[Database, Database]]:
-    """Two connection pools to one database, as two Palaver processes would have."""
-    first, second = Database(database_url), Database(database_url)
-    try:
-        yield first, second
-    finally:
-        await first.dispose()
-        await second.dispose()
 
 
 async def owed(database: Database, count: int) -> list[int]:

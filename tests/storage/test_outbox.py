@@ -4,10 +4,7 @@ a dead process's claims expiring, paced rows waiting for their time."""
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
 from datetime import timedelta
-
-import pytest
 
 from bot.clock import ManualClock
 from bot.services.letters import LetterBox, OutboxPolicy, Postbox, Posting
@@ -15,17 +12,6 @@ from bot.services.replies import Reply
 from bot.storage.unit_of_work import Database
 
 LEASE = timedelta(seconds=30)
-
-
-@pytest.fixture
-async def databases(database_url: str) -> AsyncIterator[tuple[Database, Database]]:
-    """Two connections pools to one database, as two Palaver processes would have."""
-    first, second = Database(database_url), Database(database_url)
-    try:
-        yield first, second
-    finally:
-        await first.dispose()
-        await second.dispose()
 
 
 async def post(database: Database, clock: ManualClock, postings: list[Posting]) -> None:

@@ -458,21 +458,6 @@ class FollowUps:
 
     # --- organizers and operators --------------------------------------------------------
 
-    async def announce(
-        self,
-        uow: UnitOfWork,
-        author: Person,
-        program: Program,
-        at: datetime,
-        text: str,
-        language: str,
-    ) -> int:
-        """A facilitator or organizer owes every participant of `program` an announcement."""
-        await self._authorizer.require(uow, author, Permission.FACILITATE, program.id)
-        return await self.book.announce(
-            uow, program, at, text, language, author_id=author.id, now=self._clock()
-        )
-
     async def scheduled(self, sender: Sender) -> Outcome:
         """/followups: for each program the person facilitates or organizes, the
         announcements still to go out (each with a button to cancel it) and counts."""
@@ -569,14 +554,6 @@ class FollowUps:
                 if program is not None:
                     programs.append(program)
         return programs
-
-    async def counts_for(
-        self, uow: UnitOfWork, person: Person, program_id: int
-    ) -> dict[tuple[FollowUpKind, FollowUpStatus], int]:
-        """Follow-ups of a program per kind and status, for someone who may see them."""
-        if not await self._authorizer.allows(uow, person, Permission.VIEW_PROGRAM, program_id):
-            raise NotAllowed()
-        return await uow.follow_ups.counts(program_id)
 
 
 def _batches(follow_ups: list[FollowUp]) -> dict[str, list[FollowUp]]:

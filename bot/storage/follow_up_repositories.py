@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime
 
-from sqlalchemy import ScalarSelect, func, or_, update
+from sqlalchemy import ColumnElement, ScalarSelect, func, or_, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -154,12 +154,19 @@ class FollowUpRepository:
 
     async def cancel_pending_of(self, person_id: int, reason: str) -> int:
         """Cancel everything still owed to a person (they blocked the bot); how many."""
+        return await self._cancel_pending(col(FollowUp.person_id) == person_id, reason)
+
+    async def cancel_pending_for_commitment(self, commitment_id: int, reason: str) -> None:
+        await self._cancel_pending(col(FollowUp.commitment_id) == commitment_id, reason)
+
+    async def cancel(self, follow_up_id: int, reason: str) -> bool:
+        """Cancel one pending follow-up; False if it was no longer pending."""
+        return bool(await self._cancel_pending(col(FollowUp.id) == follow_up_id, reason))
+
+    async def _cancel_pending(self, which: ColumnElement[bool], reason: str) -> int:
         result = await self._session.exec(
             update(FollowUp)
-            .where(
-                col(FollowUp.person_id) == person_id,
-                col(FollowUp.status) == FollowUpStatus.PENDING,
-            )
+            .where(which, col(FollowUp.status) == FollowUpStatus.PENDING)
             .values(
                 status=FollowUpStatus.CANCELLED,
                 last_error=reason[:HELD_ERROR_LENGTH],
@@ -169,35 +176,6 @@ class FollowUpRepository:
             .execution_options(synchronize_session=False)
         )
         return int(result.rowcount)
-
-    async def cancel_pending_for_commitment(self, commitment_id: int, reason: str) -> None:
-        await self._session.exec(
-            update(FollowUp)
-            .where(
-                col(FollowUp.commitment_id) == commitment_id,
-                col(FollowUp.status) == FollowUpStatus.PENDING,
-            )
-            .values(status=FollowUpStatus.CANCELLED, last_error=reason[:HELD_ERROR_LENGTH])
-            .execution_options(synchronize_session=False)
-        )
-
-    async def cancel(self, follow_up_id: int, reason: str) -> bool:
-        """Cancel one pending follow-up; False if it was no longer pending."""
-        result = await self._session.exec(
-            update(FollowUp)
-            .where(
-                col(FollowUp.id) == follow_up_id,
-                col(FollowUp.status) == FollowUpStatus.PENDING,
-            )
-            .values(
-                status=FollowUpStatus.CANCELLED,
-                last_error=reason[:HELD_ERROR_LENGTH],
-                claimed_by=None,
-                claimed_until=None,
-            )
-            .execution_options(synchronize_session=False)
-        )
-        return bool(result.rowcount)
 
     async def listing(
         self,
@@ -267,37 +245,29 @@ class FollowUpRepository:
 
     async def record_sent(self, outbox_id: int, now: datetime) -> None:
         """The first message of a started follow-up reached Telegram: it is done."""
-        await self._session.exec(
-            update(FollowUp)
-            .where(
-                col(FollowUp.id) == _follow_up_of(outbox_id),
-                col(FollowUp.status) == FollowUpStatus.QUEUED,
-            )
-            .values(status=FollowUpStatus.DONE, sent_at=now)
-            .execution_options(synchronize_session=False)
-        )
+        await self._record(outbox_id, status=FollowUpStatus.DONE, sent_at=now)
 
     async def record_attempt(self, outbox_id: int, error: str) -> None:
         """Telegram could not take its message now (429, 5xx, a timeout); it is retried."""
-        await self._session.exec(
-            update(FollowUp)
-            .where(
-                col(FollowUp.id) == _follow_up_of(outbox_id),
-                col(FollowUp.status) == FollowUpStatus.QUEUED,
-            )
-            .values(attempts=FollowUp.attempts + 1, last_error=error[:HELD_ERROR_LENGTH])
-            .execution_options(synchronize_session=False)
+        await self._record(
+            outbox_id, attempts=FollowUp.attempts + 1, last_error=error[:HELD_ERROR_LENGTH]
         )
 
     async def record_failed(self, outbox_id: int, error: str) -> None:
         """Telegram would not take its message after every retry, or refused it for good."""
+        await self._record(
+            outbox_id, status=FollowUpStatus.FAILED, last_error=error[:HELD_ERROR_LENGTH]
+        )
+
+    async def _record(self, outbox_id: int, **values: object) -> None:
+        """Change the started follow-up an outbox row belongs to, if it has one."""
         await self._session.exec(
             update(FollowUp)
             .where(
                 col(FollowUp.id) == _follow_up_of(outbox_id),
                 col(FollowUp.status) == FollowUpStatus.QUEUED,
             )
-            .values(status=FollowUpStatus.FAILED, last_error=error[:HELD_ERROR_LENGTH])
+            .values(**values)
             .execution_options(synchronize_session=False)
         )
 

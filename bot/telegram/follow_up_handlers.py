@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Sequence
-from datetime import datetime, timedelta
+from datetime import timedelta
 
 from telegram import Bot, Update
 from telegram.ext import CommandHandler, JobQueue
@@ -15,6 +15,7 @@ from bot.services.follow_ups import ANNOUNCEMENT_BUTTON, CHECKIN_BUTTON, TIME_ZO
 from bot.services.replies import Outcome
 from bot.telegram.handlers import NEW_MESSAGES, PRIVATE, ButtonRoute, Context, Handler, Responder
 from bot.telegram.postman import Postman
+from bot.telegram.wake_ups import WakeUps
 
 log = logging.getLogger(__name__)
 
@@ -36,13 +37,11 @@ class FollowUpFeature:
         self._follow_ups = follow_ups
         self._postman = postman
         self._clock = clock
-        self._job_queue: JobQueue | None = None  # type: ignore[type-arg]
-        self._next_wake: datetime | None = None
-        self._closing = False
+        self._wake = WakeUps(self.job, "follow-ups-wake", clock)
 
     def close(self) -> None:
         """Start no more rounds (the process is stopping)."""
-        self._closing = True
+        self._wake.close()
 
     def handlers(self) -> Sequence[Handler]:
         return [
@@ -75,18 +74,18 @@ class FollowUpFeature:
     # --- the dispatcher's timer ----------------------------------------------------------
 
     def attach(self, job_queue: JobQueue | None) -> None:  # type: ignore[type-arg]
-        self._job_queue = job_queue
+        self._wake.attach(job_queue)
 
     async def job(self, context: object) -> None:
         """JobQueue callback (the periodic look and the wake-ups): start what is due."""
         bot = getattr(context, "bot", None)
         assert isinstance(bot, Bot)
-        self._next_wake = None
+        self._wake.woken()
         await self.dispatch(bot)
 
     async def dispatch(self, bot: Bot) -> int:
         """One round: start due follow-ups, then let the outbox send their messages."""
-        if self._closing:
+        if self._wake.closing:
             return 0
         started = self._clock()
         claimed = await self._follow_ups.dispatch()
@@ -95,16 +94,7 @@ class FollowUpFeature:
         if claimed >= self._follow_ups.batch:
             # A round is about one second of the overall rate, and sending it took about
             # that second already: counted from the round's end, a backlog drained at half.
-            await self._wake_at(started + AGAIN_SOON)
+            self._wake.at(started + AGAIN_SOON)
         else:
-            await self._wake_at(await self._follow_ups.next_due_at())
+            self._wake.at(await self._follow_ups.next_due_at())
         return claimed
-
-    async def _wake_at(self, when: datetime | None) -> None:
-        if when is None or self._job_queue is None or self._closing:
-            return
-        if self._next_wake is not None and self._next_wake <= when:
-            return
-        self._next_wake = when
-        delay = max(0.0, (when - self._clock()).total_seconds())
-        self._job_queue.run_once(self.job, when=delay, name="follow-ups-wake")

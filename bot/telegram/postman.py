@@ -11,7 +11,7 @@ import asyncio
 import dataclasses
 import logging
 from collections.abc import Awaitable, Callable, Sequence
-from datetime import datetime, timedelta
+from datetime import timedelta
 
 from sqlalchemy.exc import DBAPIError
 from telegram import Bot
@@ -23,6 +23,7 @@ from bot.services.letters import LetterBox
 from bot.services.replies import Envelope, Reply
 from bot.storage.tables import OutboxOp
 from bot.telegram.delivery import copy, replace, send
+from bot.telegram.wake_ups import WakeUps
 
 log = logging.getLogger(__name__)
 
@@ -53,17 +54,15 @@ class Postman:
         self._complete = complete
         self._on_blocked = on_blocked
         self._clock = clock
-        self._job_queue: JobQueue | None = None  # type: ignore[type-arg]
-        self._next_wake: datetime | None = None
-        self._closing = False
+        self._wake = WakeUps(self.job, "outbox-wake", clock)
 
     def close(self) -> None:
         """Stop looking for more rows after the batch in hand (the process is stopping)."""
-        self._closing = True
+        self._wake.close()
 
     def attach(self, job_queue: JobQueue | None) -> None:  # type: ignore[type-arg]
         """Where to schedule wake-ups for rows due later."""
-        self._job_queue = job_queue
+        self._wake.attach(job_queue)
 
     async def send_posted(self, bot: Bot, envelopes: Sequence[Envelope]) -> None:
         """Send the rows a handler just committed and claimed; wake the dispatcher for the rest."""
@@ -80,40 +79,28 @@ class Postman:
             if not await self._send_one(bot, envelope):
                 waiting_chats.add(envelope.chat_id)
         if waiting_chats or len(claimed) < len(envelopes):
-            await self.wake_at(await self._letterbox.next_due_at())
+            self._wake.at(await self._letterbox.next_due_at())
 
     async def dispatch(self, bot: Bot) -> int:
         """Send every due row (each chat's oldest first, chats in parallel); how many were sent."""
         assert isinstance(bot, ExtBot)
         sent = 0
-        while not self._closing and (batch := await self._letterbox.claim_due(BATCH)):
+        while not self._wake.closing and (batch := await self._letterbox.claim_due(BATCH)):
             results = await asyncio.gather(*(self._send_one(bot, row) for row in batch))
             sent += sum(results)
-        if self._closing:
+        if self._wake.closing:
             return sent
         # Whatever is left is not due, or is blocked behind a row someone else is sending:
         # looking again at once would find the same.
-        await self.wake_at(await self._letterbox.next_due_at(), at_least=RECHECK)
+        self._wake.at(await self._letterbox.next_due_at(), at_least=RECHECK)
         return sent
 
     async def job(self, context: object) -> None:
         """JobQueue callback: the periodic look and the wake-ups."""
         bot = getattr(context, "bot", None)
         assert isinstance(bot, Bot)
-        self._next_wake = None  # this is the wake-up; dispatch sets the next one
+        self._wake.woken()  # this is the wake-up; dispatch sets the next one
         await self.dispatch(bot)
-
-    async def wake_at(self, when: datetime | None, at_least: timedelta = timedelta(0)) -> None:
-        """Make sure the dispatcher runs at `when`, and not before `at_least` from now (unless
-        an earlier wake-up is already set)."""
-        if when is None or self._job_queue is None or self._closing:
-            return
-        when = max(when, self._clock() + at_least)
-        if self._next_wake is not None and self._next_wake <= when:
-            return
-        self._next_wake = when
-        delay = max(0.0, (when - self._clock()).total_seconds())
-        self._job_queue.run_once(self.job, when=delay, name="outbox-wake")
 
     async def _send_one(self, bot: ExtBot[None], envelope: Envelope) -> bool:
         """Send one row; True when it is done with (sent, or refused for good)."""

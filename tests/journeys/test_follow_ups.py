@@ -15,7 +15,6 @@ from sqlmodel import col, select, update
 from bot.clock import ManualClock
 from bot.config import Settings
 from bot.scheduling.time_zones import zone_of
-from bot.services.errors import NotAllowed
 from bot.storage.tables import (
     Commitment,
     CommitmentStatus,
@@ -507,25 +506,6 @@ async def test_an_operator_announcement_reaches_every_participant_in_their_hours
     listed = await invoke_cli(runner, ["followups", "list", "--program", str(program.id)])
     assert listed.exit_code == 0, listed.output
     assert listed.output.count("announcement") == 2 and "done" in listed.output
-
-
-async def test_a_participant_may_not_schedule_an_announcement(
-    fake_api: FakeBotApi, clocked: tuple[Palaver, ManualClock]
-) -> None:
-    palaver, _clock = clocked
-    program = await a_program(palaver)
-    nadia = await a_planner(fake_api, palaver, program)
-    reminders = palaver.follow_ups
-    async with palaver.database.unit_of_work() as uow:
-        person = await uow.people.by_telegram_id(nadia.id)
-        assert person is not None
-        with pytest.raises(NotAllowed):
-            await reminders.announce(
-                uow, person, program, START + timedelta(days=1), "Hello all", "en"
-            )
-        with pytest.raises(NotAllowed):
-            await reminders.counts_for(uow, person, program.id or 0)
-    assert await follow_ups(palaver) == []
 
 
 async def test_operators_cancel_a_pending_follow_up_from_the_command_line(

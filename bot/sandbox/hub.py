@@ -12,12 +12,12 @@ import itertools
 import logging
 import re
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime, time, timedelta
 from typing import Any
 
 from pydantic import SecretStr
 
-from bot.clock import JumpingClock
+from bot.clock import JumpingClock, system_clock
 from bot.config import Settings
 from bot.i18n.catalogs import Catalogs
 from bot.sandbox.botapi import (
@@ -101,12 +101,26 @@ DEFAULT_CAST = (
 )
 
 
+REHEARSAL_STARTS_AT = time(10, 0)
+"""A rehearsal begins at ten in the morning (UTC, the sample program's zone)."""
+
+
+def rehearsal_morning() -> datetime:
+    """Today at ten, UTC: a jump of a day or a week then lands in waking hours.
+
+    Started at the machine's hour, a rehearsal begun late in the evening would see every
+    follow-up held by the sample program's quiet hours (22:00–07:00) after a jump, and a
+    trainer would wonder where the nudge went.
+    """
+    return datetime.combine(system_clock().date(), REHEARSAL_STARTS_AT, tzinfo=UTC)
+
+
 @dataclass
 class Sandbox:
     """A running rehearsal: start it, act as people, read chats, jump the clock, stop it."""
 
     settings: Settings
-    clock: JumpingClock = field(default_factory=JumpingClock)
+    clock: JumpingClock = field(default_factory=lambda: JumpingClock(start=rehearsal_morning()))
     api: LocalBotApi = field(init=False)
     palaver: Palaver = field(init=False)
     phones: dict[int, Phone] = field(default_factory=dict)

@@ -342,6 +342,36 @@ class WaitStep(_Step):
     skipped_text: Text = Field(
         DEFAULT_WAIT_SKIPPED_TEXT, description="Shown when the partner skipped what was awaited."
     )
+    time_limit: str | None = Field(
+        None,
+        description=(
+            "Circles: how long the round runs, as an ISO-8601 duration (e.g. PT5M); the bot "
+            "says how much time is left. None: until everyone has answered or a facilitator "
+            "closes it."
+        ),
+    )
+    when_time_is_up: Literal["ask_facilitator", "close"] = Field(
+        "ask_facilitator",
+        description="Circles: when a timed round's time is up, ask the facilitators whether "
+        "to close it or give more time, or close it at once.",
+    )
+    talking_piece: bool = Field(
+        False,
+        description="Circles: members speak one at a time, in turn; each answer is shown to "
+        "the circle as soon as it is given, and the next member is invited.",
+    )
+
+    @field_validator("time_limit")
+    @classmethod
+    def _limit(cls, time_limit: str | None) -> str | None:
+        if time_limit is not None:
+            parse_duration(time_limit)
+        return time_limit
+
+    @property
+    def limit(self) -> timedelta | None:
+        """How long the round runs, when it is timed."""
+        return parse_duration(self.time_limit) if self.time_limit is not None else None
 
 
 class CommitStep(_Step):

@@ -56,6 +56,14 @@ class AfterJoining(Protocol):
     async def after_joining(self, person_id: int, program_id: int) -> tuple[Reply, ...]: ...
 
 
+class CircleDoor(Protocol):
+    """Circle invite links: a seat request, or None when the code is no circle's."""
+
+    async def knock(
+        self, uow: UnitOfWork, work: Delivery, person: Person, code: str
+    ) -> tuple[Reply, ...] | None: ...
+
+
 class NothingMoreAfterJoining:
     """The default: joining ends with the welcome."""
 
@@ -73,7 +81,9 @@ class Joining:
         consent_version: str,
         after_joining: AfterJoining | None = None,
         postbox: Postbox | None = None,
+        circle_door: CircleDoor | None = None,
     ) -> None:
+        self._circle_door = circle_door
         self._database = database
         self._catalogs = catalogs
         self._consent_version = consent_version
@@ -91,11 +101,19 @@ class Joining:
             code, person.pending_invite = person.pending_invite, None
             t = self._translator_for(person)
             joined_program_id: int | None = None
+            work = self._work(person.telegram_id)
             try:
-                replies, joined_program_id = await self._redeem(uow, person, code, t)
+                knocked = (
+                    await self._circle_door.knock(uow, work, person, code)
+                    if self._circle_door is not None
+                    else None
+                )
+                if knocked is not None:
+                    replies = knocked
+                else:
+                    replies, joined_program_id = await self._redeem(uow, person, code, t)
             except PalaverError as error:
                 replies = (Reply(t.gettext(error.message, **error.params)),)
-            work = self._work(person.telegram_id)
             for reply in replies:
                 work.say(reply)
             redeemed = await work.seal(uow)

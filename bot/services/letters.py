@@ -41,6 +41,9 @@ class Posting:
     from_chat_id: int | None = None
     pause_after: float = 0.0
     follow_up_id: int | None = None
+    copy_of: int | None = None
+    user_id: int | None = None
+    until: int | None = None
 
 
 @dataclass(frozen=True)
@@ -81,7 +84,7 @@ class Postbox:
                 next_at[chat] = max(now, latest) if latest is not None else now
                 may_claim[chat] = claim and latest is None
             at = next_at[chat]
-            claim = may_claim[chat] and at <= now
+            claimable = may_claim[chat] and at <= now
             envelope = Envelope(
                 outbox_id=0,
                 chat_id=chat,
@@ -89,20 +92,23 @@ class Postbox:
                 reply=posting.reply,
                 message_id=posting.message_id,
                 from_chat_id=posting.from_chat_id,
-                claimed=claim,
+                claimed=claimable,
                 follow_up_id=posting.follow_up_id,
+                copy_of=posting.copy_of,
+                user_id=posting.user_id,
+                until=posting.until,
             )
             outbox_id = await uow.outbox.keep(
                 chat,
                 envelope.to_json(),
                 op=posting.op,
                 not_before=at,
-                claimed_by=self._policy.worker if claim else None,
-                claimed_until=lease_until if claim else None,
+                claimed_by=self._policy.worker if claimable else None,
+                claimed_until=lease_until if claimable else None,
                 follow_up_id=posting.follow_up_id,
             )
             envelopes.append(replace(envelope, outbox_id=outbox_id))
-            if not claim:
+            if not claimable:
                 may_claim[chat] = False  # whatever follows waits behind this row
             next_at[chat] = at + timedelta(seconds=posting.pause_after * self._policy.pace)
         return envelopes
@@ -115,6 +121,7 @@ class LetterBox:
         self._database = database
         self._clock = clock
         self._policy = policy
+        self._postbox = Postbox(clock, policy)
 
     @property
     def lease(self) -> timedelta:
@@ -142,16 +149,32 @@ class LetterBox:
             lambda uow: uow.outbox.renew(outbox_ids, self._policy.worker, until)
         )
 
-    async def mark_sent(self, envelope: Envelope) -> None:
-        """Telegram has it: never send it again (a follow-up it started is done)."""
+    async def mark_sent(self, envelope: Envelope, message_ids: Sequence[int] = ()) -> None:
+        """Telegram has it: never send it again (a follow-up it started is done; where a
+        relayed contribution landed is kept, so it can be deleted everywhere)."""
         now = self._clock()
 
         async def sent(uow: UnitOfWork) -> None:
             if envelope.follow_up_id is not None:
                 await uow.follow_ups.record_sent(envelope.outbox_id, now)
+            if envelope.copy_of is not None:
+                await self._keep_copies(uow, envelope, message_ids)
             await uow.outbox.mark_sent(envelope.outbox_id)
 
         await self._database.write(sent)
+
+    async def _keep_copies(
+        self, uow: UnitOfWork, envelope: Envelope, message_ids: Sequence[int]
+    ) -> None:
+        assert envelope.copy_of is not None
+        contribution = await uow.circles.contribution(envelope.copy_of)
+        for message_id in message_ids:
+            if contribution is not None and contribution.deleted_at is not None:
+                # Taken down while this copy was on its way: take this copy down too.
+                posting = Posting(envelope.chat_id, Reply(""), OutboxOp.DELETE, message_id)
+                await self._postbox.post(uow, [posting], claim=False)
+            else:
+                await uow.circles.keep_copy(envelope.copy_of, envelope.chat_id, message_id)
 
     async def give_up(self, envelope: Envelope, error: str) -> None:
         """Telegram refused it for good, or every retry failed: never send it again (a

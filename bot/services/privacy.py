@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 import logging
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, Protocol
 
 from sqlalchemy import delete, update
 from sqlmodel import col, select
@@ -25,6 +25,7 @@ from bot.storage.tables import (
     Answer,
     Commitment,
     Community,
+    Contribution,
     Exchange,
     FollowUp,
     Membership,
@@ -43,12 +44,21 @@ FORGET_BUTTON = "forget"
 RETENTION_CHECK_SECONDS = 6 * 60 * 60
 
 
+class CircleSeats(Protocol):
+    """Circles go on without someone who is gone (see `Circles.member_gone`)."""
+
+    async def member_gone(self, uow: UnitOfWork, work: Delivery, person: Person) -> None: ...
+
+
 class Privacy:
     """/mydata, /forget and the retention of relayed words."""
 
-    def __init__(self, dialogues: Dialogues, consent_version: str) -> None:
+    def __init__(
+        self, dialogues: Dialogues, consent_version: str, circles: CircleSeats | None = None
+    ) -> None:
         self._dialogues = dialogues
         self._consent_version = consent_version
+        self._circles = circles
 
     # --- /mydata ---------------------------------------------------------------------------
 
@@ -243,9 +253,12 @@ class Privacy:
         exchange = await uow.exchanges.current_of(pid)
         if exchange is not None:
             await self._dialogues.end_conversation(uow, work, exchange, person, "member_forgotten")
+        if self._circles is not None:
+            await self._circles.member_gone(uow, work, person)
         await self._scrub_partner_runs(uow, person)
         # Their own words to partners go; what partners wrote to them is the partners' data.
         await session.exec(delete(RelayedMessage).where(col(RelayedMessage.sender_id) == pid))
+        await session.exec(delete(Contribution).where(col(Contribution.author_id) == pid))
         await uow.outbox.forget_letters_to(person.telegram_id)
         # Everything else that is theirs goes with the person row (ON DELETE CASCADE).
         await session.delete(person)

@@ -147,12 +147,21 @@ class Envelope:
     """Failed tries so far (server errors, timeouts)."""
     follow_up_id: int | None = None
     """The follow-up this message starts (its fate is recorded there)."""
+    copy_of: int | None = None
+    """The circle contribution this message relays: where it lands is kept, to delete it."""
+    user_id: int | None = None
+    """The group member a "restrict" or "remove" row acts on."""
+    until: int | None = None
+    """A "restrict" row's end, as a Unix time."""
 
     def to_json(self) -> dict[str, Any]:
         return {
             "reply": reply_to_json(self.reply),
             "message_id": self.message_id,
             "from_chat_id": self.from_chat_id,
+            "copy_of": self.copy_of,
+            "user_id": self.user_id,
+            "until": self.until,
         }
 
     @classmethod
@@ -176,6 +185,9 @@ class Envelope:
             from_chat_id=payload.get("from_chat_id"),
             attempts=attempts,
             follow_up_id=follow_up_id,
+            copy_of=payload.get("copy_of"),
+            user_id=payload.get("user_id"),
+            until=payload.get("until"),
         )
 
 

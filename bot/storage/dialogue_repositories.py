@@ -9,6 +9,7 @@ from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.storage.tables import (
+    ConversationKind,
     Exchange,
     ExchangeMember,
     ExchangeStatus,
@@ -185,6 +186,7 @@ class ExchangeRepository:
             .join(ExchangeMember, col(ExchangeMember.exchange_id) == col(Exchange.id))
             .where(
                 ExchangeMember.person_id == person_id,
+                col(Exchange.kind) == ConversationKind.PAIR,
                 col(Exchange.status).in_((ExchangeStatus.WAITING, ExchangeStatus.ACTIVE)),
             )
             .order_by(col(Exchange.id).desc())
@@ -219,7 +221,11 @@ class ExchangeRepository:
         statement = (
             select(Exchange, ExchangeMember)
             .join(ExchangeMember, col(ExchangeMember.exchange_id) == col(Exchange.id))
-            .where(Exchange.program_id == program_id, Exchange.status == ExchangeStatus.WAITING)
+            .where(
+                Exchange.program_id == program_id,
+                Exchange.status == ExchangeStatus.WAITING,
+                col(Exchange.kind) == ConversationKind.PAIR,
+            )
             .order_by(col(Exchange.started_at))
         )
         return [(exchange, member) for exchange, member in (await self._session.exec(statement))]
@@ -237,7 +243,9 @@ class ExchangeRepository:
         return set((await self._session.exec(statement)).all())
 
     async def active(self) -> list[Exchange]:
-        statement = select(Exchange).where(Exchange.status == ExchangeStatus.ACTIVE)
+        statement = select(Exchange).where(
+            Exchange.status == ExchangeStatus.ACTIVE, col(Exchange.kind) == ConversationKind.PAIR
+        )
         return list((await self._session.exec(statement)).all())
 
     async def last_relayed(self, exchange_id: int, limit: int) -> list[RelayedMessage]:

@@ -538,6 +538,14 @@ class MemberRole(enum.StrEnum):
     FACILITATOR = "facilitator"
 
 
+class Admission(enum.StrEnum):
+    """Whether a person asking for a seat in a circle has it."""
+
+    REQUESTED = "requested"
+    ADMITTED = "admitted"
+    DECLINED = "declined"
+
+
 class ExchangeMember(SQLModel, table=True):
     """A person in an exchange. The pair (and every past pair) is never matched again."""
 
@@ -555,6 +563,13 @@ class ExchangeMember(SQLModel, table=True):
     last_active_at: datetime = Field(default_factory=utc_now, sa_type=UTCDateTime)
     nudged_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     left_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    admission: Admission = Field(
+        default=Admission.ADMITTED, sa_column=_enum_column(Admission, "admission")
+    )
+    """Circles: a facilitator admits or declines whoever asks for a seat (pairs: admitted)."""
+    agreed_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    """When the member accepted the circle's agreements; nobody speaks before."""
+    muted_until: datetime | None = Field(default=None, sa_type=UTCDateTime)
 
 
 class RelayedMessage(SQLModel, table=True):
@@ -578,6 +593,97 @@ class RelayedMessage(SQLModel, table=True):
     delivered_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
 
 
+# --- circles (Track III and VI small groups) ----------------------------------------------
+
+
+class CircleState(enum.StrEnum):
+    FORMING = "forming"
+    """People are asking for seats and accepting the agreements; no round yet."""
+    RUNNING = "running"
+    PAUSED = "paused"
+    """A facilitator paused it, or a member called a time out: nobody's words are taken."""
+    ENDED = "ended"
+
+
+class Circle(SQLModel, table=True):
+    """What a circle adds to its conversation (`exchange`, same id): the agenda's state.
+
+    Rounds are the circle flow's shared questions, numbered from 1; `round_number` 0 means
+    the circle has not begun. A round is open while it takes words; closing it is one
+    conditional update, so the round is shown to everyone exactly once however many members
+    answer at the same moment.
+    """
+
+    __tablename__ = "circle"
+
+    exchange_id: int | None = Field(
+        default=None, sa_column=_reference("exchange", on_delete="CASCADE", primary_key=True)
+    )
+    state: CircleState = Field(
+        default=CircleState.FORMING, sa_column=_enum_column(CircleState, "circle_state")
+    )
+    invite_code: str = Field(max_length=64, unique=True)
+    link_code: str | None = Field(default=None, max_length=64, unique=True)
+    """A group circle's one-time code for linking its Telegram group (startgroup)."""
+    starts_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    round_number: int = 0
+    round_open: bool = False
+    round_deadline: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    """When a timed round's time is up (None: untimed, or paused)."""
+    paused_seconds_left: int | None = None
+    """A timed round paused with this much time left."""
+    time_warned: bool = False
+    time_up_asked: bool = False
+    speaker_id: int | None = Field(
+        default=None, sa_column=_reference("person", on_delete="SET NULL", nullable=True)
+    )
+    """Who holds the talking piece in a talking-piece round."""
+    created_by_id: int | None = Field(
+        default=None, sa_column=_reference("person", on_delete="SET NULL", nullable=True)
+    )
+    created_at: datetime = Field(default_factory=utc_now, sa_type=UTCDateTime)
+
+
+class Contribution(SQLModel, table=True):
+    """What a member said in a round of a circle (or that they passed).
+
+    In a relayed circle the words are kept until the round is shown and then for the
+    retention period, like relayed messages; in a group circle only the Telegram message id
+    is kept (the group holds the words).
+    """
+
+    __tablename__ = "contribution"
+
+    id: int | None = Field(default=None, primary_key=True)
+    exchange_id: int = Field(sa_column=_reference("exchange", on_delete="CASCADE", index=True))
+    round_number: int
+    author_id: int | None = Field(
+        default=None,
+        sa_column=_reference("person", on_delete="SET NULL", nullable=True, index=True),
+    )
+    text: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
+    language: str | None = Field(default=None, max_length=16)
+    passed: bool = False
+    group_message_id: int | None = Field(default=None, sa_column=Column(BigInteger))
+    created_at: datetime = Field(default_factory=utc_now, sa_type=UTCDateTime)
+    released_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    """When the circle was shown it (a round's end, or the talking piece reaching the author)."""
+    deleted_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+
+
+class RelayedCopy(SQLModel, table=True):
+    """Where a relayed contribution landed, so a facilitator can delete every copy."""
+
+    __tablename__ = "relayed_copy"
+
+    id: int | None = Field(default=None, primary_key=True)
+    contribution_id: int = Field(
+        sa_column=_reference("contribution", on_delete="CASCADE", index=True)
+    )
+    chat_id: int = Field(sa_column=Column(BigInteger, nullable=False))
+    message_id: int = Field(sa_column=Column(BigInteger, nullable=False))
+
+
 class ReportOutcome(enum.StrEnum):
     """What a facilitator did about a report."""
 
@@ -588,6 +694,9 @@ class ReportOutcome(enum.StrEnum):
     """The exchange was ended."""
     REMOVED = "removed"
     """The reported person was removed from the program (and the exchange ended)."""
+    DELETED = "deleted"
+    """A circle's message was deleted everywhere."""
+    MUTED = "muted"
 
 
 class Report(SQLModel, table=True):
@@ -608,6 +717,11 @@ class Report(SQLModel, table=True):
         default=None,
         sa_column=_reference("person", on_delete="SET NULL", nullable=True),
     )
+    contribution_id: int | None = Field(
+        default=None,
+        sa_column=_reference("contribution", on_delete="SET NULL", nullable=True),
+    )
+    """In a circle: the contribution reported."""
     reason: str | None = Field(default=None, max_length=32)
     outcome: ReportOutcome = Field(
         default=ReportOutcome.OPEN, sa_column=_enum_column(ReportOutcome, "report_outcome")
@@ -631,6 +745,12 @@ class OutboxOp(enum.StrEnum):
     """Change only the buttons of `message_id`."""
     COPY = "copy"
     """Copy a message (a photo, a voice note) from another chat, without its sender."""
+    DELETE = "delete"
+    """Delete `message_id` (a relayed copy a facilitator took down, a group message)."""
+    RESTRICT = "restrict"
+    """Mute `payload.user_id` in a group until `payload.until` (restrictChatMember)."""
+    REMOVE = "remove"
+    """Remove `payload.user_id` from a group without banning them (ban, then unban)."""
 
 
 class OutboxMessage(SQLModel, table=True):

@@ -13,6 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker
 from sqlmodel import SQLModel
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from bot.storage.circle_repositories import CircleRepository
 from bot.storage.database import create_engine, session_factory
 from bot.storage.dialogue_repositories import ExchangeRepository, RunRepository
 from bot.storage.export_repositories import ExportRepository
@@ -72,6 +73,7 @@ class UnitOfWork:
     exchanges: ExchangeRepository
     exports: ExportRepository
     follow_ups: FollowUpRepository
+    circles: CircleRepository
 
     def __init__(
         self, sessions: async_sessionmaker[AsyncSession], turn: WriterTurn | None = None
@@ -101,6 +103,7 @@ class UnitOfWork:
         self.exchanges = ExchangeRepository(self._session)
         self.exports = ExportRepository(self._session)
         self.follow_ups = FollowUpRepository(self._session)
+        self.circles = CircleRepository(self._session)
         return self
 
     async def __aexit__(

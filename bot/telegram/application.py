@@ -15,6 +15,7 @@ from bot.engine import FlowLibrary
 from bot.i18n.catalogs import Catalogs
 from bot.i18n.machine_translation import machine_translator_from
 from bot.services.authorization import Authorizer
+from bot.services.circles import Circles
 from bot.services.dialogues import Dialogues
 from bot.services.exchanges import Exchanges
 from bot.services.exports import ExportDesk
@@ -28,6 +29,8 @@ from bot.services.privacy import RETENTION_CHECK_SECONDS, Privacy
 from bot.services.program_settings import SettingChoices, offered_flows
 from bot.services.programs import ProgramConsole
 from bot.storage.unit_of_work import Database
+from bot.telegram.circle_handlers import TIMER_SECONDS as CIRCLE_TIMER_SECONDS
+from bot.telegram.circle_handlers import CircleFeature
 from bot.telegram.commands import register_commands, register_organizer_commands
 from bot.telegram.dialogue_handlers import SILENCE_CHECK_SECONDS, DialogueFeature
 from bot.telegram.export_handlers import ExportFeature
@@ -157,16 +160,27 @@ def build_palaver(
     )
     moderation = Moderation(dialogues, authorizer, settings.consent_version)
     exchanges = Exchanges(dialogues, authorizer, settings.consent_version, moderation)
+    circles = Circles(dialogues, authorizer, settings.consent_version, clock)
     joining = Joining(
-        database, catalogs, settings.consent_version, after_joining=exchanges, postbox=postbox
+        database,
+        catalogs,
+        settings.consent_version,
+        after_joining=exchanges,
+        postbox=postbox,
+        circle_door=circles,
     )
+
+    async def on_blocked(person_id: int) -> None:
+        await exchanges.member_blocked(person_id)
+        await circles.member_blocked(person_id)
+
     onboarding = Onboarding(
         database,
         catalogs,
         settings.consent_version,
         invite_redeemer=joining,
         resumer=dialogues,
-        on_blocked=exchanges.member_blocked,
+        on_blocked=on_blocked,
         postbox=postbox,
     )
     console = ProgramConsole(
@@ -189,6 +203,14 @@ def build_palaver(
     )
     responder = Responder(onboarding, postman)
     welcome = OnboardingFeature(responder, onboarding)
+    circle_feature = CircleFeature(
+        responder,
+        circles,
+        postman,
+        pair_end=exchanges.ask_to_end,
+        pair_skip=dialogues.skip,
+        pair_leave=dialogues.leave,
+    )
     conversations = DialogueFeature(
         responder,
         onboarding,
@@ -197,6 +219,7 @@ def build_palaver(
         postman,
         moderation,
         text_takers=(console.take_text,),
+        first_takers=(circle_feature.text_taker(),),
     )
     programs = ProgramsFeature(
         responder,
@@ -205,7 +228,7 @@ def build_palaver(
         bot_username=lambda: application.bot.username,
     )
     exports = ExportFeature(responder, ExportDesk(database, console, authorizer))
-    privacy = Privacy(dialogues, settings.consent_version)
+    privacy = Privacy(dialogues, settings.consent_version, circles)
     data_rights = PrivacyFeature(responder, privacy)
     follow_ups = FollowUps(
         dialogues,
@@ -231,6 +254,7 @@ def build_palaver(
         welcome,
         data_rights,
         reminders,
+        circle_feature,
         conversations,
         programs,
         exports,
@@ -238,6 +262,7 @@ def build_palaver(
     ]
 
     async def on_startup(application: Application) -> None:  # type: ignore[type-arg]
+        circles.bot_username = application.bot.username
         postman.attach(application.job_queue)
         reminders.attach(application.job_queue)
         if not receive_updates:
@@ -306,6 +331,12 @@ def build_palaver(
         )
         application.job_queue.run_repeating(
             reminders.job, interval=FOLLOW_UP_POLL_SECONDS, first=1, name="follow-ups"
+        )
+        application.job_queue.run_repeating(
+            circle_feature.check_timers,
+            interval=CIRCLE_TIMER_SECONDS,
+            first=CIRCLE_TIMER_SECONDS,
+            name="circle-timers",
         )
         application.job_queue.run_repeating(
             data_rights.apply_retention,

@@ -86,16 +86,22 @@ async def _send_copies(outcome: Outcome, bot: ExtBot[None], on_blocked: OnBlocke
             log.warning("a media copy could not be delivered: %s", error.message)
 
 
-async def send(bot: ExtBot[None], chat_id: int, reply: Reply) -> None:
-    """Send a reply, split into several messages if it is longer than Telegram allows."""
+async def send(bot: ExtBot[None], chat_id: int, reply: Reply) -> list[int]:
+    """Send a reply, split into several messages if it is longer than Telegram allows;
+    the ids of the messages sent."""
     reply = reply.as_sent()
     if reply.photo is not None or reply.document is not None:
         await _send_file(bot, chat_id, reply)
-        return
+        return []
     parts = split_text(reply.text)
+    sent: list[int] = []
     for index, part in enumerate(parts):
         is_last = index == len(parts) - 1
-        await bot.send_message(chat_id, part, reply_markup=_keyboard(reply) if is_last else None)
+        message = await bot.send_message(
+            chat_id, part, reply_markup=_keyboard(reply) if is_last else None
+        )
+        sent.append(message.message_id)
+    return sent
 
 
 async def _send_file(bot: ExtBot[None], chat_id: int, reply: Reply) -> None:

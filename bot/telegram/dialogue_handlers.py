@@ -35,7 +35,8 @@ RELAYABLE_MEDIA = (
 
 
 class DialogueFeature:
-    """Runs flows for people and lets exchange partners end, report or re-pair."""
+    """Runs flows for people and lets exchange partners report or re-pair (/end, /skip and
+    /leave are the circle feature's, which hands them on here for pairs)."""
 
     def __init__(
         self,
@@ -46,6 +47,7 @@ class DialogueFeature:
         postman: Postman,
         moderation: Moderation,
         text_takers: Sequence[TextTaker] = (),
+        first_takers: Sequence[TextTaker] = (),
     ) -> None:
         self._moderation = moderation
         self._respond = responder.respond
@@ -55,17 +57,15 @@ class DialogueFeature:
         self._exchanges = exchanges
         # Who gets typed text: the run first (it steps aside while the organizer's console
         # waits for a typed answer), then e.g. that console.
-        self._text_takers = (self._dialogues.answer_text, *text_takers)
+        # `first_takers` (a circle's open round) come before even the run.
+        self._text_takers = (*first_takers, self._dialogues.answer_text, *text_takers)
 
     def handlers(self) -> Sequence[Handler]:
         private = NEW_MESSAGES & PRIVATE
         return [
             CommandHandler("partner", self.partner, filters=private),
-            CommandHandler("end", self.end, filters=private),
             CommandHandler("report", self.report, filters=private),
             CommandHandler("newpartner", self.new_partner, filters=private),
-            CommandHandler("skip", self.skip, filters=private),
-            CommandHandler("leave", self.leave, filters=private),
             MessageHandler(private & filters.TEXT & ~filters.COMMAND, self.text),
             MessageHandler(private & RELAYABLE_MEDIA, self.media),
         ]
@@ -97,20 +97,11 @@ class DialogueFeature:
     async def partner(self, update: Update, context: Context) -> None:
         await self._respond(update, context, self._exchanges.find_partner)
 
-    async def end(self, update: Update, context: Context) -> None:
-        await self._respond(update, context, self._exchanges.ask_to_end)
-
     async def report(self, update: Update, context: Context) -> None:
         await self._respond(update, context, self._exchanges.ask_to_report)
 
     async def new_partner(self, update: Update, context: Context) -> None:
         await self._respond(update, context, self._exchanges.ask_for_new_partner)
-
-    async def skip(self, update: Update, context: Context) -> None:
-        await self._respond(update, context, self._dialogues.skip)
-
-    async def leave(self, update: Update, context: Context) -> None:
-        await self._respond(update, context, self._dialogues.leave)
 
     async def text(self, update: Update, context: Context) -> None:
         assert update.message is not None and update.message.text is not None

@@ -11,10 +11,10 @@ import asyncio
 import dataclasses
 import logging
 from collections.abc import Awaitable, Callable, Sequence
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
 from sqlalchemy.exc import DBAPIError
-from telegram import Bot
+from telegram import Bot, ChatPermissions
 from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TimedOut
 from telegram.ext import ExtBot, JobQueue
 
@@ -34,6 +34,20 @@ RECHECK = timedelta(seconds=1)
 BATCH = 100
 MAX_ATTEMPTS = 6
 """Server errors and timeouts are retried with growing pauses (2, 4, … 32 s), then given up."""
+
+MUTED = ChatPermissions(
+    can_send_messages=False,
+    can_send_audios=False,
+    can_send_documents=False,
+    can_send_photos=False,
+    can_send_videos=False,
+    can_send_video_notes=False,
+    can_send_voice_notes=False,
+    can_send_polls=False,
+    can_send_other_messages=False,
+    can_add_web_page_previews=False,
+)
+"""What a muted group member may do: read."""
 
 OnBlocked = Callable[[int], Awaitable[None]]
 Complete = Callable[[Reply], Awaitable[Reply]]
@@ -107,7 +121,7 @@ class Postman:
         try:
             if envelope.reply.relayed is not None and self._complete is not None:
                 envelope = dataclasses.replace(envelope, reply=await self._complete(envelope.reply))
-            await perform(bot, envelope)
+            message_ids = await perform(bot, envelope)
         except Forbidden:
             log.info("a person has blocked the bot; marking them so")
             await self._on_blocked(envelope.chat_id)
@@ -132,7 +146,7 @@ class Postman:
             await self._letterbox.retry_later(envelope, type(error).__name__, delay)
             return False
         try:
-            await self._letterbox.mark_sent(envelope)
+            await self._letterbox.mark_sent(envelope, message_ids)
         except DBAPIError as error:
             # Sent, but not recorded: once its claim runs out it goes again (the one window
             # for a duplicate). Better that than an apology for something that worked.
@@ -140,15 +154,26 @@ class Postman:
         return True
 
 
-async def perform(bot: ExtBot[None], envelope: Envelope) -> None:
-    """Do on Telegram what one outbox row says."""
+async def perform(bot: ExtBot[None], envelope: Envelope) -> list[int]:
+    """Do on Telegram what one outbox row says; the ids of the messages it sent."""
     op = OutboxOp(envelope.op)
-    if op == OutboxOp.COPY and envelope.from_chat_id is not None and envelope.message_id:
-        await copy(bot, envelope.chat_id, envelope.from_chat_id, envelope.message_id)
-    elif op in (OutboxOp.EDIT, OutboxOp.EDIT_BUTTONS) and envelope.message_id is not None:
-        await replace(bot, envelope.chat_id, envelope.message_id, envelope.reply)
+    chat_id, message_id = envelope.chat_id, envelope.message_id
+    if op == OutboxOp.COPY and envelope.from_chat_id is not None and message_id:
+        await copy(bot, chat_id, envelope.from_chat_id, message_id)
+    elif op in (OutboxOp.EDIT, OutboxOp.EDIT_BUTTONS) and message_id is not None:
+        await replace(bot, chat_id, message_id, envelope.reply)
+    elif op == OutboxOp.DELETE and message_id is not None:
+        await bot.delete_message(chat_id, message_id)
+    elif op == OutboxOp.RESTRICT and envelope.user_id is not None:
+        until = datetime.fromtimestamp(envelope.until or 0, UTC)
+        await bot.restrict_chat_member(chat_id, envelope.user_id, MUTED, until_date=until)
+    elif op == OutboxOp.REMOVE and envelope.user_id is not None:
+        # Banning removes; unbanning at once lets them come back by a new invitation.
+        await bot.ban_chat_member(chat_id, envelope.user_id)
+        await bot.unban_chat_member(chat_id, envelope.user_id, only_if_banned=True)
     else:
-        await send(bot, envelope.chat_id, envelope.reply)
+        return await send(bot, chat_id, envelope.reply)
+    return []
 
 
 def _seconds(retry_after: int | timedelta) -> timedelta:

@@ -1,0 +1,442 @@
+"""Relayed circles, end to end through the fake Bot API on both databases: two
+facilitators, six members of two communities; rounds shown together, the talking piece,
+timed rounds on a hand-moved clock, reports and deleting every copy, time outs, members
+leaving, and a participant refused every facilitator action."""
+
+from __future__ import annotations
+
+import asyncio
+import re
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from sqlmodel import select
+
+from bot.clock import ManualClock
+from bot.config import Settings
+from bot.storage.tables import (
+    Circle,
+    CircleState,
+    Contribution,
+    Exchange,
+    ExchangeMember,
+    Program,
+    RelayedCopy,
+    Report,
+    ReportOutcome,
+    RoleName,
+)
+from bot.telegram.application import Palaver, build_palaver
+from tests.fakebot import FakeBotApi, FakeUser
+from tests.journeys.test_exchange import a_program, assert_no_identity_leaks, grant, join
+from tests.support import onboarded, person_row, rows, run_job, settle
+
+START = datetime(2026, 3, 10, 10, 0, tzinfo=UTC)
+MEMBERS = (("Amal", "east"), ("Badr", "east"), ("Carmel", "east"))
+MEMBERS += (("Dana", "west"), ("Eitan", "west"), ("Frida", "west"))
+
+
+@dataclass
+class CircleScene:
+    program: Program
+    faro: FakeUser
+    fia: FakeUser
+    members: list[FakeUser]
+    circle_id: int
+    invite_code: str
+
+
+@pytest.fixture
+async def clocked(settings: Settings) -> AsyncIterator[tuple[Palaver, ManualClock]]:
+    """Palaver on a clock the test moves by hand (timed rounds)."""
+    clock = ManualClock(START)
+    running = build_palaver(settings, clock=clock)
+    await running.start()
+    try:
+        yield running, clock
+    finally:
+        await running.stop()
+
+
+async def a_formed_circle(
+    fake_api: FakeBotApi, palaver: Palaver, *, agreed: bool = True
+) -> CircleScene:
+    """Faro creates a relayed circle from /circles; Fia co-hosts; six members ask for seats
+    through the invite link and are admitted; they accept the agreements."""
+    program = await a_program(palaver.database)
+    faro = await onboarded(fake_api, "Faro")
+    fia = await onboarded(fake_api, "Fia")
+    for facilitator in (faro, fia):
+        await grant(palaver, facilitator, program, RoleName.FACILITATOR)
+    faro.send("/circles")
+    console = await faro.expect_message("Your circles")
+    faro.press(f"New circle in “{program.name}”", console)
+    faro.press("Dialogue circle", await faro.expect_message("Which circle flow?"))
+    faro.press(
+        "Relayed: each member in their private chat", await faro.expect_message("Where does")
+    )
+    faro.press("6", await faro.expect_message("How many members"))
+    card = await faro.expect_message("Circle ")
+    circle_id = int(re.search(r"Circle (\d+):", card.text or "").group(1))  # type: ignore[union-attr]
+    faro.press("Invite link", card)
+    link = await faro.expect_message("Invite people to this circle")
+    invite_code = (link.text or "").rsplit("?start=", 1)[1].strip()
+
+    fia.send("/circles")
+    fia.press(f"Open circle {circle_id}", await fia.expect_message("Your circles"))
+    fia.press("Co-host this circle", await fia.expect_message(f"Circle {circle_id}:"))
+    await fia.expect_message(f"Circle {circle_id}:")
+
+    members = []
+    for number, (name, community) in enumerate(MEMBERS):
+        member = await onboarded(fake_api, name)
+        await join(palaver.database, program, member, community)
+        member.send(f"/start {invite_code}")
+        await member.expect_message("You asked for a seat")
+        pseudonym = (await person_row(palaver, member.id)).pseudonym  # type: ignore[union-attr]
+        host = faro if number % 2 == 0 else fia
+        request = await host.expect_message(f"{pseudonym} (")
+        host.press("Admit", request)
+        agreements = await member.expect_message("Can you go along with these agreements?")
+        if agreed:
+            member.press("Yes, I agree", agreements)
+            await member.expect_message("The circle begins when the facilitator")
+        members.append(member)
+    await settle(fake_api, palaver)
+    return CircleScene(program, faro, fia, members, circle_id, invite_code)
+
+
+async def begin(scene: CircleScene) -> None:
+    scene.faro.send("/next")
+    for member in scene.members:
+        await member.expect_message("Round 1")
+
+
+async def test_a_relayed_circle_shows_each_round_together_and_no_identity_crosses(
+    fake_api: FakeBotApi, palaver: Palaver
+) -> None:
+    scene = await a_formed_circle(fake_api, palaver)
+    await begin(scene)
+    *speakers, quiet = scene.members
+    words = {m.id: f"I came because the river matters to me ({n})." for n, m in enumerate(speakers)}
+    for member in speakers:
+        member.send(words[member.id])
+        await member.expect_message("Your answer will be shown when everyone has answered")
+    # Nobody sees anything of the round before everyone has answered.
+    for member in scene.members:
+        await member.expect_no_message(within=0.1)
+    quiet.send("/skip")
+    await quiet.expect_message("You pass this round")
+
+    pseudonyms = {m.id: (await person_row(palaver, m.id)).pseudonym for m in scene.members}  # type: ignore[union-attr]
+    for member in scene.members:
+        await member.expect_message("Round 1 is complete")
+        texts = " ".join(m.text or "" for m in member.messages)
+        for other in speakers:
+            if other is member:
+                continue
+            assert f"{pseudonyms[other.id]} wrote:" in texts
+            assert words[other.id] in texts
+        if member is not quiet:
+            assert f"{pseudonyms[quiet.id]} passed this round." in texts
+    for host in (scene.faro, scene.fia):
+        await host.expect_message("Round 1 of circle")
+
+    # On every Bot API call to a member, no other member's Telegram id, name or username.
+    everyone = [*scene.members, scene.faro, scene.fia]
+    for reader in scene.members:
+        for about in everyone:
+            if about is not reader:
+                assert_no_identity_leaks(fake_api, to=reader, about=about)
+
+    [circle] = await rows(palaver, select(Circle))
+    assert (circle.state, circle.round_number, circle.round_open) == (CircleState.RUNNING, 1, False)
+    contributions = await rows(palaver, select(Contribution))
+    assert len(contributions) == 6 and all(c.released_at for c in contributions)
+    # Each answer was relayed once to each other member and each co-host: 5 + 2 copies.
+    copies = await rows(palaver, select(RelayedCopy))
+    assert len(copies) == 5 * 7
+
+
+async def test_deleting_a_reported_answer_removes_every_relayed_copy(
+    fake_api: FakeBotApi, palaver: Palaver
+) -> None:
+    scene = await a_formed_circle(fake_api, palaver)
+    await begin(scene)
+    author, reporter, *others = scene.members
+    for member in scene.members:
+        member.send("Those people are all liars." if member is author else "I listen.")
+    await reporter.expect_message("Round 1 is complete")
+    copy = next(m for m in reporter.messages if "Those people are all liars." in (m.text or ""))
+    reporter.press("Report", copy)
+    reporter.press("Disrespectful or hurtful", await reporter.expect_message("Report this message"))
+    await reporter.expect_message("The facilitators will look at it")
+
+    alert = await scene.faro.expect_message("reported a message in circle")
+    assert "Those people are all liars." in (alert.text or "")
+    assert alert.button_texts == [
+        "Dismiss",
+        "Delete it everywhere",
+        "Warn",
+        "Mute for 10 minutes",
+        "Remove from the circle",
+    ]
+    await scene.fia.expect_message("reported a message in circle")
+    scene.faro.press("Delete it everywhere", alert)
+    await scene.faro.expect_message("Done: Delete it everywhere.")
+    await author.expect_message("removed one of your messages")
+    await reporter.expect_message("acted on it")
+    await settle(fake_api, palaver)
+
+    [contribution] = await rows(
+        palaver,
+        select(Contribution).where(Contribution.text.is_(None), ~Contribution.passed),  # type: ignore[union-attr]
+    )
+    deleted = fake_api.calls_to("deleteMessage")
+    assert len(deleted) == 7  # the five other members' copies and both co-hosts'
+
+    for member in [reporter, *others]:
+        assert any(call.chat_id == member.id for call in deleted)
+    assert not await rows(
+        palaver, select(RelayedCopy).where(RelayedCopy.contribution_id == contribution.id)
+    )
+    [report] = await rows(palaver, select(Report))
+    assert report.outcome == ReportOutcome.DELETED
+    # The co-host's alert, pressed after, does nothing twice.
+    fia_alert = next(m for m in scene.fia.messages if "reported a message" in (m.text or ""))
+    answer = await scene.fia.expect_callback_answer(
+        scene.fia.press("Mute for 10 minutes", fia_alert)
+    )
+    assert "already handled" in answer.params["text"]
+    await settle(fake_api, palaver)
+    assert len(fake_api.calls_to("deleteMessage")) == 7
+    [report] = await rows(palaver, select(Report))
+    assert report.outcome == ReportOutcome.DELETED
+
+
+async def test_a_participant_is_refused_every_facilitator_command_and_button(
+    fake_api: FakeBotApi, palaver: Palaver
+) -> None:
+    scene = await a_formed_circle(fake_api, palaver)
+    member = scene.members[0]
+    for command in ("/circles", "/next", "/pause", "/resume"):
+        member.send(command)
+        await member.expect_message("Sorry, you can't do that here.")
+    cid = scene.circle_id
+    for data in (
+        f"cf:next.{cid}",
+        f"cf:begin.{cid}",
+        f"cf:end.{cid}",
+        f"cf:open.{cid}",
+        f"cf:link.{cid}",
+        f"cf:cohost.{cid}",
+        f"cf:admit.{cid}.1",
+        f"cf:pause.{cid}",
+        "cf:mod.1.delete",
+        "cf:delete.1",
+        "cn:1",
+        "cn:1.dialogue-circle.relayed_circle.6",
+    ):
+        await asyncio.sleep(0.7)  # not a flood: each press is read
+        answer = await member.expect_callback_answer(member.press_data(data))
+        text = answer.params["text"]
+        assert "can't do that" in text or "no longer active" in text, data
+    [circle] = await rows(palaver, select(Circle))
+    assert circle.state is CircleState.FORMING and circle.round_number == 0
+    [exchange] = await rows(palaver, select(Exchange))
+    assert exchange.member_count == 6
+    assert len(await rows(palaver, select(Circle))) == 1
+
+
+async def test_a_facilitator_of_another_program_cannot_touch_this_circle(
+    fake_api: FakeBotApi, palaver: Palaver
+) -> None:
+    scene = await a_formed_circle(fake_api, palaver)
+    other = await a_program(palaver.database)
+    sol = await onboarded(fake_api, "Sol")
+    await grant(palaver, sol, other, RoleName.FACILITATOR)
+    sol.send("/next")
+    await sol.expect_message("You are not running a circle right now")
+    for verb in ("next", "open", "end", "cohost"):
+        answer = await sol.expect_callback_answer(sol.press_data(f"cf:{verb}.{scene.circle_id}"))
+        assert "can't do that" in answer.params["text"]
+    [circle] = await rows(palaver, select(Circle))
+    assert circle.round_number == 0
+
+
+async def test_no_one_speaks_before_accepting_the_agreements(
+    fake_api: FakeBotApi, palaver: Palaver
+) -> None:
+    scene = await a_formed_circle(fake_api, palaver, agreed=False)
+    scene.faro.send("/next")
+    await scene.faro.expect_message("Round 1 is open")
+    newcomer = scene.members[0]
+    await newcomer.expect_no_message(within=0.3)
+    newcomer.send("Can I say something?")
+    again = await newcomer.expect_message("Everyone accepts the circle's agreements before")
+    newcomer.send("/skip")
+    await newcomer.expect_message("Everyone accepts the circle's agreements before")
+    assert not await rows(palaver, select(Contribution))
+    # Accepting now brings the open round's question.
+    newcomer.press("Yes, I agree", again)
+    await newcomer.expect_message("Round 1")
+    newcomer.send("Now I can say something.")
+    await newcomer.expect_message("Your answer will be shown")
+
+
+async def test_a_time_out_pauses_the_circle_and_alerts_the_facilitators_privately(
+    fake_api: FakeBotApi, palaver: Palaver
+) -> None:
+    scene = await a_formed_circle(fake_api, palaver)
+    await begin(scene)
+    caller, *others = scene.members
+    caller.send("/timeout")
+    alert = await scene.faro.expect_message("called a time out")
+    await scene.fia.expect_message("called a time out")
+    for member in scene.members:
+        await member.expect_message("The circle is paused for a moment")
+    others[0].send("My answer while paused")
+    await others[0].expect_message("Your words were not shared")
+    assert not await rows(palaver, select(Contribution))
+    scene.faro.press("Resume", alert)
+    for member in scene.members:
+        await member.expect_message("We go on")
+    others[0].send("My answer after the pause")
+    await others[0].expect_message("Your answer will be shown")
+    [circle] = await rows(palaver, select(Circle))
+    assert circle.state is CircleState.RUNNING
+
+
+async def test_a_member_leaving_mid_round_lets_the_round_complete_without_them(
+    fake_api: FakeBotApi, palaver: Palaver
+) -> None:
+    scene = await a_formed_circle(fake_api, palaver)
+    await begin(scene)
+    leaver, *stayers = scene.members
+    for member in stayers:
+        member.send("Here is my answer.")
+    leaver.send("/leave")
+    await leaver.expect_message("You have left the circle")
+    for member in stayers:
+        await member.expect_message("has left the circle. The circle goes on.")
+        await member.expect_message("Round 1 is complete")
+    await scene.faro.expect_message("has left the circle")
+    [exchange] = await rows(palaver, select(Exchange))
+    assert exchange.member_count == 5
+    gone = await rows(palaver, select(ExchangeMember).where(ExchangeMember.left_at.is_not(None)))  # type: ignore[union-attr]
+    assert len(gone) == 1
+
+
+async def test_the_talking_piece_gives_each_member_a_turn_in_order(
+    fake_api: FakeBotApi, palaver: Palaver
+) -> None:
+    scene = await a_formed_circle(fake_api, palaver)
+    await begin(scene)
+    for member in scene.members:
+        member.send("/skip")
+    for member in scene.members:
+        await member.expect_message("Round 1 is complete")
+    scene.faro.send("/next")
+    first, second, third, *rest = scene.members
+    await first.expect_message("you hold the talking piece first")
+    for member in (second, third, *rest):
+        await member.expect_message("We go in turn")
+    # Third writes early: kept until the piece reaches them.
+    third.send("Third's story.")
+    await third.expect_message("when your turn comes")
+    await second.expect_no_message(within=0.2)
+    first.send("First's story.")
+    await second.expect_message("First's story.")
+    await second.expect_message("It's your turn")
+    second.send("Second's story.")
+    # Second spoke, the piece passes to Third, whose kept story is shown at once.
+    await first.expect_message("Second's story.")
+    await first.expect_message("Third's story.")
+    await rest[0].expect_message("It's your turn")
+    order = [m.text for m in rest[1].messages if "story." in (m.text or "")]
+    assert [t.split("\n\n")[-1] for t in order if t] == [
+        "First's story.",
+        "Second's story.",
+        "Third's story.",
+    ]
+    for member in rest:
+        member.send("/skip")
+    for member in scene.members:
+        await member.expect_message("Round 2 is complete")
+
+
+async def test_a_timed_round_warns_in_its_last_minute_and_asks_the_facilitator_when_up(
+    fake_api: FakeBotApi, clocked: tuple[Palaver, ManualClock]
+) -> None:
+    palaver, clock = clocked
+    scene = await a_formed_circle(fake_api, palaver)
+    scene.faro.send("/next")
+    for member in scene.members:
+        question = await member.expect_message("Round 1")
+        assert "This round has 10 minutes." in (question.text or "")
+    scene.members[0].send("My answer.")
+    await scene.members[0].expect_message("Your answer will be shown")
+    clock.advance(timedelta(minutes=9, seconds=10))
+    await run_job(palaver, "circle-timers")
+    for member in scene.members[1:]:
+        await member.expect_message("One minute left in this round")
+    await scene.members[0].expect_no_message(within=0.2)  # they have answered
+    clock.advance(timedelta(minutes=1))
+    await run_job(palaver, "circle-timers")
+    asked = await scene.faro.expect_message("Time is up for round 1")
+    await run_job(palaver, "circle-timers")  # asked once, not at every look
+    await settle(fake_api, palaver)
+    assert len([m for m in scene.faro.messages if "Time is up" in (m.text or "")]) == 1
+    scene.faro.press("Two more minutes", asked)
+    for member in scene.members:
+        await member.expect_message("Two more minutes for this round")
+    clock.advance(timedelta(minutes=2, seconds=1))
+    await run_job(palaver, "circle-timers")
+    scene.faro.press("Close the round", await scene.faro.expect_message("Time is up for round 1"))
+    for member in scene.members[1:]:
+        await member.expect_message("My answer.")
+        await member.expect_message("Round 1 is complete")
+
+
+async def test_answers_arriving_at_the_same_moment_show_the_round_exactly_once(
+    fake_api: FakeBotApi, palaver: Palaver
+) -> None:
+    scene = await a_formed_circle(fake_api, palaver)
+    await begin(scene)
+    for member in scene.members:
+        member.send(f"Answer {scene.members.index(member)} at the same moment.")
+    await settle(fake_api, palaver)
+    await asyncio.sleep(0.2)
+    await settle(fake_api, palaver)
+    for member in scene.members:
+        complete = [m for m in member.messages if "Round 1 is complete" in (m.text or "")]
+        assert len(complete) == 1
+        shown = [m for m in member.messages if "at the same moment." in (m.text or "")]
+        assert len(shown) == 5
+    assert len(await rows(palaver, select(RelayedCopy))) == 6 * 7
+
+
+async def test_the_last_seat_goes_to_one_person_when_two_are_admitted_at_once(
+    fake_api: FakeBotApi, palaver: Palaver
+) -> None:
+    scene = await a_formed_circle(fake_api, palaver)
+    scene.members[0].send("/leave")
+    await scene.members[0].expect_message("You have left the circle")
+    late = []
+    for name in ("Gil", "Hana"):
+        person = await onboarded(fake_api, name)
+        await join(palaver.database, scene.program, person, "west")
+        person.send(f"/start {scene.invite_code}")
+        await person.expect_message("You asked for a seat")
+        late.append(person)
+    faro_requests = [await scene.faro.expect_message("asks for a seat") for _ in late]
+    fia_requests = [await scene.fia.expect_message("asks for a seat") for _ in late]
+    scene.faro.press("Admit", faro_requests[0])
+    scene.fia.press("Admit", fia_requests[1])
+    await settle(fake_api, palaver)
+    [exchange] = await rows(palaver, select(Exchange))
+    assert exchange.member_count == 6
+    told = [p for p in late if any("Can you go along" in (m.text or "") for m in p.messages)]
+    assert len(told) == 1

@@ -66,6 +66,15 @@ class Settings(BaseSettings):
             "as Telegram asks. 0: no limit per chat."
         ),
     )
+    group_messages_per_minute: float = Field(
+        default=20,
+        ge=0,
+        le=20,
+        description=(
+            "Messages a minute one group gets (a circle's group), one every 60/n seconds: "
+            "Telegram allows 20. 0: no limit per group (tests, the sandbox)."
+        ),
+    )
     pacing: float = Field(
         default=1.0,
         ge=0,

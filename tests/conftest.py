@@ -98,6 +98,8 @@ def settings(database_url: str, fake_api: FakeBotApi, tmp_path: Path) -> Setting
         # One message a second per chat is Telegram's rule, kept in production; here it would
         # only slow the journeys (tests/unit/test_rate_limits.py covers it).
         private_chat_messages_per_second=0,
+        # Likewise a group's 20 messages a minute (test_rate_limits covers it).
+        group_messages_per_minute=0,
     )
 
 

@@ -158,6 +158,7 @@ class Sandbox:
                 # Telegram's one message a second per chat guards Telegram, not this page;
                 # scripted people would only wait for it.
                 "private_chat_messages_per_second": 0,
+                "group_messages_per_minute": 0,
                 # The sandbox makes no requests outside this machine.
                 "machine_translation_url": None,
             }

@@ -18,6 +18,7 @@ How the promises are kept:
 
 from __future__ import annotations
 
+import dataclasses
 import enum
 import secrets
 from dataclasses import dataclass
@@ -71,6 +72,8 @@ DEFAULT_SIZE = 8
 MORE_TIME = timedelta(minutes=2)
 LAST_MINUTE = timedelta(minutes=1)
 MUTE_FOR = timedelta(minutes=10)
+REPORTED_WORDS_LENGTH = 1000
+"""How much of a reported group message is kept for the facilitators."""
 CONTEXT_CONTRIBUTIONS = 4
 """How many answers before the reported one a facilitator sees with a report."""
 
@@ -140,6 +143,10 @@ KIND_LABELS = {
     ConversationKind.RELAYED_CIRCLE: N_("Relayed: each member in their private chat"),
     ConversationKind.GROUP_CIRCLE: N_("In a Telegram group"),
 }
+KIND_NAMES = {
+    ConversationKind.RELAYED_CIRCLE: N_("relayed"),
+    ConversationKind.GROUP_CIRCLE: N_("in a group"),
+}
 STATE_LABELS = {
     CircleState.FORMING: N_("forming"),
     CircleState.RUNNING: N_("running"),
@@ -187,6 +194,8 @@ class Circles:
         self._consent_version = consent_version
         self._clock = clock
         self.bot_username = bot_username or "palaver_bot"
+        self._told_strangers: set[tuple[int, int, int]] = set()
+        """Who was shown the way in, per round (in memory: after a restart, once more)."""
 
     # ================================================================ creating
 
@@ -418,9 +427,10 @@ class Circles:
             room = await self._facilitating(uow, sender, circle_id, lock=verb is not Verb.OPEN)
             work = self._work(room.person, sender)
             notice = await self._do(uow, work, room, verb, argument)
+            in_private = sender.chat is None or sender.chat == sender.telegram_id
             if notice and sender.pressed_button:
                 work.notice = notice
-            elif notice:
+            elif notice and in_private:  # in a group, everyone sees what happened anyway
                 work.say(Reply(notice))
             if sender.chat is None or sender.chat == sender.telegram_id:
                 work.say(
@@ -748,6 +758,292 @@ class Circles:
             room = await self._room(uow, person, circle.exchange_id or 0, lock=True)
             await self._without(uow, work, room, member, person, removed=False)
 
+    # ================================================================ in a Telegram group
+
+    async def link_group(
+        self, sender: Sender, code: str, chat_id: int, can_moderate: bool
+    ) -> Outcome:
+        """A facilitator added the bot to a group with the circle's startgroup link (or
+        typed /start CODE there): the group now holds the circle. The code works once."""
+
+        async def use_case(uow: UnitOfWork) -> Outcome:
+            found = await uow.circles.by_link_code(code)
+            if found is None:
+                raise GroupLinkUnknown()
+            room = await self._facilitating(uow, sender, found[1].id or 0, lock=True)
+            if room.circle.state is CircleState.ENDED:
+                raise CircleClosed()
+            room.exchange.chat_id = chat_id
+            room.circle.link_code = None
+            uow.audit.record(
+                "circle.group_linked",
+                actor_id=room.person.id,
+                subject_type="circle",
+                subject_id=room.id,
+            )
+            work = self._work(room.person, sender)
+            group = await self.group_t(uow, room)
+            flow = self._dialogues.library.latest(room.exchange.flow_id)
+            lines = [
+                group.gettext(
+                    "This group now holds circle {number}: “{title}”. To speak in the circle, "
+                    "each member first accepts its agreements in a private chat with me: "
+                    "{link}",
+                    number=room.id,
+                    title=group.gettext(flow.title),
+                    link=self.invite_link(room.circle),
+                ),
+                self._rights_note(group, can_moderate),
+            ]
+            work.say(Reply("\n\n".join(lines)))
+            return await work.seal(uow)
+
+        return await self._dialogues.retrying(use_case)
+
+    def _rights_note(self, t: Translator, can_moderate: bool) -> str:
+        if can_moderate:
+            return t.gettext(
+                "I am an admin here, so I can see every message, delete messages and mute "
+                "members when a facilitator asks me to."
+            )
+        return t.gettext(
+            "I am not an admin here yet. Please make me an admin who can delete messages and "
+            "restrict members: without that I can post the agenda, but I may not see "
+            "members' messages, and I cannot delete a message or mute anyone."
+        )
+
+    async def group_said(
+        self, sender: Sender, chat_id: int, message_id: int, *, passing: bool = False
+    ) -> Outcome | None:
+        """Someone wrote in a group that holds a circle (None: the group holds none, or
+        nothing needs saying). The first message of each member in an open round counts
+        as their answer; with the talking piece, only the holder's."""
+
+        async def use_case(uow: UnitOfWork) -> Outcome | None:
+            found = await uow.circles.by_chat(chat_id)
+            if found is None:
+                return None
+            person = await uow.people.by_telegram_id(sender.telegram_id)
+            room_id = found[1].id or 0
+            if person is None or not person.has_consented(self._consent_version):
+                return await self._stranger_in_group(uow, sender, room_id)
+            room = await self._room(uow, person, room_id, lock=True)
+            member = await uow.circles.member(room_id, person.id or 0)
+            circle = room.circle
+            if member is not None and member.role is MemberRole.FACILITATOR:
+                return None
+            if member is None or member.admission is not Admission.ADMITTED or member.left_at:
+                return await self._stranger_in_group(uow, sender, room_id)
+            if member.agreed_at is None:
+                return await self._stranger_in_group(uow, sender, room_id)
+            if circle.state is not CircleState.RUNNING or not circle.round_open:
+                return None
+            current = room.agenda.round(circle.round_number)
+            if current is None:
+                return None
+            work = self._work(person, sender)
+            group = await self.group_t(uow, room)
+            if current.talking_piece and circle.speaker_id != person.id:
+                speaker = await uow.people.by_id(circle.speaker_id) if circle.speaker_id else None
+                work.say(
+                    Reply(
+                        group.gettext(
+                            "{speaker} holds the talking piece. Your turn will come.",
+                            speaker=(speaker.pseudonym if speaker else None) or "?",
+                        )
+                    )
+                )
+                return await work.seal(uow)
+            said = await uow.circles.contributions(room_id, circle.round_number)
+            if any(c.author_id == person.id for c in said):
+                return None
+            uow.add(
+                Contribution(
+                    exchange_id=room_id,
+                    round_number=circle.round_number,
+                    author_id=person.id,
+                    passed=passing,
+                    group_message_id=None if passing else message_id,
+                    created_at=self._clock(),
+                )
+            )
+            await uow.session.flush()
+            await uow.exchanges.touch(room_id, person.id or 0, self._clock())
+            if current.talking_piece:
+                await self._pass_the_piece(uow, work, room)
+            elif await self._everyone_answered(uow, room):
+                await self._close_round(uow, work, room, circle.round_number)
+            return await work.seal(uow)
+
+        return await self._dialogues._retrying(use_case)
+
+    async def _stranger_in_group(
+        self, uow: UnitOfWork, sender: Sender, room_id: int
+    ) -> Outcome | None:
+        """Someone without an agreed seat wrote in the circle's group: once per round, the
+        way in, said to the group (the bot cannot write first to someone in private)."""
+        found = await uow.circles.get(room_id)
+        if found is None or not found[0].round_open:
+            return None
+        circle, exchange = found
+        key = (room_id, circle.round_number, sender.telegram_id)
+        if key in self._told_strangers:
+            return None
+        self._told_strangers.add(key)
+        program = await uow.programs.get(exchange.program_id)
+        group = self._dialogues.translator_for(
+            Person(telegram_id=0, language=program.default_language if program else "en")
+        )
+        return Outcome(
+            replies=(
+                Reply(
+                    group.gettext(
+                        "Welcome. To take part in this circle, please open this link, accept "
+                        "the circle's agreements, and wait to be let in: {link}",
+                        link=self.invite_link(circle),
+                    )
+                ),
+            )
+        )
+
+    async def report_in_group(
+        self,
+        sender: Sender,
+        chat_id: int,
+        command_message_id: int,
+        reported_message_id: int | None,
+        reported_telegram_id: int | None,
+        words: str,
+    ) -> Outcome:
+        """/report as a reply in a circle's group: the facilitators get a private alert;
+        the /report itself is deleted, so nobody in the group sees who reported."""
+
+        async def use_case(uow: UnitOfWork) -> Outcome:
+            person = await self._person(uow, sender)
+            found = await uow.circles.by_chat(chat_id)
+            if found is None:
+                raise NotInACircle()
+            room = await self._room(uow, person, found[1].id or 0, lock=True)
+            work = self._work(person, sender)
+            t = self._t(person)
+            if reported_message_id is None:
+                work.say(Reply(t.gettext("Reply to the message you want to report with /report.")))
+                return await work.seal(uow)
+            author = (
+                await uow.people.by_telegram_id(reported_telegram_id)
+                if reported_telegram_id is not None
+                else None
+            )
+            contribution = Contribution(
+                exchange_id=room.id,
+                round_number=room.circle.round_number,
+                author_id=author.id if author is not None else None,
+                text=words[:REPORTED_WORDS_LENGTH] or None,
+                group_message_id=reported_message_id,
+                released_at=self._clock(),
+                created_at=self._clock(),
+            )
+            uow.add(contribution)
+            await uow.session.flush()
+            work.postings.append(
+                Posting(chat_id, Reply(""), OutboxOp.DELETE, message_id=command_message_id)
+            )
+            await self._report(uow, work, person, contribution.id or 0, ReportReason.OTHER.value)
+            # The confirmation goes to the reporter's private chat, not to the group.
+            confirmation = work.postings.pop()
+            work.write(
+                person.telegram_id,
+                dataclasses.replace(confirmation.reply, replaces_pressed_message=False),
+            )
+            return await work.seal(uow)
+
+        return await self._dialogues.retrying(use_case)
+
+    async def bot_membership_changed(
+        self, chat_id: int, present: bool, can_moderate: bool
+    ) -> Outcome:
+        """The bot was removed from a circle's group, or its rights changed."""
+
+        async def use_case(uow: UnitOfWork) -> Outcome:
+            found = await uow.circles.by_chat(chat_id)
+            if found is None:
+                return Outcome()
+            circle, exchange = found
+            room = Room(
+                await self._creator(uow, circle),
+                circle,
+                exchange,
+                self._agenda(exchange),
+                self._dialogues.translator_for(Person(telegram_id=0, language="en")),
+            )
+            await uow.circles.lock(circle)
+            work = self._dialogues.new_system_work()
+            if not present:
+                if circle.state is CircleState.RUNNING:
+                    circle.state = CircleState.PAUSED
+                    if circle.round_deadline is not None:
+                        left = max(timedelta(0), circle.round_deadline - self._clock())
+                        circle.paused_seconds_left = int(left.total_seconds())
+                        circle.round_deadline = None
+                exchange.chat_id = None
+                circle.link_code = secrets.token_urlsafe(12)
+                uow.audit.record(
+                    "circle.group_lost", actor_id=None, subject_type="circle", subject_id=room.id
+                )
+                for host in await self._facilitators(uow, exchange):
+                    ht = self._t(host)
+                    work.write(
+                        host.telegram_id,
+                        Reply(
+                            ht.gettext(
+                                "I was removed from the group of circle {number}, so the circle "
+                                "is paused. To go on, add me to a group again with this link:"
+                                "\n{link}",
+                                number=room.id,
+                                link=self.group_link(circle),
+                            )
+                        ),
+                    )
+            else:
+                group = await self.group_t(uow, room)
+                work.write(chat_id, Reply(self._rights_note(group, can_moderate)))
+            return await work.seal(uow, claim=False)
+
+        return await self._dialogues.retrying(use_case)
+
+    async def left_group(self, chat_id: int, telegram_id: int) -> Outcome:
+        """A member left (or was removed from) the circle's group: the circle goes on."""
+
+        async def use_case(uow: UnitOfWork) -> Outcome:
+            found = await uow.circles.by_chat(chat_id)
+            person = await uow.people.by_telegram_id(telegram_id)
+            if found is None or person is None:
+                return Outcome()
+            member = await uow.circles.member(found[1].id or 0, person.id or 0)
+            if member is None or member.role is not MemberRole.MEMBER or member.left_at:
+                return Outcome()
+            room = await self._room(uow, person, found[1].id or 0, lock=True)
+            work = self._dialogues.new_system_work()
+            await self._without(uow, work, room, member, person, removed=False)
+            return await work.seal(uow, claim=False)
+
+        return await self._dialogues.retrying(use_case)
+
+    async def group_moved(self, old_chat_id: int, new_chat_id: int) -> None:
+        """The group became a supergroup: Telegram gave it a new id."""
+
+        async def use_case(uow: UnitOfWork) -> Outcome:
+            found = await uow.circles.by_chat(old_chat_id)
+            if found is not None:
+                found[1].chat_id = new_chat_id
+                await uow.commit()
+            return Outcome()
+
+        await self._dialogues.retrying(use_case)
+
+    def group_link(self, circle: Circle) -> str:
+        return f"https://t.me/{self.bot_username.lstrip('@')}?startgroup={circle.link_code}"
+
     # ================================================================ timers
 
     async def check_timers(self) -> tuple[Outcome, ...]:
@@ -860,14 +1156,27 @@ class Circles:
             round=number,
         )
         speaker = seats[0].person if current.talking_piece and seats else None
+        if self.in_group(room):
+            if room.exchange.chat_id is not None:
+                group = await self.group_t(uow, room)
+                work.write(room.exchange.chat_id, self._question(None, current, speaker, group))
+            return
         for seat in seats:
             work.write(seat.person.telegram_id, self._question(seat.person, current, speaker))
 
-    def _question(self, person: Person, current: Round, speaker: Person | None) -> Reply:
-        reader = self._t(person)
+    def _question(
+        self,
+        person: Person | None,
+        current: Round,
+        speaker: Person | None,
+        group: Translator | None = None,
+    ) -> Reply:
+        """A round's question, for a member (or, `person` None, for the whole group)."""
+        reader = group if person is None else self._t(person)
+        assert reader is not None
         lines = [
             reader.gettext("Round {number}", number=current.number),
-            self._render(reader, current.question, person),
+            render_message(Message(current.question), reader.gettext, {}),
         ]
         if current.time_limit is not None:
             minutes = max(1, int(current.time_limit.total_seconds() // 60))
@@ -878,7 +1187,14 @@ class Circles:
                     minutes,
                 )
             )
-        if speaker is not None:
+        if speaker is not None and person is None:
+            lines.append(
+                reader.gettext(
+                    "We go in turn, one at a time. {speaker} holds the talking piece first.",
+                    speaker=speaker.pseudonym or "?",
+                )
+            )
+        elif speaker is not None and person is not None:
             if speaker.id == person.id:
                 lines.append(
                     reader.gettext(
@@ -991,6 +1307,20 @@ class Circles:
             await self._close_round(uow, work, room, circle.round_number)
             return
         speaker = next(seat.person for seat in seats if seat.person.id == circle.speaker_id)
+        if self.in_group(room):
+            await self._tell_members(
+                uow,
+                work,
+                room,
+                lambda reader: Reply(
+                    reader.gettext(
+                        "{name} holds the talking piece now. Share when you are ready, or "
+                        "send /skip to pass.",
+                        name=speaker.pseudonym or "",
+                    )
+                ),
+            )
+            return
         reader = self._t(speaker)
         work.write(
             speaker.telegram_id,
@@ -1019,7 +1349,8 @@ class Circles:
             for c in await uow.circles.contributions(room.id, number)
             if c.released_at is None and c.deleted_at is None
         ]
-        await self._release(uow, work, room, pending)
+        if not self.in_group(room):  # in a group, everyone read it as it was said
+            await self._release(uow, work, room, pending)
         uow.audit.record(
             "circle.round_closed",
             actor_id=room.person.id,
@@ -1029,22 +1360,19 @@ class Circles:
             answers=sum(1 for c in pending if not c.passed),
         )
         last = room.agenda.round(number + 1) is None
-        for seat in await self._seats(uow, room):
-            reader = self._t(seat.person)
-            work.write(
-                seat.person.telegram_id,
-                Reply(
-                    reader.gettext(
-                        "That was the last round. The facilitator will close the circle."
-                    )
-                    if last
-                    else reader.gettext(
-                        "Round {number} is complete. The next round begins when the "
-                        "facilitator is ready.",
-                        number=number,
-                    )
-                ),
+
+        def complete(reader: Translator) -> Reply:
+            return Reply(
+                reader.gettext("That was the last round. The facilitator will close the circle.")
+                if last
+                else reader.gettext(
+                    "Round {number} is complete. The next round begins when the "
+                    "facilitator is ready.",
+                    number=number,
+                )
             )
+
+        await self._tell_members(uow, work, room, complete)
         for facilitator in await self._facilitators(uow, room.exchange):
             ft = self._t(facilitator)
             verb, label = (
@@ -1072,6 +1400,10 @@ class Circles:
         the author's pseudonym, in the reader's language, with a button to report it."""
         current = room.agenda.round(room.circle.round_number)
         assert current is not None
+        if self.in_group(room):  # everyone read it in the group as it was said
+            for contribution in contributions:
+                contribution.released_at = self._clock()
+            return
         roster = await uow.circles.roster(room.id)
         authors = {person.id: person for _member, person in roster}
         readers = [s.person for s in await self._seats(uow, room)]
@@ -1164,6 +1496,16 @@ class Circles:
             "circle.ended", actor_id=room.person.id, subject_type="circle", subject_id=room.id
         )
         goodbye = room.agenda.goodbye
+        if self.in_group(room):
+            await self._tell_members(
+                uow,
+                work,
+                room,
+                lambda reader: Reply(
+                    reader.gettext("The circle has ended. Thank you for listening and sharing.")
+                ),
+            )
+            return
         for seat in await self._seats(uow, room):
             reader = self._t(seat.person)
             text = (
@@ -1493,12 +1835,31 @@ class Circles:
             )
         elif action is Moderation.MUTE and member is not None:
             member.muted_until = self._clock() + MUTE_FOR
+            if self.in_group(room) and room.exchange.chat_id is not None:
+                work.postings.append(
+                    Posting(
+                        room.exchange.chat_id,
+                        Reply(""),
+                        OutboxOp.RESTRICT,
+                        user_id=author.telegram_id,
+                        until=int(member.muted_until.timestamp()),
+                    )
+                )
             text = at.gettext(
                 "A facilitator has paused your messages in this circle for 10 minutes, "
                 "because of a message that went against the agreements. You can still read."
             )
         elif action is Moderation.REMOVE and member is not None:
             await self._without(uow, work, room, member, author, removed=True)
+            if self.in_group(room) and room.exchange.chat_id is not None:
+                work.postings.append(
+                    Posting(
+                        room.exchange.chat_id,
+                        Reply(""),
+                        OutboxOp.REMOVE,
+                        user_id=author.telegram_id,
+                    )
+                )
             text = at.gettext(
                 "A facilitator has removed you from the circle because of messages that went "
                 "against its agreements."
@@ -1583,7 +1944,7 @@ class Circles:
                 "Circle {number}: “{title}”, {kind}, {state}.",
                 number=room.id,
                 title=t.gettext(flow.title),
-                kind=t.gettext(KIND_LABELS[exchange.kind]).split(":")[0],
+                kind=t.gettext(KIND_NAMES[exchange.kind]),
                 state=t.gettext(STATE_LABELS[circle.state]),
             ),
             t.gettext(
@@ -1702,7 +2063,7 @@ class Circles:
         )
 
     def _group_instructions(self, t: Translator, circle: Circle) -> Reply:
-        link = f"https://t.me/{self.bot_username.lstrip('@')}?startgroup={circle.link_code}"
+        link = self.group_link(circle)
         return Reply(
             t.gettext(
                 "To run this circle in a Telegram group, add me to the group with this link, "
@@ -1786,6 +2147,13 @@ class Circles:
         also_hosts: bool = False,
     ) -> None:
         assert callable(reply_for)
+        if self.in_group(room):
+            if room.exchange.chat_id is not None:
+                work.write(room.exchange.chat_id, reply_for(await self.group_t(uow, room)))
+            if also_hosts:
+                for host in await self._facilitators(uow, room.exchange):
+                    work.write(host.telegram_id, reply_for(self._t(host)))
+            return
         people = [seat.person for seat in await self._seats(uow, room)]
         if also_hosts:
             people += await self._facilitators(uow, room.exchange)
@@ -1794,6 +2162,18 @@ class Circles:
                 work.say(reply_for(self._t(person)))
             else:
                 work.write(person.telegram_id, reply_for(self._t(person)))
+
+    @staticmethod
+    def in_group(room: Room) -> bool:
+        """Whether the circle meets in a Telegram group (else in members' private chats)."""
+        return room.exchange.kind is ConversationKind.GROUP_CIRCLE
+
+    async def group_t(self, uow: UnitOfWork, room: Room) -> Translator:
+        """The group's language: the program's main one."""
+        program = await uow.programs.get(room.exchange.program_id)
+        return self._dialogues.translator_for(
+            Person(telegram_id=0, language=program.default_language if program else "en")
+        )
 
     async def _facilitators(self, uow: UnitOfWork, exchange: Exchange) -> list[Person]:
         """The circle's co-hosts (the program's facilitators when it has none left)."""
@@ -1878,6 +2258,13 @@ class Circles:
 
     async def _person(self, uow: UnitOfWork, sender: Sender) -> Person:
         return await consenting_person(uow, sender, self._consent_version)
+
+
+class GroupLinkUnknown(PalaverError):
+    message = N_(
+        "That link no longer works: each circle's group link works once. Send /circles in "
+        "our private chat for a new one."
+    )
 
 
 class CirclePaused(PalaverError):

@@ -293,7 +293,8 @@ class Privacy:
     # --- retention ---------------------------------------------------------------------------
 
     async def apply_retention(self, now: datetime | None = None) -> int:
-        """Erase relayed words, and free-text answers, older than each program's retention.
+        """Erase relayed words (pairs' and circles'), and free-text answers, older than each
+        program's retention.
 
         Returns how many texts were erased. Exports never need them: they use choices and
         numbers only.
@@ -316,6 +317,16 @@ class Privacy:
                     .values(text=None)
                 )
                 erased += result.rowcount
+                said = await session.exec(
+                    update(Contribution)
+                    .where(
+                        col(Contribution.exchange_id).in_(exchange_ids),
+                        col(Contribution.created_at) < cutoff,
+                        col(Contribution.text).is_not(None),
+                    )
+                    .values(text=None)
+                )
+                erased += said.rowcount
                 erased += await self._erase_old_answers(uow, program.id or 0, cutoff)
             await uow.commit()
             if erased:

@@ -292,6 +292,7 @@ def build_palaver(
                 overall_max_rate=settings.max_messages_per_second,
                 max_retries=RATE_LIMIT_RETRIES,
                 private_chat_rate=settings.private_chat_messages_per_second,
+                group_rate_per_minute=settings.group_messages_per_minute,
             )
         )
     application = (

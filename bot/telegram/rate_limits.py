@@ -25,7 +25,13 @@ MAX_TRACKED_CHATS = 4096
 class PalaverRateLimiter(AIORateLimiter):
     """AIORateLimiter plus a limit per private chat (`private_chat_rate` messages a second)."""
 
-    def __init__(self, overall_max_rate: float, max_retries: int, private_chat_rate: float) -> None:
+    def __init__(
+        self,
+        overall_max_rate: float,
+        max_retries: int,
+        private_chat_rate: float,
+        group_rate_per_minute: float = FloodLimit.MESSAGES_PER_MINUTE_PER_GROUP,
+    ) -> None:
         # One message every 1/rate seconds rather than "rate per second": AsyncLimiter's
         # bucket starts empty, so a bucket of `rate` would let a whole second's worth go at
         # once and another second's worth during the first second (60 in one second at 30/s,
@@ -34,8 +40,8 @@ class PalaverRateLimiter(AIORateLimiter):
         super().__init__(
             overall_max_rate=1,
             overall_time_period=1 / overall_max_rate,
-            group_max_rate=1,
-            group_time_period=60 / FloodLimit.MESSAGES_PER_MINUTE_PER_GROUP,
+            group_max_rate=1 if group_rate_per_minute else 0,
+            group_time_period=60 / group_rate_per_minute if group_rate_per_minute else 0,
             max_retries=max_retries,
         )
         self._private_chat_rate = private_chat_rate

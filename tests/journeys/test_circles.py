@@ -7,15 +7,12 @@ from __future__ import annotations
 
 import asyncio
 import re
-from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
-import pytest
 from sqlmodel import select
 
 from bot.clock import ManualClock
-from bot.config import Settings
 from bot.storage.tables import (
     Circle,
     CircleState,
@@ -26,12 +23,14 @@ from bot.storage.tables import (
     RelayedCopy,
     Report,
     ReportOutcome,
+    Role,
     RoleName,
 )
-from bot.telegram.application import Palaver, build_palaver
+from bot.storage.unit_of_work import Database
+from bot.telegram.application import Palaver
 from tests.fakebot import FakeBotApi, FakeUser
 from tests.journeys.test_exchange import a_program, assert_no_identity_leaks, grant, join
-from tests.support import onboarded, person_row, rows, run_job, settle
+from tests.support import onboarded, outbox_drained, person_row, rows, run_job, settle
 
 START = datetime(2026, 3, 10, 10, 0, tzinfo=UTC)
 MEMBERS = (("Amal", "east"), ("Badr", "east"), ("Carmel", "east"))
@@ -46,40 +45,38 @@ class CircleScene:
     members: list[FakeUser]
     circle_id: int
     invite_code: str
-
-
-@pytest.fixture
-async def clocked(settings: Settings) -> AsyncIterator[tuple[Palaver, ManualClock]]:
-    """Palaver on a clock the test moves by hand (timed rounds)."""
-    clock = ManualClock(START)
-    running = build_palaver(settings, clock=clock)
-    await running.start()
-    try:
-        yield running, clock
-    finally:
-        await running.stop()
+    link_code: str | None = None
 
 
 async def a_formed_circle(
-    fake_api: FakeBotApi, palaver: Palaver, *, agreed: bool = True
+    fake_api: FakeBotApi, database: Database, *, agreed: bool = True, group: bool = False
 ) -> CircleScene:
-    """Faro creates a relayed circle from /circles; Fia co-hosts; six members ask for seats
-    through the invite link and are admitted; they accept the agreements."""
-    program = await a_program(palaver.database)
+    """Faro creates a relayed circle (or, `group`, one in a Telegram group) from /circles;
+    Fia co-hosts; six members ask for seats through the invite link and are admitted; they
+    accept the agreements."""
+    program = await a_program(database)
     faro = await onboarded(fake_api, "Faro")
     fia = await onboarded(fake_api, "Fia")
     for facilitator in (faro, fia):
-        await grant(palaver, facilitator, program, RoleName.FACILITATOR)
+        await grant_in(database, facilitator, program, RoleName.FACILITATOR)
     faro.send("/circles")
     console = await faro.expect_message("Your circles")
     faro.press(f"New circle in “{program.name}”", console)
     faro.press("Dialogue circle", await faro.expect_message("Which circle flow?"))
+    where = await faro.expect_message("Where does")
     faro.press(
-        "Relayed: each member in their private chat", await faro.expect_message("Where does")
+        "In a Telegram group" if group else "Relayed: each member in their private chat", where
     )
     faro.press("6", await faro.expect_message("How many members"))
+    if group:
+        risk = await faro.expect_message("everyone sees everyone's Telegram name")
+        faro.press("I understand, create it", risk)
     card = await faro.expect_message("Circle ")
     circle_id = int(re.search(r"Circle (\d+):", card.text or "").group(1))  # type: ignore[union-attr]
+    link_code = None
+    if group:
+        instructions = await faro.expect_message("To run this circle in a Telegram group")
+        link_code = (instructions.text or "").rsplit("?startgroup=", 1)[1].strip()
     faro.press("Invite link", card)
     link = await faro.expect_message("Invite people to this circle")
     invite_code = (link.text or "").rsplit("?start=", 1)[1].strip()
@@ -92,10 +89,11 @@ async def a_formed_circle(
     members = []
     for number, (name, community) in enumerate(MEMBERS):
         member = await onboarded(fake_api, name)
-        await join(palaver.database, program, member, community)
+        await join(database, program, member, community)
         member.send(f"/start {invite_code}")
         await member.expect_message("You asked for a seat")
-        pseudonym = (await person_row(palaver, member.id)).pseudonym  # type: ignore[union-attr]
+        async with database.unit_of_work() as uow:
+            pseudonym = (await uow.people.by_telegram_id(member.id)).pseudonym  # type: ignore[union-attr]
         host = faro if number % 2 == 0 else fia
         request = await host.expect_message(f"{pseudonym} (")
         host.press("Admit", request)
@@ -104,8 +102,16 @@ async def a_formed_circle(
             member.press("Yes, I agree", agreements)
             await member.expect_message("The circle begins when the facilitator")
         members.append(member)
-    await settle(fake_api, palaver)
-    return CircleScene(program, faro, fia, members, circle_id, invite_code)
+    await outbox_drained(database, due_only=True)
+    return CircleScene(program, faro, fia, members, circle_id, invite_code, link_code)
+
+
+async def grant_in(database: Database, user: FakeUser, program: Program, role: RoleName) -> None:
+    async with database.unit_of_work() as uow:
+        person = await uow.people.by_telegram_id(user.id)
+        assert person is not None and person.id is not None
+        uow.add(Role(person_id=person.id, program_id=program.id or 0, name=role))
+        await uow.commit()
 
 
 async def begin(scene: CircleScene) -> None:
@@ -117,7 +123,7 @@ async def begin(scene: CircleScene) -> None:
 async def test_a_relayed_circle_shows_each_round_together_and_no_identity_crosses(
     fake_api: FakeBotApi, palaver: Palaver
 ) -> None:
-    scene = await a_formed_circle(fake_api, palaver)
+    scene = await a_formed_circle(fake_api, palaver.database)
     await begin(scene)
     *speakers, quiet = scene.members
     words = {m.id: f"I came because the river matters to me ({n})." for n, m in enumerate(speakers)}
@@ -163,7 +169,7 @@ async def test_a_relayed_circle_shows_each_round_together_and_no_identity_crosse
 async def test_deleting_a_reported_answer_removes_every_relayed_copy(
     fake_api: FakeBotApi, palaver: Palaver
 ) -> None:
-    scene = await a_formed_circle(fake_api, palaver)
+    scene = await a_formed_circle(fake_api, palaver.database)
     await begin(scene)
     author, reporter, *others = scene.members
     for member in scene.members:
@@ -219,7 +225,7 @@ async def test_deleting_a_reported_answer_removes_every_relayed_copy(
 async def test_a_participant_is_refused_every_facilitator_command_and_button(
     fake_api: FakeBotApi, palaver: Palaver
 ) -> None:
-    scene = await a_formed_circle(fake_api, palaver)
+    scene = await a_formed_circle(fake_api, palaver.database)
     member = scene.members[0]
     for command in ("/circles", "/next", "/pause", "/resume"):
         member.send(command)
@@ -253,7 +259,7 @@ async def test_a_participant_is_refused_every_facilitator_command_and_button(
 async def test_a_facilitator_of_another_program_cannot_touch_this_circle(
     fake_api: FakeBotApi, palaver: Palaver
 ) -> None:
-    scene = await a_formed_circle(fake_api, palaver)
+    scene = await a_formed_circle(fake_api, palaver.database)
     other = await a_program(palaver.database)
     sol = await onboarded(fake_api, "Sol")
     await grant(palaver, sol, other, RoleName.FACILITATOR)
@@ -269,7 +275,7 @@ async def test_a_facilitator_of_another_program_cannot_touch_this_circle(
 async def test_no_one_speaks_before_accepting_the_agreements(
     fake_api: FakeBotApi, palaver: Palaver
 ) -> None:
-    scene = await a_formed_circle(fake_api, palaver, agreed=False)
+    scene = await a_formed_circle(fake_api, palaver.database, agreed=False)
     scene.faro.send("/next")
     await scene.faro.expect_message("Round 1 is open")
     newcomer = scene.members[0]
@@ -289,7 +295,7 @@ async def test_no_one_speaks_before_accepting_the_agreements(
 async def test_a_time_out_pauses_the_circle_and_alerts_the_facilitators_privately(
     fake_api: FakeBotApi, palaver: Palaver
 ) -> None:
-    scene = await a_formed_circle(fake_api, palaver)
+    scene = await a_formed_circle(fake_api, palaver.database)
     await begin(scene)
     caller, *others = scene.members
     caller.send("/timeout")
@@ -312,7 +318,7 @@ async def test_a_time_out_pauses_the_circle_and_alerts_the_facilitators_privatel
 async def test_a_member_leaving_mid_round_lets_the_round_complete_without_them(
     fake_api: FakeBotApi, palaver: Palaver
 ) -> None:
-    scene = await a_formed_circle(fake_api, palaver)
+    scene = await a_formed_circle(fake_api, palaver.database)
     await begin(scene)
     leaver, *stayers = scene.members
     for member in stayers:
@@ -332,7 +338,7 @@ async def test_a_member_leaving_mid_round_lets_the_round_complete_without_them(
 async def test_the_talking_piece_gives_each_member_a_turn_in_order(
     fake_api: FakeBotApi, palaver: Palaver
 ) -> None:
-    scene = await a_formed_circle(fake_api, palaver)
+    scene = await a_formed_circle(fake_api, palaver.database)
     await begin(scene)
     for member in scene.members:
         member.send("/skip")
@@ -368,10 +374,10 @@ async def test_the_talking_piece_gives_each_member_a_turn_in_order(
 
 
 async def test_a_timed_round_warns_in_its_last_minute_and_asks_the_facilitator_when_up(
-    fake_api: FakeBotApi, clocked: tuple[Palaver, ManualClock]
+    fake_api: FakeBotApi, on_a_clock: tuple[Palaver, ManualClock]
 ) -> None:
-    palaver, clock = clocked
-    scene = await a_formed_circle(fake_api, palaver)
+    palaver, clock = on_a_clock
+    scene = await a_formed_circle(fake_api, palaver.database)
     scene.faro.send("/next")
     for member in scene.members:
         question = await member.expect_message("Round 1")
@@ -403,7 +409,7 @@ async def test_a_timed_round_warns_in_its_last_minute_and_asks_the_facilitator_w
 async def test_answers_arriving_at_the_same_moment_show_the_round_exactly_once(
     fake_api: FakeBotApi, palaver: Palaver
 ) -> None:
-    scene = await a_formed_circle(fake_api, palaver)
+    scene = await a_formed_circle(fake_api, palaver.database)
     await begin(scene)
     for member in scene.members:
         member.send(f"Answer {scene.members.index(member)} at the same moment.")
@@ -421,7 +427,7 @@ async def test_answers_arriving_at_the_same_moment_show_the_round_exactly_once(
 async def test_the_last_seat_goes_to_one_person_when_two_are_admitted_at_once(
     fake_api: FakeBotApi, palaver: Palaver
 ) -> None:
-    scene = await a_formed_circle(fake_api, palaver)
+    scene = await a_formed_circle(fake_api, palaver.database)
     scene.members[0].send("/leave")
     await scene.members[0].expect_message("You have left the circle")
     late = []

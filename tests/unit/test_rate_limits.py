@@ -3,6 +3,8 @@ other chats and groups are not held up by it."""
 
 from __future__ import annotations
 
+import asyncio
+
 from bot.telegram.rate_limits import PRIVATE_CHAT_BURST, PalaverRateLimiter
 
 
@@ -34,3 +36,30 @@ async def test_no_limit_per_chat_when_the_setting_is_zero() -> None:
     for _ in range(10):
         await limiter.process_request(send, (), {}, "sendMessage", {"chat_id": 7}, None)
     assert limiter._private_limiters == {}
+
+
+async def test_a_group_gets_one_message_every_three_seconds_and_private_chats_are_not_held() -> (
+    None
+):
+    """Telegram's 20 messages a minute per group, spaced, never a burst of 20."""
+    limiter = PalaverRateLimiter(
+        overall_max_rate=30, max_retries=0, private_chat_rate=0, group_rate_per_minute=20
+    )
+    sent: list[tuple[int, float]] = []
+    loop = asyncio.get_running_loop()
+    start = loop.time()
+
+    async def send(chat_id: int) -> bool:
+        sent.append((chat_id, loop.time() - start))
+        return True
+
+    async def one(chat_id: int) -> None:
+        await limiter.process_request(
+            lambda: send(chat_id), (), {}, "sendMessage", {"chat_id": chat_id}, None
+        )
+
+    await asyncio.gather(one(-100), one(-100), one(7), one(8))
+    group_times = sorted(t for chat, t in sent if chat == -100)
+    private_times = [t for chat, t in sent if chat > 0]
+    assert group_times[1] - group_times[0] >= 2.9
+    assert max(private_times) < 1.0

@@ -286,10 +286,19 @@ class SimulatedUser(_ChatActor):
             raise AssertionError(f"{self.label} has no own message {message_id} to edit")
         return self._post(self.user_json, _text_content(new_text), edited_of=original)
 
-    def send_to_group(self, group: SimulatedGroup, text: str) -> int:
-        """Send a text message in ``group`` (the user silently becomes a member)."""
+    def send_to_group(
+        self, group: SimulatedGroup, text: str, *, reply_to: int | None = None
+    ) -> int:
+        """Send a text message in ``group`` (the user silently becomes a member), as a reply
+        to message ``reply_to`` of the group if given."""
         group.members.add(self.id)
-        return group._post(self.user_json, _text_content(text))
+        content = _text_content(text)
+        if reply_to is not None:
+            replied = self.api.message(group.chat_id, reply_to)
+            if replied is None:
+                raise AssertionError(f"no message {reply_to} in {group.label} to reply to")
+            content["reply_to_message"] = replied
+        return group._post(self.user_json, content)
 
     # -- buttons --------------------------------------------------------------------------
 

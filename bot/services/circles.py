@@ -68,6 +68,14 @@ NEW_CIRCLE_BUTTON = "cn"
 INVITE_PREFIX = "c"
 """Circle invite codes start with this, so /start tells them from program invites."""
 SIZES = (4, 6, 8, 10, 12)
+STARTS: dict[str, tuple[str, timedelta | None]] = {
+    "now": (N_("When I begin it"), None),
+    "1h": (N_("In an hour"), timedelta(hours=1)),
+    "1d": (N_("Tomorrow at this time"), timedelta(days=1)),
+    "2d": (N_("In two days"), timedelta(days=2)),
+    "7d": (N_("In a week"), timedelta(days=7)),
+}
+"""When a circle made in chat begins (the command line takes any time)."""
 DEFAULT_SIZE = 8
 MORE_TIME = timedelta(minutes=2)
 LAST_MINUTE = timedelta(minutes=1)
@@ -296,7 +304,7 @@ class Circles:
     async def new_circle(self, sender: Sender, value: str) -> Outcome:
         """The steps of making a circle, one tap each: flow, kind, size, (risk), created."""
         parts = value.split(".")
-        if not parts[0].isdigit() or len(parts) > 5:
+        if not parts[0].isdigit() or len(parts) > 6:
             raise StaleButton()
         async with self._dialogues.database.unit_of_work() as uow:
             person = await self._person(uow, sender)
@@ -363,9 +371,22 @@ class Circles:
             if not parts[3].isdigit() or int(parts[3]) not in SIZES:
                 raise StaleButton()
             size = int(parts[3])
+            if len(parts) == 4:
+                rows = tuple(
+                    (Button(t.gettext(label), ButtonAction(NEW_CIRCLE_BUTTON, f"{prefix}.{code}")),)
+                    for code, (label, _delay) in STARTS.items()
+                )
+                question = t.gettext(
+                    "When does it begin? Members get a reminder a day and an hour before."
+                )
+                return Outcome(replies=(Reply(question, buttons=rows),))
+            if parts[4] not in STARTS:
+                raise StaleButton()
+            delay = STARTS[parts[4]][1]
+            starts_at = _quarter_hour(self._clock() + delay) if delay is not None else None
             communities = await uow.communities.of_program(program.id or 0)
             risky = kind is ConversationKind.GROUP_CIRCLE and len(communities) > 1
-            if risky and len(parts) == 4:
+            if risky and len(parts) == 5:
                 confirm = Button(
                     t.gettext("I understand, create it"),
                     ButtonAction(NEW_CIRCLE_BUTTON, f"{prefix}.y"),
@@ -374,7 +395,8 @@ class Circles:
                     t.gettext("Make it relayed instead"),
                     ButtonAction(
                         NEW_CIRCLE_BUTTON,
-                        f"{parts[0]}.{flow_id}.{ConversationKind.RELAYED_CIRCLE.value}.{size}",
+                        f"{parts[0]}.{flow_id}.{ConversationKind.RELAYED_CIRCLE.value}"
+                        f".{size}.{parts[4]}",
                     ),
                 )
                 warning = t.gettext(
@@ -385,9 +407,9 @@ class Circles:
                     program=program.name,
                 )
                 return Outcome(replies=(Reply(warning, buttons=((confirm,), (relayed,))),))
-            if len(parts) == 5 and parts[4] != "y":
+            if len(parts) == 6 and parts[5] != "y":
                 raise StaleButton()
-            circle = await self.create(uow, person, program, flow_id, kind, size)
+            circle = await self.create(uow, person, program, flow_id, kind, size, starts_at)
             work = self._work(person, sender)
             work.say(await self._card(uow, await self._room_of(uow, person, circle)))
             if kind is ConversationKind.GROUP_CIRCLE:
@@ -1540,6 +1562,11 @@ class Circles:
             raise CircleFull()
         else:
             member.admission = Admission.ADMITTED
+            if room.circle.starts_at is not None:
+                program = await uow.programs.get(room.exchange.program_id)
+                await self._dialogues.book.owe_circle_reminders(
+                    uow, None, person, program, room.id, room.circle.starts_at, self._clock()
+                )
             for text in room.agenda.opening:
                 work.write(person.telegram_id, Reply(self._render(reader, text, person)))
             work.write(person.telegram_id, self._agreements(reader, room, person))
@@ -1959,6 +1986,16 @@ class Circles:
                 capacity=exchange.capacity,
             ),
         ]
+        if circle.starts_at is not None and circle.state is CircleState.FORMING:
+            program = await uow.programs.get(exchange.program_id)
+            lines.append(
+                t.gettext(
+                    "Begins {when}.",
+                    when=t.format_datetime(
+                        circle.starts_at, program.time_zone if program else "UTC"
+                    ),
+                )
+            )
         rows: list[tuple[Button, ...]] = []
         for member, person in await uow.circles.roster(room.id):
             name = person.pseudonym or "?"
@@ -2258,6 +2295,12 @@ class Circles:
 
     async def _person(self, uow: UnitOfWork, sender: Sender) -> Person:
         return await consenting_person(uow, sender, self._consent_version)
+
+
+def _quarter_hour(moment: datetime) -> datetime:
+    """`moment` rounded up to the next quarter of an hour (a time people can keep)."""
+    extra = (-moment.minute) % 15
+    return (moment + timedelta(minutes=extra)).replace(second=0, microsecond=0)
 
 
 class GroupLinkUnknown(PalaverError):

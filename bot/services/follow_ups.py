@@ -17,7 +17,7 @@ from datetime import datetime, timedelta
 from functools import partial
 
 from bot.clock import Clock
-from bot.i18n.translator import N_
+from bot.i18n.translator import N_, Translator
 from bot.scheduling.quiet_hours import next_allowed
 from bot.scheduling.time_zones import UnknownTimeZone, describe_offset, parse_time_zone
 from bot.services.actors import Sender, consenting_person
@@ -27,6 +27,7 @@ from bot.services.errors import NotAllowed, PalaverError, StaleButton
 from bot.services.exchanges import Exchanges
 from bot.services.letters import Delivery
 from bot.services.owed import (
+    CIRCLE_REMINDERS,
     GRACE,
     TIME_ZONE_BUTTON,
     FollowUpBook,
@@ -38,6 +39,8 @@ from bot.services.owed import (
 )
 from bot.services.replies import Button, ButtonAction, Outcome, RelayedWords, Reply
 from bot.storage.tables import (
+    Admission,
+    CircleState,
     Commitment,
     CommitmentStatus,
     FollowUp,
@@ -228,8 +231,25 @@ class FollowUps:
                 if not (follow_up.payload or {}).get("text"):
                     return "the announcement has no words"
             case FollowUpKind.CIRCLE_REMINDER:
-                return "circles are not available in this version"
+                if not await self._circle_still_ahead(uow, follow_up):
+                    return "the circle began, ended or moved, or the member left"
         return None
+
+    async def _circle_still_ahead(self, uow: UnitOfWork, follow_up: FollowUp) -> bool:
+        found = await uow.circles.get(follow_up.exchange_id or 0)
+        if found is None:
+            return False
+        circle, _exchange = found
+        member = await uow.circles.member(follow_up.exchange_id or 0, follow_up.person_id)
+        return (
+            circle.state is CircleState.FORMING
+            and circle.starts_at is not None
+            and circle.starts_at > self._clock()
+            and circle.starts_at - follow_up.due_at in CIRCLE_REMINDERS.values()
+            and member is not None
+            and member.left_at is None
+            and member.admission is Admission.ADMITTED
+        )
 
     async def _compose(
         self, uow: UnitOfWork, work: Delivery, follow_up: FollowUp, person: Person, now: datetime
@@ -260,6 +280,23 @@ class FollowUps:
                     str(payload["text"]), str(payload.get("language", t.language)), t.language
                 )
                 work.write(person.telegram_id, Reply(heading, relayed=words))
+            case FollowUpKind.CIRCLE_REMINDER:
+                found = await uow.circles.get(follow_up.exchange_id or 0)
+                assert found is not None
+                circle, exchange = found
+                assert circle.starts_at is not None
+                program = await uow.programs.get(exchange.program_id)
+                flow = self._dialogues.library.latest(exchange.flow_id)
+                work.write(
+                    person.telegram_id,
+                    Reply(
+                        t.gettext(
+                            "A reminder: your circle “{title}” begins {when}. See you there.",
+                            title=t.gettext(flow.title),
+                            when=t.format_datetime(circle.starts_at, zone_for(person, program)),
+                        )
+                    ),
+                )
         return bool(work.postings)
 
     # --- commitment check-ins ------------------------------------------------------------
@@ -496,6 +533,7 @@ class FollowUps:
                             ),
                         )
                     )
+                await self._circle_reminders(uow, t, program, lines, rows)
                 lines.append("")
             lines.append(
                 t.gettext(
@@ -509,13 +547,49 @@ class FollowUps:
 
         return await self._dialogues.retrying(use_case)
 
+    async def _circle_reminders(
+        self,
+        uow: UnitOfWork,
+        t: Translator,
+        program: Program,
+        lines: list[str],
+        rows: list[tuple[Button, ...]],
+    ) -> None:
+        """The reminders owed for each of the program's circles, with a button to cancel."""
+        by_circle: dict[int, list[FollowUp]] = {}
+        for follow_up in await uow.follow_ups.pending_circle_reminders(program.id or 0):
+            by_circle.setdefault(follow_up.exchange_id or 0, []).append(follow_up)
+        for circle_id, owed in by_circle.items():
+            lines.append(
+                t.ngettext(
+                    "Circle {circle}: {count} reminder, the next on {when}",
+                    "Circle {circle}: {count} reminders, the next on {when}",
+                    len(owed),
+                    circle=circle_id,
+                    when=t.format_datetime(owed[0].due_at, program.time_zone),
+                )
+            )
+            rows.append(
+                (
+                    Button(
+                        t.gettext("Cancel circle {circle}'s reminders", circle=circle_id),
+                        ButtonAction(
+                            ANNOUNCEMENT_BUTTON, f"{program.id}.{CIRCLE_BATCH}{circle_id}"
+                        ),
+                    ),
+                )
+            )
+
     async def cancel_announcement(self, sender: Sender, value: str) -> Outcome:
-        """The cancel button of a scheduled announcement: cancelled for everyone not yet sent."""
+        """The cancel button of a scheduled announcement (cancelled for everyone not yet
+        sent), or of a circle's reminders."""
         program_id, batch = _parse_announcement(value)
 
         async def use_case(uow: UnitOfWork) -> Outcome:
             person = await self._person(uow, sender)
             await self._authorizer.require(uow, person, Permission.FACILITATE, program_id)
+            if batch.startswith(CIRCLE_BATCH):
+                return await self._cancel_circle_reminders(uow, sender, person, program_id, batch)
             owed = _batches(await uow.follow_ups.pending_announcements(program_id)).get(batch)
             if not owed:
                 raise StaleButton()
@@ -544,6 +618,37 @@ class FollowUps:
 
         return await self._dialogues.retrying(use_case)
 
+    async def _cancel_circle_reminders(
+        self, uow: UnitOfWork, sender: Sender, person: Person, program_id: int, batch: str
+    ) -> Outcome:
+        circle_value = batch.removeprefix(CIRCLE_BATCH)
+        found = await uow.circles.get(int(circle_value)) if circle_value.isdigit() else None
+        if found is None or found[1].program_id != program_id:
+            raise StaleButton()
+        count = await uow.follow_ups.cancel_pending_for_circle(
+            found[1].id or 0, "cancelled by a facilitator"
+        )
+        uow.audit.record(
+            "follow_ups.circle_reminders_cancelled",
+            actor_id=person.id,
+            subject_type="circle",
+            subject_id=found[1].id,
+            count=count,
+        )
+        t = self._dialogues.translator_for(person)
+        work = self._dialogues.new_work(person, sender)
+        work.say(
+            Reply(
+                t.ngettext(
+                    "Cancelled: {count} reminder will not be sent.",
+                    "Cancelled: {count} reminders will not be sent.",
+                    count,
+                ),
+                replaces_pressed_message=True,
+            )
+        )
+        return await work.seal(uow)
+
     async def _programs_facilitated(self, uow: UnitOfWork, person: Person) -> list[Program]:
         programs = []
         for program_id in sorted(
@@ -567,6 +672,10 @@ def _batches(follow_ups: list[FollowUp]) -> dict[str, list[FollowUp]]:
 
 def _preview(words: str, length: int = 60) -> str:
     return words if len(words) <= length else words[: length - 1].rstrip() + "…"
+
+
+CIRCLE_BATCH = "circle"
+"""Marks a cancel button as a circle's reminders (announcement batches are hex)."""
 
 
 def _parse_announcement(value: str) -> tuple[int, str]:

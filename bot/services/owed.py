@@ -32,6 +32,8 @@ TIME_ZONE_BUTTON = "tz"
 ANNOUNCEMENT_MAX_LENGTH = 2000
 CHECKIN_HOUR = 10
 """Commitment check-ins arrive at 10:00 on the due date, the person's time."""
+CIRCLE_REMINDERS = {"day": timedelta(days=1), "hour": timedelta(hours=1)}
+"""How long before a circle's start its members are reminded."""
 GRACE: dict[FollowUpKind, timedelta] = {
     FollowUpKind.FLOW: timedelta(days=14),
     FollowUpKind.COMMITMENT_CHECKIN: timedelta(days=7),
@@ -143,6 +145,38 @@ class FollowUpBook:
                 created_at=now,
             ),
         )
+
+    async def owe_circle_reminders(
+        self,
+        uow: UnitOfWork,
+        work: Delivery | None,
+        person: Person,
+        program: Program | None,
+        circle_id: int,
+        starts_at: datetime,
+        now: datetime,
+    ) -> None:
+        """Reminders a day and an hour before a circle starts (those still ahead)."""
+        for label, before in CIRCLE_REMINDERS.items():
+            moment = starts_at - before
+            if moment <= now:
+                continue
+            await self.owe(
+                uow,
+                work,
+                person,
+                program,
+                FollowUp(
+                    person_id=person.id or 0,
+                    program_id=program.id if program else None,
+                    kind=FollowUpKind.CIRCLE_REMINDER,
+                    exchange_id=circle_id,
+                    due_at=moment,
+                    not_before=moment,
+                    created_at=now,
+                    dedupe_key=f"circle:{circle_id}:{person.id}:{label}",
+                ),
+            )
 
     async def owe_checkin(
         self,

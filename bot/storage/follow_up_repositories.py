@@ -220,6 +220,26 @@ class FollowUpRepository:
         )
         return list((await self._session.exec(statement)).all())
 
+    async def pending_circle_reminders(self, program_id: int) -> list[FollowUp]:
+        """A program's circle reminders still owed, soonest first."""
+        statement = (
+            select(FollowUp)
+            .where(
+                col(FollowUp.program_id) == program_id,
+                col(FollowUp.kind) == FollowUpKind.CIRCLE_REMINDER,
+                col(FollowUp.status) == FollowUpStatus.PENDING,
+            )
+            .order_by(col(FollowUp.due_at), col(FollowUp.id))
+        )
+        return list((await self._session.exec(statement)).all())
+
+    async def cancel_pending_for_circle(self, circle_id: int, reason: str) -> int:
+        return await self._cancel_pending(
+            (col(FollowUp.exchange_id) == circle_id)
+            & (col(FollowUp.kind) == FollowUpKind.CIRCLE_REMINDER),
+            reason,
+        )
+
     async def commitment(self, commitment_id: int, *, lock: bool = False) -> Commitment | None:
         statement = select(Commitment).where(col(Commitment.id) == commitment_id)
         if lock:

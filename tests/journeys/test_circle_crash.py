@@ -48,9 +48,7 @@ async def test_a_kill_while_a_round_is_shown_delivers_every_answer_once(
             for number in range(6):
                 if number == index:
                     continue
-                shown = [
-                    m for m in member.messages if f"Answer number {number}." in (m.text or "")
-                ]
+                shown = [m for m in member.messages if f"Answer number {number}." in (m.text or "")]
                 assert len(shown) == 1, f"{member.first_name} got answer {number} once"
             complete = [m for m in member.messages if "Round 1 is complete" in (m.text or "")]
             assert len(complete) == 1

@@ -19,6 +19,8 @@ from bot.storage.tables import (
     Contribution,
     Exchange,
     ExchangeMember,
+    FollowUp,
+    FollowUpKind,
     Program,
     RelayedCopy,
     Report,
@@ -49,7 +51,12 @@ class CircleScene:
 
 
 async def a_formed_circle(
-    fake_api: FakeBotApi, database: Database, *, agreed: bool = True, group: bool = False
+    fake_api: FakeBotApi,
+    database: Database,
+    *,
+    agreed: bool = True,
+    group: bool = False,
+    starts: str = "When I begin it",
 ) -> CircleScene:
     """Faro creates a relayed circle (or, `group`, one in a Telegram group) from /circles;
     Fia co-hosts; six members ask for seats through the invite link and are admitted; they
@@ -68,6 +75,7 @@ async def a_formed_circle(
         "In a Telegram group" if group else "Relayed: each member in their private chat", where
     )
     faro.press("6", await faro.expect_message("How many members"))
+    faro.press(starts, await faro.expect_message("When does it begin?"))
     if group:
         risk = await faro.expect_message("everyone sees everyone's Telegram name")
         faro.press("I understand, create it", risk)
@@ -243,7 +251,7 @@ async def test_a_participant_is_refused_every_facilitator_command_and_button(
         "cf:mod.1.delete",
         "cf:delete.1",
         "cn:1",
-        "cn:1.dialogue-circle.relayed_circle.6",
+        "cn:1.dialogue-circle.relayed_circle.6.now",
     ):
         await asyncio.sleep(0.7)  # not a flood: each press is read
         answer = await member.expect_callback_answer(member.press_data(data))
@@ -446,3 +454,40 @@ async def test_the_last_seat_goes_to_one_person_when_two_are_admitted_at_once(
     assert exchange.member_count == 6
     told = [p for p in late if any("Can you go along" in (m.text or "") for m in p.messages)]
     assert len(told) == 1
+
+
+async def test_members_are_reminded_a_day_and_an_hour_before_and_a_facilitator_can_cancel(
+    fake_api: FakeBotApi, on_a_clock: tuple[Palaver, ManualClock]
+) -> None:
+    palaver, clock = on_a_clock
+    scene = await a_formed_circle(fake_api, palaver.database, starts="In two days")
+    [circle] = await rows(palaver, select(Circle))
+    assert circle.starts_at == START + timedelta(days=2)
+    owed = await rows(
+        palaver, select(FollowUp).where(FollowUp.kind == FollowUpKind.CIRCLE_REMINDER)
+    )
+    assert sorted({f.due_at for f in owed}) == [
+        START + timedelta(days=1),
+        START + timedelta(days=2, hours=-1),
+    ]
+    assert len(owed) == 12
+
+    clock.advance(timedelta(days=1))
+    await run_job(palaver, "follow-ups")
+    for member in scene.members:
+        reminder = await member.expect_message("A reminder: your circle “Dialogue circle” begins")
+        assert "March 12, 10:00" in (reminder.text or "")
+
+    scene.faro.send("/followups")
+    listing = await scene.faro.expect_message(f"Circle {scene.circle_id}: 6 reminders")
+    scene.faro.press(f"Cancel circle {scene.circle_id}'s reminders", listing)
+    await scene.faro.expect_message("Cancelled: 6 reminders will not be sent.")
+    clock.advance(timedelta(hours=23))
+    await run_job(palaver, "follow-ups")
+    for member in scene.members:
+        await member.expect_no_message(within=0.2)
+    # A participant cannot cancel them.
+    answer = await scene.members[0].expect_callback_answer(
+        scene.members[0].press_data(f"an:{scene.program.id}.circle{scene.circle_id}")
+    )
+    assert "can't do that" in answer.params["text"]

@@ -16,6 +16,7 @@ from sqlalchemy.exc import ArgumentError, InterfaceError, OperationalError
 from bot.config import ConfigurationError, load_settings
 from bot.engine.loader import FlowLoadError
 from bot.i18n.catalogs import CatalogError
+from bot.services.errors import PalaverError
 from bot.storage.migrator import DatabaseNotMigrated
 from bot.telegram.bot_identity import BotApiProblem
 
@@ -57,6 +58,11 @@ class PalaverGroup(click.Group):
             return super().invoke(ctx)
         except OPERATOR_PROBLEMS as error:
             raise PalaverCliError(operator_message(error)) from None
+
+
+def service_message(error: PalaverError) -> str:
+    """A use case's refusal in English, with its details filled in."""
+    return str(error.message).format(**error.params)
 
 
 def operator_message(error: Exception) -> str:

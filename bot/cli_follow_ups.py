@@ -9,7 +9,7 @@ from datetime import UTC, datetime
 
 import click
 
-from bot.cli_errors import PalaverCliError
+from bot.cli_errors import PalaverCliError, service_message
 from bot.cli_programs import _find_program, _with_database
 from bot.clock import system_clock
 from bot.config import load_settings
@@ -119,7 +119,7 @@ def announce_command(program: str, at: datetime, text: str, language: str | None
                 now=system_clock(),
             )
         except PalaverError as error:
-            raise PalaverCliError(str(error.message).format(**error.params)) from None
+            raise PalaverCliError(service_message(error)) from None
         await uow.commit()
         return count
 

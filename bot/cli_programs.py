@@ -464,12 +464,23 @@ def _line_of(node: yaml.Node | None, location: tuple[Any, ...]) -> int:
 
 
 def _with_database(settings: Settings, use: Callable[[UnitOfWork], Awaitable[T]]) -> T:
+    """Run `use` in one unit of work on the migrated database (it commits if it wants to)."""
+
+    async def in_unit_of_work(database: Database) -> T:
+        async with database.unit_of_work() as uow:
+            return await use(uow)
+
+    return _on_database(settings, in_unit_of_work)
+
+
+def _on_database(settings: Settings, use: Callable[[Database], Awaitable[T]]) -> T:
+    """Run `use` with the migrated database, for commands that build services on it."""
+
     async def run() -> T:
         database = Database(settings.database_url)
         try:
             await require_up_to_date(database.engine)
-            async with database.unit_of_work() as uow:
-                return await use(uow)
+            return await use(database)
         finally:
             await database.dispose()
 

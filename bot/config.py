@@ -122,7 +122,8 @@ class Settings(BaseSettings):
     bot_username: str | None = Field(
         default=None,
         description=(
-            "The bot's @username, for the t.me links `palaver programs invite` prints. "
+            "The bot's @username, for the t.me links `palaver programs invite` and "
+            "`palaver circles create` print. "
             "Unset, Palaver asks Telegram (getMe) with PALAVER_TELEGRAM_TOKEN."
         ),
     )

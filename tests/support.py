@@ -12,6 +12,8 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from sqlmodel.sql.expression import SelectOfScalar
 
 from bot.cli import main
+from bot.config import Settings
+from bot.storage.database import create_engine
 from bot.storage.tables import OutboxMessage, Person
 from bot.storage.types import utc_now
 from bot.storage.unit_of_work import Database
@@ -93,3 +95,25 @@ async def outbox_drained(database: Database, within: float = 10.0, due_only: boo
 async def invoke_cli(runner: CliRunner, args: list[str], **options: Any) -> Result:
     """Run a `palaver` command in a worker thread, so a FakeBotApi in this loop can answer it."""
     return await asyncio.to_thread(runner.invoke, main, args, **options)
+
+
+def cli_env(settings: Settings) -> dict[str, str]:
+    """The environment a `palaver` command needs to work on a running Palaver's database."""
+    return {
+        "PALAVER_DATABASE_URL": settings.database_url,
+        "PALAVER_DIALOGUES_DIR": str(settings.dialogues_dir),
+    }
+
+
+def stored(database_url: str, statement: SelectOfScalar[Any]) -> list[Any]:
+    """Rows a command left in the database, read outside any event loop."""
+
+    async def read() -> list[Any]:
+        engine = create_engine(database_url)
+        try:
+            async with AsyncSession(engine) as session:
+                return list((await session.exec(statement)).all())
+        finally:
+            await engine.dispose()
+
+    return asyncio.run(read())

@@ -25,6 +25,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from bot.clock import Clock
+from bot.engine import FlowLibrary
 from bot.engine.agenda import Agenda, Round, agenda_of
 from bot.engine.effects import Message, render_message
 from bot.i18n.translator import N_, Translator
@@ -32,9 +33,11 @@ from bot.services.actors import Sender, consenting_person
 from bot.services.authorization import Authorizer, Permission
 from bot.services.dialogues import Dialogues
 from bot.services.errors import NotAllowed, PalaverError, StaleButton
+from bot.services.invites import invite_link
 from bot.services.letters import Delivery, Posting
 from bot.services.moderation import REASON_LABELS, REASON_VALUES, ReportReason
-from bot.services.programs import grant_role
+from bot.services.program_errors import ProgramClosed
+from bot.services.programs import CIRCLE_STATE, grant_role
 from bot.services.replies import Button, ButtonAction, Outcome, RelayedWords, Reply
 from bot.storage.tables import (
     Admission,
@@ -68,6 +71,7 @@ NEW_CIRCLE_BUTTON = "cn"
 INVITE_PREFIX = "c"
 """Circle invite codes start with this, so /start tells them from program invites."""
 SIZES = (4, 6, 8, 10, 12)
+"""The sizes the chat offers; the command line takes any from MIN_SIZE to MAX_SIZE."""
 STARTS: dict[str, tuple[str, timedelta | None]] = {
     "now": (N_("When I begin it"), None),
     "1h": (N_("In an hour"), timedelta(hours=1)),
@@ -77,6 +81,8 @@ STARTS: dict[str, tuple[str, timedelta | None]] = {
 }
 """When a circle made in chat begins (the command line takes any time)."""
 DEFAULT_SIZE = 8
+MIN_SIZE = 2
+MAX_SIZE = 50
 MORE_TIME = timedelta(minutes=2)
 LAST_MINUTE = timedelta(minutes=1)
 MUTE_FOR = timedelta(minutes=10)
@@ -100,6 +106,17 @@ class NoCircle(PalaverError):
 
 class NotInACircle(PalaverError):
     message = N_("You are not in a circle right now.")
+
+
+class MembersWouldSeeEachOther(PalaverError):
+    """A group circle in a program of several communities, without the facilitator's word
+    that they know its members will see each other's Telegram profiles."""
+
+    message = N_(
+        "In a Telegram group everyone sees everyone's Telegram name, photo and username. "
+        "“{program}” brings together several communities, so a group circle needs your "
+        "confirmation; a relayed circle keeps members' profiles private."
+    )
 
 
 class Verb(enum.StrEnum):
@@ -155,12 +172,23 @@ KIND_NAMES = {
     ConversationKind.RELAYED_CIRCLE: N_("relayed"),
     ConversationKind.GROUP_CIRCLE: N_("in a group"),
 }
-STATE_LABELS = {
-    CircleState.FORMING: N_("forming"),
-    CircleState.RUNNING: N_("running"),
-    CircleState.PAUSED: N_("paused"),
-    CircleState.ENDED: N_("ended"),
-}
+
+
+def circle_flows(library: FlowLibrary) -> list[str]:
+    """The flows a circle can run: circle flows with at least one shared round."""
+    return [
+        flow_id
+        for flow_id in library.flow_ids()
+        if library.latest(flow_id).kind == "circle" and agenda_of(library.latest(flow_id)).rounds
+    ]
+
+
+async def exposes_communities(uow: UnitOfWork, program: Program, kind: ConversationKind) -> bool:
+    """Whether a circle of `kind` would show members of different communities each other's
+    Telegram profiles: a group circle in a program of several communities."""
+    if kind is not ConversationKind.GROUP_CIRCLE:
+        return False
+    return len(await uow.communities.of_program(program.id or 0)) > 1
 
 
 @dataclass
@@ -216,14 +244,22 @@ class Circles:
         kind: ConversationKind,
         size: int,
         starts_at: datetime | None = None,
+        *,
+        members_see_each_other: bool = False,
     ) -> Circle:
-        """A new circle of `program`, with `facilitator` as its first co-host."""
+        """A new circle of `program`, with `facilitator` as its first co-host.
+
+        `members_see_each_other`: the facilitator was told that in a group circle every
+        member sees the others' Telegram profiles (required when that exposes communities
+        to each other, see `exposes_communities`).
+        """
         await self._authorizer.require(uow, facilitator, Permission.FACILITATE, program.id)
         if program.status is ProgramStatus.CLOSED:
-            raise NotAllowed()
-        flow = self._dialogues.library.latest(flow_id)
-        if flow.kind != "circle" or not agenda_of(flow).rounds:
+            raise ProgramClosed()
+        if flow_id not in circle_flows(self._dialogues.library):
             raise StaleButton()
+        if not members_see_each_other and await exposes_communities(uow, program, kind):
+            raise MembersWouldSeeEachOther(program=program.name)
         exchange = Exchange(
             program_id=program.id or 0,
             flow_id=flow_id,
@@ -260,7 +296,15 @@ class Circles:
         return circle
 
     def invite_link(self, circle: Circle) -> str:
-        return f"https://t.me/{self.bot_username.lstrip('@')}?start={circle.invite_code}"
+        """The t.me link people open to ask for a seat."""
+        return invite_link(self.bot_username, circle.invite_code)
+
+    def group_link(self, circle: Circle) -> str | None:
+        """The t.me link that adds the bot to a group circle's Telegram group (None for a
+        relayed circle)."""
+        if circle.link_code is None:
+            return None
+        return f"https://t.me/{self.bot_username.lstrip('@')}?startgroup={circle.link_code}"
 
     # ================================================================ the console
 
@@ -316,11 +360,7 @@ class Circles:
             t = self._t(person)
             prefix = value
             if len(parts) == 1:
-                flows = [
-                    flow_id
-                    for flow_id in self._dialogues.library.flow_ids()
-                    if self._dialogues.library.latest(flow_id).kind == "circle"
-                ]
+                flows = circle_flows(self._dialogues.library)
                 rows = tuple(
                     (
                         Button(
@@ -384,8 +424,7 @@ class Circles:
                 raise StaleButton()
             delay = STARTS[parts[4]][1]
             starts_at = _quarter_hour(self._clock() + delay) if delay is not None else None
-            communities = await uow.communities.of_program(program.id or 0)
-            risky = kind is ConversationKind.GROUP_CIRCLE and len(communities) > 1
+            risky = await exposes_communities(uow, program, kind)
             if risky and len(parts) == 5:
                 confirm = Button(
                     t.gettext("I understand, create it"),
@@ -409,7 +448,16 @@ class Circles:
                 return Outcome(replies=(Reply(warning, buttons=((confirm,), (relayed,))),))
             if len(parts) == 6 and parts[5] != "y":
                 raise StaleButton()
-            circle = await self.create(uow, person, program, flow_id, kind, size, starts_at)
+            circle = await self.create(
+                uow,
+                person,
+                program,
+                flow_id,
+                kind,
+                size,
+                starts_at,
+                members_see_each_other=len(parts) == 6,
+            )
             work = self._work(person, sender)
             work.say(await self._card(uow, await self._room_of(uow, person, circle)))
             if kind is ConversationKind.GROUP_CIRCLE:
@@ -1062,9 +1110,6 @@ class Circles:
             return Outcome()
 
         await self._dialogues.retrying(use_case)
-
-    def group_link(self, circle: Circle) -> str:
-        return f"https://t.me/{self.bot_username.lstrip('@')}?startgroup={circle.link_code}"
 
     # ================================================================ timers
 
@@ -1972,7 +2017,7 @@ class Circles:
                 number=room.id,
                 title=t.gettext(flow.title),
                 kind=t.gettext(KIND_NAMES[exchange.kind]),
-                state=t.gettext(STATE_LABELS[circle.state]),
+                state=t.gettext(CIRCLE_STATE[circle.state]),
             ),
             t.gettext(
                 "Round {number} of {rounds}{open}.",
@@ -2100,13 +2145,12 @@ class Circles:
         )
 
     def _group_instructions(self, t: Translator, circle: Circle) -> Reply:
-        link = self.group_link(circle)
         return Reply(
             t.gettext(
                 "To run this circle in a Telegram group, add me to the group with this link, "
                 "then make me an admin who can delete messages and restrict members (I need "
                 "both to moderate):\n{link}",
-                link=link,
+                link=self.group_link(circle),
             )
         )
 
@@ -2118,7 +2162,7 @@ class Circles:
             "{number}. {program}: {state}, {count} of {capacity} members, round {round}",
             number=exchange.id,
             program=names.get(exchange.program_id, "?"),
-            state=t.gettext(STATE_LABELS[circle.state]),
+            state=t.gettext(CIRCLE_STATE[circle.state]),
             count=exchange.member_count,
             capacity=exchange.capacity,
             round=circle.round_number,

@@ -43,6 +43,7 @@ from bot.services.program_settings import (
 )
 from bot.services.replies import Button, ButtonAction, Outcome, Reply
 from bot.storage.tables import (
+    CircleState,
     Community,
     FollowUpKind,
     FollowUpStatus,
@@ -141,6 +142,14 @@ FOLLOW_UP_STATUS = {
     FollowUpStatus.CANCELLED: N_("cancelled"),
     FollowUpStatus.EXPIRED: N_("expired"),
     FollowUpStatus.FAILED: N_("failed"),
+}
+# Here rather than in services/circles.py, which imports this module: the People screen
+# counts circles per state, and the circle's own card names its state with the same words.
+CIRCLE_STATE = {
+    CircleState.FORMING: N_("forming"),
+    CircleState.RUNNING: N_("running"),
+    CircleState.PAUSED: N_("paused"),
+    CircleState.ENDED: N_("ended"),
 }
 
 
@@ -477,6 +486,7 @@ class ProgramConsole:
             in_exchange = await uow.memberships.count_in_exchange(program_id)
             finished = await uow.memberships.count_finished(program_id)
             follow_ups = await uow.follow_ups.counts(program_id)
+            circles = await uow.circles.counts(program_id)
         t = room.t
         lines = [t.gettext("People in “{program}”", program=room.program.name), ""]
         lines += [
@@ -506,6 +516,15 @@ class ProgramConsole:
                         for st, n in sorted(statuses.items())
                     )
                     lines.append(f"• {t.gettext(FOLLOW_UP_KIND[kind])}: {parts}")
+        if circles:
+            states = ", ".join(
+                t.gettext(
+                    "{status}: {count}", status=t.gettext(CIRCLE_STATE[state]), count=circles[state]
+                )
+                for state in CircleState
+                if state in circles
+            )
+            lines += ["", t.gettext("Circles: {states}", states=states)]
         back = Button(t.gettext("« Back"), ButtonAction(ProgramAction.OPEN, str(program_id)))
         return Outcome(
             replies=(Reply("\n".join(lines), ((back,),), replaces_pressed_message=True),)

@@ -204,12 +204,12 @@ class CircleRepository:
         )
         return [circle_id for circle_id in (await self._session.exec(statement)).all() if circle_id]
 
-    async def counts(self, program_id: int) -> dict[str, int]:
-        """How many circles of a program are in each state."""
+    async def counts(self, program_id: int) -> dict[CircleState, int]:
+        """How many circles of a program are in each state (states with none left out)."""
         statement = (
             select(Circle.state, func.count())
             .join(Exchange, col(Exchange.id) == col(Circle.exchange_id))
             .where(col(Exchange.program_id) == program_id)
             .group_by(col(Circle.state))
         )
-        return {str(state): count for state, count in await self._session.exec(statement)}
+        return {CircleState(state): count for state, count in await self._session.exec(statement)}

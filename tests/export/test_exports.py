@@ -26,6 +26,7 @@ from bot.services.demo import SimulatedAnswers
 from bot.storage.tables import Person
 from bot.storage.unit_of_work import Database
 from tests.export.builders import simulated_program, warm
+from tests.support import stored
 
 SCHEMA = json.loads((Path(__file__).parents[2] / "docs" / "export-schema.json").read_text())
 
@@ -214,20 +215,6 @@ async def test_two_exports_of_overlapping_periods_do_not_single_out_the_person_b
     grown = await export_json(settings, program_id)
     assert reidentify(before, grown) == []
     assert one(grown, section="participants", community="east bank")["people"] == 15
-
-
-def stored(database_url: str, statement: Any) -> list[Any]:
-    """Rows in the database, read outside any event loop."""
-
-    async def read() -> list[Any]:
-        database = Database(database_url)
-        try:
-            async with database.unit_of_work() as uow:
-                return list((await uow.session.exec(statement)).all())
-        finally:
-            await database.dispose()
-
-    return asyncio.run(read())
 
 
 def reidentify(first: dict[str, Any], second: dict[str, Any]) -> list[str]:

@@ -10,9 +10,11 @@ import re
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
+from click.testing import CliRunner
 from sqlmodel import select
 
 from bot.clock import ManualClock
+from bot.config import Settings
 from bot.storage.tables import (
     Circle,
     CircleState,
@@ -32,7 +34,16 @@ from bot.storage.unit_of_work import Database
 from bot.telegram.application import Palaver
 from tests.fakebot import FakeBotApi, FakeUser
 from tests.journeys.test_exchange import a_program, assert_no_identity_leaks, grant, join
-from tests.support import onboarded, outbox_drained, person_row, rows, run_job, settle
+from tests.support import (
+    cli_env,
+    invoke_cli,
+    onboarded,
+    outbox_drained,
+    person_row,
+    rows,
+    run_job,
+    settle,
+)
 
 START = datetime(2026, 3, 10, 10, 0, tzinfo=UTC)
 MEMBERS = (("Amal", "east"), ("Badr", "east"), ("Carmel", "east"))
@@ -491,3 +502,87 @@ async def test_members_are_reminded_a_day_and_an_hour_before_and_a_facilitator_c
         scene.members[0].press_data(f"an:{scene.program.id}.circle{scene.circle_id}")
     )
     assert "can't do that" in answer.params["text"]
+
+
+async def test_a_group_circle_is_created_only_after_the_warning_that_members_see_each_other(
+    fake_api: FakeBotApi, palaver: Palaver
+) -> None:
+    program = await a_program(palaver.database)
+    faro = await onboarded(fake_api, "Faro")
+    await grant(palaver, faro, program, RoleName.FACILITATOR)
+    faro.send("/circles")
+    faro.press(f"New circle in “{program.name}”", await faro.expect_message("Your circles"))
+    faro.press("Dialogue circle", await faro.expect_message("Which circle flow?"))
+    faro.press("In a Telegram group", await faro.expect_message("Where does"))
+    faro.press("6", await faro.expect_message("How many members"))
+    faro.press("When I begin it", await faro.expect_message("When does it begin?"))
+    warning = await faro.expect_message("In a Telegram group everyone sees everyone's")
+    assert await rows(palaver, select(Circle)) == []
+
+    faro.press("I understand, create it", warning)
+    await faro.expect_message("Circle ")
+    instructions = await faro.expect_message("To run this circle in a Telegram group")
+    [circle] = await rows(palaver, select(Circle))
+    assert f"?startgroup={circle.link_code}" in (instructions.text or "")
+
+
+# --- the operator's command line and the organizer's People screen ------------------------
+
+
+def operator(settings: Settings, fake_api: FakeBotApi) -> CliRunner:
+    """`palaver` commands on the running Palaver's database, for the same bot."""
+    return CliRunner(env={**cli_env(settings), "PALAVER_BOT_USERNAME": fake_api.bot_username})
+
+
+async def test_a_circle_created_from_the_command_line_takes_seats_through_its_invite_link(
+    fake_api: FakeBotApi, palaver: Palaver, settings: Settings
+) -> None:
+    program = await a_program(palaver.database)
+    olga = await onboarded(fake_api, "Olga")
+    await grant(palaver, olga, program, RoleName.ORGANIZER)
+    create = ["circles", "create", "--program", str(program.id), "--flow", "dialogue-circle"]
+    created = await invoke_cli(
+        operator(settings, fake_api), [*create, "--kind", "relayed", "--size", "6"]
+    )
+    assert created.exit_code == 0, created.output
+    assert "Note:" not in created.output  # Olga has accepted Palaver's note about data
+    code = created.output.split("?start=", 1)[1].split()[0]
+
+    amal = await onboarded(fake_api, "Amal")
+    await join(palaver.database, program, amal, "east")
+    amal.send(f"/start {code}")
+    await amal.expect_message("You asked for a seat in a circle: “Dialogue circle”")
+    pseudonym = (await person_row(palaver, amal.id)).pseudonym  # type: ignore[union-attr]
+    # The program's first organizer co-hosts it: seat requests come to her.
+    request = await olga.expect_message(f"{pseudonym} (east) asks for a seat in circle")
+    olga.press("Admit", request)
+    await amal.expect_message("Can you go along with these agreements?")
+
+    olga.press_data(f"program_people:{program.id}")
+    people = await olga.expect_message("People in")
+    assert "Circles: forming: 1" in (people.text or "")
+
+
+async def test_the_list_and_the_people_screen_show_a_running_circle_by_numbers_only(
+    fake_api: FakeBotApi, palaver: Palaver, settings: Settings
+) -> None:
+    scene = await a_formed_circle(fake_api, palaver.database)
+    await begin(scene)
+    olga = await onboarded(fake_api, "Olga")
+    await grant(palaver, olga, scene.program, RoleName.ORGANIZER)
+
+    olga.press_data(f"program_people:{scene.program.id}")
+    people = await olga.expect_message("People in")
+    assert "Circles: running: 1" in (people.text or "")
+
+    listed = await invoke_cli(
+        operator(settings, fake_api), ["circles", "list", "--program", str(scene.program.id)]
+    )
+    assert listed.exit_code == 0, listed.output
+    [row] = [line.split() for line in listed.output.splitlines()[1:]]
+    ids = [str(scene.circle_id), str(scene.program.id)]
+    assert row == [*ids, "relayed", "running", "6/6", "1", "-"]
+    for user in (scene.faro, scene.fia, *scene.members):
+        pseudonym = (await person_row(palaver, user.id)).pseudonym  # type: ignore[union-attr]
+        for identity in (str(user.id), user.first_name, pseudonym or "?"):
+            assert identity not in listed.output and identity not in (people.text or "")

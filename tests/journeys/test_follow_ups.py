@@ -35,7 +35,7 @@ from tests.journeys.test_exchange import (
     run_silence_check,
     yael_was_silent_for,
 )
-from tests.support import invoke_cli, onboarded, person_row, rows, run_job, settle
+from tests.support import cli_env, invoke_cli, onboarded, person_row, rows, run_job, settle
 
 START = datetime(2026, 3, 10, 10, 0, tzinfo=UTC)
 """A Tuesday morning in the past (so the outbox's own "due by now" checks see every row)."""
@@ -473,7 +473,7 @@ async def test_an_operator_announcement_reaches_every_participant_in_their_hours
     omar = await a_planner(fake_api, palaver, program, name="Omar")
     omar.send("/timezone Pacific/Auckland")  # 22:00 UTC is 11:00 the next day there
     await omar.expect_message("Your time zone is now")
-    runner = CliRunner(env=_cli_env(settings))
+    runner = CliRunner(env=cli_env(settings))
     result = await invoke_cli(
         runner,
         [
@@ -516,7 +516,7 @@ async def test_operators_cancel_a_pending_follow_up_from_the_command_line(
     nadia = await a_planner(fake_api, palaver, program)
     await owe_survey(palaver, nadia, program, START + timedelta(hours=1))
     [owed] = await follow_ups(palaver)
-    runner = CliRunner(env=_cli_env(settings))
+    runner = CliRunner(env=cli_env(settings))
     result = await invoke_cli(runner, ["followups", "cancel", str(owed.id)])
     assert result.exit_code == 0, result.output
     again = await invoke_cli(runner, ["followups", "cancel", str(owed.id)])
@@ -565,13 +565,6 @@ async def set_status(palaver: Palaver, status: ProgramStatus) -> None:
 
 def _to(call: object, user: FakeUser) -> bool:
     return getattr(call, "params", {}).get("chat_id") in (user.id, str(user.id))
-
-
-def _cli_env(settings: Settings) -> dict[str, str]:
-    return {
-        "PALAVER_DATABASE_URL": settings.database_url,
-        "PALAVER_DIALOGUES_DIR": str(settings.dialogues_dir),
-    }
 
 
 async def test_organizers_see_follow_up_counts_per_kind_and_status_and_participants_do_not(

@@ -2,20 +2,15 @@
 
 from __future__ import annotations
 
-import asyncio
 import re
 import shlex
 from pathlib import Path
-from typing import Any
 
 import pytest
 from click.testing import CliRunner, Result
 from sqlmodel import select
-from sqlmodel.ext.asyncio.session import AsyncSession
-from sqlmodel.sql.expression import SelectOfScalar
 
 from bot.cli import main
-from bot.storage.database import create_engine
 from bot.storage.tables import (
     Answer,
     Community,
@@ -28,7 +23,7 @@ from bot.storage.tables import (
 )
 from tests.conftest import TEST_TOKEN
 from tests.fakebot import FakeBotApi
-from tests.support import invoke_cli
+from tests.support import invoke_cli, stored
 
 PROGRAM_YAML = """\
 name: Neighbours across the river, spring 2027
@@ -54,20 +49,6 @@ def runner(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, database_url: str) -
     # Never Telegram itself: tests that need a Bot API start the fake one.
     monkeypatch.setenv("PALAVER_BOT_API_URL", "http://127.0.0.1:1")
     return CliRunner()
-
-
-def stored(database_url: str, statement: SelectOfScalar[Any]) -> list[Any]:
-    """Rows the commands left in the database."""
-
-    async def read() -> list[Any]:
-        engine = create_engine(database_url)
-        try:
-            async with AsyncSession(engine) as session:
-                return list((await session.exec(statement)).all())
-        finally:
-            await engine.dispose()
-
-    return asyncio.run(read())
 
 
 def create(runner: CliRunner, tmp_path: Path, text: str = PROGRAM_YAML) -> Result:

@@ -27,6 +27,7 @@ from datetime import datetime, timedelta
 from bot.clock import Clock
 from bot.engine import FlowLibrary
 from bot.engine.agenda import Agenda, Round, agenda_of
+from bot.engine.schema import CommitStep
 from bot.engine.effects import Message, render_message
 from bot.i18n.translator import N_, Translator
 from bot.services.actors import Sender, consenting_person
@@ -175,11 +176,15 @@ KIND_NAMES = {
 
 
 def circle_flows(library: FlowLibrary) -> list[str]:
-    """The flows a circle can run: circle flows with at least one shared round."""
+    """The flows a circle can run: circle flows with at least one shared round and no
+    commitments (asking each member for theirs, privately, is not part of a circle's
+    agenda yet: `community-action` waits for it)."""
     return [
         flow_id
         for flow_id in library.flow_ids()
-        if library.latest(flow_id).kind == "circle" and agenda_of(library.latest(flow_id)).rounds
+        if (flow := library.latest(flow_id)).kind == "circle"
+        and agenda_of(flow).rounds
+        and not any(isinstance(step, CommitStep) for step in flow.steps)
     ]
 
 

@@ -38,6 +38,7 @@ PARTICIPANT_COMMANDS = (
     CommandSpec("end", N_("End your exchange")),
     CommandSpec("newpartner", N_("Ask for a new partner")),
     CommandSpec("report", N_("Report a problem with your partner")),
+    CommandSpec("timeout", N_("Call a time out in your circle")),
     CommandSpec("language", N_("Choose your language")),
     CommandSpec("timezone", N_("Set your time zone for reminders")),
     CommandSpec("stop", N_("Pause reminders and follow-ups (/start resumes)")),
@@ -48,14 +49,29 @@ PARTICIPANT_COMMANDS = (
 # Organizers see their console too, in their own chat with the bot only.
 ORGANIZER_COMMANDS = (
     CommandSpec("programs", N_("Your dialogue programs")),
+    CommandSpec("circles", N_("Your circles: create, admit, run")),
+    CommandSpec("next", N_("Your circle: the next round")),
+    CommandSpec("pause", N_("Your circle: pause")),
+    CommandSpec("resume", N_("Your circle: go on")),
     CommandSpec("export", N_("Export a program's figures")),
     CommandSpec("followups", N_("Scheduled announcements and reminders")),
     *PARTICIPANT_COMMANDS,
 )
 # In groups everyone may ask for help; facilitator tools join this list for group
 # administrators (Telegram shows the admin menu only to them).
-GROUP_MEMBER_COMMANDS = (CommandSpec("help", N_("What Palaver can do")),)
-GROUP_ADMINISTRATOR_COMMANDS = (CommandSpec("help", N_("What Palaver can do")),)
+GROUP_MEMBER_COMMANDS = (
+    CommandSpec("skip", N_("Pass this round")),
+    CommandSpec("timeout", N_("Call a time out: the circle pauses")),
+    CommandSpec("report", N_("Reply to a message with this to report it")),
+    CommandSpec("help", N_("What Palaver can do")),
+)
+GROUP_ADMINISTRATOR_COMMANDS = (
+    CommandSpec("next", N_("The circle's next round")),
+    CommandSpec("pause", N_("Pause the circle")),
+    CommandSpec("resume", N_("Go on with the circle")),
+    CommandSpec("end", N_("End the circle")),
+    *GROUP_MEMBER_COMMANDS,
+)
 
 MENUS: tuple[tuple[BotCommandScope, tuple[CommandSpec, ...]], ...] = (
     (BotCommandScopeAllPrivateChats(), PARTICIPANT_COMMANDS),

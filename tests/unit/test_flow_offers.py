@@ -6,6 +6,7 @@ import re
 
 from bot.config import REPOSITORY_ROOT
 from bot.engine import FlowLibrary
+from bot.services.circles import circle_flows
 from bot.services.program_settings import offered_flows
 
 SHIPPED = FlowLibrary.from_directory(REPOSITORY_ROOT / "dialogues")
@@ -29,8 +30,13 @@ def test_programs_are_offered_only_solo_and_pair_flows() -> None:
     )
 
 
+def test_facilitators_run_the_dialogue_circle_and_not_yet_action_planning() -> None:
+    assert circle_flows(SHIPPED) == ["dialogue-circle"]
+
+
 def test_the_readme_lists_exactly_the_flows_that_run() -> None:
     works_today = README.split("What works today:", 1)[1].split("\nNot yet:", 1)[0]
     not_yet = README.split("\nNot yet:", 1)[1].split("\n## ", 1)[0]
-    assert flows_named_in(works_today) == set(offered_flows(SHIPPED))
-    assert flows_named_in(not_yet) == set(SHIPPED.flow_ids()) - set(offered_flows(SHIPPED))
+    running = set(offered_flows(SHIPPED)) | set(circle_flows(SHIPPED))
+    assert flows_named_in(works_today) == running
+    assert flows_named_in(not_yet) == set(SHIPPED.flow_ids()) - running

@@ -27,8 +27,8 @@ from datetime import datetime, timedelta
 from bot.clock import Clock
 from bot.engine import FlowLibrary
 from bot.engine.agenda import Agenda, Round, agenda_of
-from bot.engine.schema import CommitStep
 from bot.engine.effects import Message, render_message
+from bot.engine.schema import CommitStep
 from bot.i18n.translator import N_, Translator
 from bot.services.actors import Sender, consenting_person
 from bot.services.authorization import Authorizer, Permission

@@ -19,14 +19,14 @@ from bot.config import Settings, load_settings
 from bot.engine import FlowLibrary
 from bot.i18n.catalogs import Catalogs
 from bot.services.authorization import Authorizer
-from bot.services.circles import (
+from bot.services.circle_rooms import (
     DEFAULT_SIZE,
     MAX_SIZE,
     MIN_SIZE,
-    Circles,
     MembersWouldSeeEachOther,
     circle_flows,
 )
+from bot.services.circles import Circles
 from bot.services.dialogues import Dialogues
 from bot.services.errors import NotAllowed, PalaverError
 from bot.storage.tables import Circle, ConversationKind, Exchange, Person, Program, RoleName
@@ -142,7 +142,7 @@ def create_command(
             found = await _find_program(uow, program)
             facilitator = await _first_co_host(uow, found, facilitator_id)
             try:
-                circle = await circles.create(
+                circle = await circles.console.create(
                     uow,
                     facilitator,
                     found,
@@ -165,8 +165,8 @@ def create_command(
             return CreatedCircle(
                 circle_id=circle.exchange_id or 0,
                 program_id=found.id or 0,
-                invite_link=circles.invite_link(circle),
-                group_link=circles.group_link(circle),
+                invite_link=circles.kit.invite_link(circle),
+                group_link=circles.kit.group_link(circle),
                 facilitator_consented=facilitator.has_consented(settings.consent_version),
             )
 

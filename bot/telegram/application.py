@@ -262,7 +262,7 @@ def build_palaver(
     ]
 
     async def on_startup(application: Application) -> None:  # type: ignore[type-arg]
-        circles.bot_username = application.bot.username
+        circles.kit.bot_username = application.bot.username
         postman.attach(application.job_queue)
         reminders.attach(application.job_queue)
         if not receive_updates:

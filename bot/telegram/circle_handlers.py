@@ -16,15 +16,15 @@ from telegram.error import TelegramError
 from telegram.ext import ChatMemberHandler, CommandHandler, MessageHandler, filters
 
 from bot.services.actors import Sender
-from bot.services.circles import (
+from bot.services.circle_rooms import (
     CIRCLE_BUTTON,
     MEMBER_BUTTON,
     NEW_CIRCLE_BUTTON,
-    Circles,
     NoCircle,
     NotInACircle,
     Verb,
 )
+from bot.services.circles import Circles
 from bot.services.errors import NotAllowed
 from bot.services.replies import Outcome
 from bot.telegram.handlers import NEW_MESSAGES, PRIVATE, ButtonRoute, Context, Handler, Responder
@@ -85,9 +85,9 @@ class CircleFeature:
 
     def buttons(self) -> dict[str, ButtonRoute]:
         return {
-            CIRCLE_BUTTON: self._circles.press,
+            CIRCLE_BUTTON: self._circles.console.press,
             MEMBER_BUTTON: self._circles.press_member,
-            NEW_CIRCLE_BUTTON: self._circles.new_circle,
+            NEW_CIRCLE_BUTTON: self._circles.console.new_circle,
         }
 
     def text_taker(self) -> Callable[[Sender, str], Awaitable[Outcome | None]]:
@@ -95,11 +95,13 @@ class CircleFeature:
         return self._circles.take_text
 
     async def console(self, update: Update, context: Context) -> None:
-        await self._respond(update, context, self._circles.console)
+        await self._respond(update, context, self._circles.console.overview)
 
     def _command(self, verb: Verb) -> Callable[[Update, Context], Coroutine[Any, Any, None]]:
         async def command(update: Update, context: Context) -> None:
-            await self._respond(update, context, lambda sender: self._circles.command(sender, verb))
+            await self._respond(
+                update, context, lambda sender: self._circles.console.command(sender, verb)
+            )
 
         return command
 
@@ -108,7 +110,7 @@ class CircleFeature:
 
         async def end(sender: Sender) -> Outcome:
             try:
-                return await self._circles.command(sender, Verb.END)
+                return await self._circles.console.command(sender, Verb.END)
             except (NoCircle, NotAllowed):
                 return await self._pair_end(sender)
 
@@ -154,7 +156,7 @@ class CircleFeature:
         await self._respond(
             update,
             context,
-            lambda sender: self._circles.link_group(sender, code, chat_id, can_moderate),
+            lambda sender: self._circles.groups.link_group(sender, code, chat_id, can_moderate),
         )
 
     async def said_in_group(self, update: Update, context: Context) -> None:
@@ -162,7 +164,9 @@ class CircleFeature:
         assert message is not None
 
         async def said(sender: Sender) -> Outcome:
-            outcome = await self._circles.group_said(sender, message.chat_id, message.message_id)
+            outcome = await self._circles.groups.group_said(
+                sender, message.chat_id, message.message_id
+            )
             return outcome or Outcome()
 
         await self._respond(update, context, said)
@@ -172,7 +176,7 @@ class CircleFeature:
         assert message is not None
 
         async def passing(sender: Sender) -> Outcome:
-            outcome = await self._circles.group_said(
+            outcome = await self._circles.groups.group_said(
                 sender, message.chat_id, message.message_id, passing=True
             )
             return outcome or Outcome()
@@ -187,7 +191,7 @@ class CircleFeature:
         await self._respond(
             update,
             context,
-            lambda sender: self._circles.report_in_group(
+            lambda sender: self._circles.groups.report_in_group(
                 sender,
                 message.chat_id,
                 message.message_id,
@@ -202,9 +206,9 @@ class CircleFeature:
         message = update.message
         assert message is not None
         if message.migrate_to_chat_id is not None:
-            await self._circles.group_moved(message.chat_id, message.migrate_to_chat_id)
+            await self._circles.groups.group_moved(message.chat_id, message.migrate_to_chat_id)
         elif message.migrate_from_chat_id is not None:
-            await self._circles.group_moved(message.migrate_from_chat_id, message.chat_id)
+            await self._circles.groups.group_moved(message.migrate_from_chat_id, message.chat_id)
 
     async def bot_changed(self, update: Update, context: Context) -> None:
         """The bot was added, promoted, demoted or removed in a group."""
@@ -214,7 +218,9 @@ class CircleFeature:
         new = changed.new_chat_member
         present = new.status not in GONE
         can_moderate = _can_moderate(new)
-        outcome = await self._circles.bot_membership_changed(changed.chat.id, present, can_moderate)
+        outcome = await self._circles.groups.bot_membership_changed(
+            changed.chat.id, present, can_moderate
+        )
         if outcome.posted:
             bot = context.bot
             assert isinstance(bot, Bot)
@@ -225,7 +231,9 @@ class CircleFeature:
         changed = update.chat_member
         if changed is None or changed.new_chat_member.status not in GONE:
             return
-        outcome = await self._circles.left_group(changed.chat.id, changed.new_chat_member.user.id)
+        outcome = await self._circles.groups.left_group(
+            changed.chat.id, changed.new_chat_member.user.id
+        )
         if outcome.posted:
             bot = context.bot
             assert isinstance(bot, Bot)
@@ -241,7 +249,7 @@ class CircleFeature:
 
     async def check_timers(self, context: Context) -> None:
         """Job: last-minute notices and time-up decisions of timed rounds."""
-        outcomes = await self._circles.check_timers()
+        outcomes = await self._circles.agenda.check_timers()
         if any(outcome.posted for outcome in outcomes):
             bot = context.bot
             assert isinstance(bot, Bot)

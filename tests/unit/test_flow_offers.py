@@ -6,7 +6,7 @@ import re
 
 from bot.config import REPOSITORY_ROOT
 from bot.engine import FlowLibrary
-from bot.services.circles import circle_flows
+from bot.services.circle_rooms import circle_flows
 from bot.services.program_settings import offered_flows
 
 SHIPPED = FlowLibrary.from_directory(REPOSITORY_ROOT / "dialogues")

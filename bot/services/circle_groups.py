@@ -1,0 +1,336 @@
+"""Circles that meet in a Telegram group: linking the group with the one-time startgroup
+code, members' words in the group, /report as a reply, and what happens to the group
+(the bot removed or its rights changed, members leaving, a new supergroup id)."""
+
+from __future__ import annotations
+
+import dataclasses
+import secrets
+from datetime import timedelta
+
+from bot.i18n.translator import Translator
+from bot.services.actors import Sender
+from bot.services.circle_agenda import CircleAgenda
+from bot.services.circle_moderation import CircleModeration
+from bot.services.circle_rooms import (
+    REPORTED_WORDS_LENGTH,
+    CircleClosed,
+    CircleRooms,
+    GroupLinkUnknown,
+    NotInACircle,
+    Room,
+)
+from bot.services.letters import Posting
+from bot.services.moderation import ReportReason
+from bot.services.replies import Outcome, Reply
+from bot.storage.tables import (
+    Admission,
+    CircleState,
+    Contribution,
+    MemberRole,
+    OutboxOp,
+    Person,
+)
+from bot.storage.unit_of_work import UnitOfWork
+
+
+class CircleGroups:
+    """The Telegram-group side of circles."""
+
+    def __init__(
+        self, kit: CircleRooms, agenda: CircleAgenda, moderation: CircleModeration
+    ) -> None:
+        self._kit = kit
+        self._dialogues = kit.dialogues
+        self._authorizer = kit.authorizer
+        self._consent_version = kit.consent_version
+        self._clock = kit.clock
+        self._agenda = agenda
+        self._moderation = moderation
+        self._told_strangers: set[tuple[int, int, int]] = set()
+        """Who was shown the way in, per round (in memory: after a restart, once more)."""
+
+    async def link_group(
+        self, sender: Sender, code: str, chat_id: int, can_moderate: bool
+    ) -> Outcome:
+        """A facilitator added the bot to a group with the circle's startgroup link (or
+        typed /start CODE there): the group now holds the circle. The code works once."""
+
+        async def use_case(uow: UnitOfWork) -> Outcome:
+            found = await uow.circles.by_link_code(code)
+            if found is None:
+                raise GroupLinkUnknown()
+            room = await self._kit.facilitating(uow, sender, found[1].id or 0, lock=True)
+            if room.circle.state is CircleState.ENDED:
+                raise CircleClosed()
+            room.exchange.chat_id = chat_id
+            room.circle.link_code = None
+            uow.audit.record(
+                "circle.group_linked",
+                actor_id=room.person.id,
+                subject_type="circle",
+                subject_id=room.id,
+            )
+            work = self._kit.work(room.person, sender)
+            group = await self._kit.group_t(uow, room)
+            flow = self._dialogues.library.latest(room.exchange.flow_id)
+            lines = [
+                group.gettext(
+                    "This group now holds circle {number}: “{title}”. To speak in the circle, "
+                    "each member first accepts its agreements in a private chat with me: "
+                    "{link}",
+                    number=room.id,
+                    title=group.gettext(flow.title),
+                    link=self._kit.invite_link(room.circle),
+                ),
+                self._rights_note(group, can_moderate),
+            ]
+            work.say(Reply("\n\n".join(lines)))
+            return await work.seal(uow)
+
+        return await self._dialogues.retrying(use_case)
+
+    def _rights_note(self, t: Translator, can_moderate: bool) -> str:
+        if can_moderate:
+            return t.gettext(
+                "I am an admin here, so I can see every message, delete messages and mute "
+                "members when a facilitator asks me to."
+            )
+        return t.gettext(
+            "I am not an admin here yet. Please make me an admin who can delete messages and "
+            "restrict members: without that I can post the agenda, but I may not see "
+            "members' messages, and I cannot delete a message or mute anyone."
+        )
+
+    async def group_said(
+        self, sender: Sender, chat_id: int, message_id: int, *, passing: bool = False
+    ) -> Outcome | None:
+        """Someone wrote in a group that holds a circle (None: the group holds none, or
+        nothing needs saying). The first message of each member in an open round counts
+        as their answer; with the talking piece, only the holder's."""
+
+        async def use_case(uow: UnitOfWork) -> Outcome | None:
+            found = await uow.circles.by_chat(chat_id)
+            if found is None:
+                return None
+            person = await uow.people.by_telegram_id(sender.telegram_id)
+            room_id = found[1].id or 0
+            if person is None or not person.has_consented(self._consent_version):
+                return await self._stranger_in_group(uow, sender, room_id)
+            room = await self._kit.room(uow, person, room_id, lock=True)
+            member = await uow.circles.member(room_id, person.id or 0)
+            circle = room.circle
+            if member is not None and member.role is MemberRole.FACILITATOR:
+                return None
+            if member is None or member.admission is not Admission.ADMITTED or member.left_at:
+                return await self._stranger_in_group(uow, sender, room_id)
+            if member.agreed_at is None:
+                return await self._stranger_in_group(uow, sender, room_id)
+            if circle.state is not CircleState.RUNNING or not circle.round_open:
+                return None
+            current = room.agenda.round(circle.round_number)
+            if current is None:
+                return None
+            work = self._kit.work(person, sender)
+            group = await self._kit.group_t(uow, room)
+            if current.talking_piece and circle.speaker_id != person.id:
+                speaker = await uow.people.by_id(circle.speaker_id) if circle.speaker_id else None
+                work.say(
+                    Reply(
+                        group.gettext(
+                            "{speaker} holds the talking piece. Your turn will come.",
+                            speaker=(speaker.pseudonym if speaker else None) or "?",
+                        )
+                    )
+                )
+                return await work.seal(uow)
+            said = await uow.circles.contributions(room_id, circle.round_number)
+            if any(c.author_id == person.id for c in said):
+                return None
+            uow.add(
+                Contribution(
+                    exchange_id=room_id,
+                    round_number=circle.round_number,
+                    author_id=person.id,
+                    passed=passing,
+                    group_message_id=None if passing else message_id,
+                    created_at=self._clock(),
+                )
+            )
+            await uow.session.flush()
+            await uow.exchanges.touch(room_id, person.id or 0, self._clock())
+            if current.talking_piece:
+                await self._agenda.pass_the_piece(uow, work, room)
+            elif await self._agenda.everyone_answered(uow, room):
+                await self._agenda.close_round(uow, work, room, circle.round_number)
+            return await work.seal(uow)
+
+        return await self._dialogues._retrying(use_case)
+
+    async def _stranger_in_group(
+        self, uow: UnitOfWork, sender: Sender, room_id: int
+    ) -> Outcome | None:
+        """Someone without an agreed seat wrote in the circle's group: once per round, the
+        way in, said to the group (the bot cannot write first to someone in private)."""
+        found = await uow.circles.get(room_id)
+        if found is None or not found[0].round_open:
+            return None
+        circle, exchange = found
+        key = (room_id, circle.round_number, sender.telegram_id)
+        if key in self._told_strangers:
+            return None
+        self._told_strangers.add(key)
+        program = await uow.programs.get(exchange.program_id)
+        group = self._dialogues.translator_for(
+            Person(telegram_id=0, language=program.default_language if program else "en")
+        )
+        return Outcome(
+            replies=(
+                Reply(
+                    group.gettext(
+                        "Welcome. To take part in this circle, please open this link, accept "
+                        "the circle's agreements, and wait to be let in: {link}",
+                        link=self._kit.invite_link(circle),
+                    )
+                ),
+            )
+        )
+
+    async def report_in_group(
+        self,
+        sender: Sender,
+        chat_id: int,
+        command_message_id: int,
+        reported_message_id: int | None,
+        reported_telegram_id: int | None,
+        words: str,
+    ) -> Outcome:
+        """/report as a reply in a circle's group: the facilitators get a private alert;
+        the /report itself is deleted, so nobody in the group sees who reported."""
+
+        async def use_case(uow: UnitOfWork) -> Outcome:
+            person = await self._kit.person(uow, sender)
+            found = await uow.circles.by_chat(chat_id)
+            if found is None:
+                raise NotInACircle()
+            room = await self._kit.room(uow, person, found[1].id or 0, lock=True)
+            work = self._kit.work(person, sender)
+            t = self._kit.t(person)
+            if reported_message_id is None:
+                work.say(Reply(t.gettext("Reply to the message you want to report with /report.")))
+                return await work.seal(uow)
+            author = (
+                await uow.people.by_telegram_id(reported_telegram_id)
+                if reported_telegram_id is not None
+                else None
+            )
+            contribution = Contribution(
+                exchange_id=room.id,
+                round_number=room.circle.round_number,
+                author_id=author.id if author is not None else None,
+                text=words[:REPORTED_WORDS_LENGTH] or None,
+                group_message_id=reported_message_id,
+                released_at=self._clock(),
+                created_at=self._clock(),
+            )
+            uow.add(contribution)
+            await uow.session.flush()
+            work.postings.append(
+                Posting(chat_id, Reply(""), OutboxOp.DELETE, message_id=command_message_id)
+            )
+            await self._moderation.report(
+                uow, work, person, contribution.id or 0, ReportReason.OTHER.value
+            )
+            # The confirmation goes to the reporter's private chat, not to the group.
+            confirmation = work.postings.pop()
+            work.write(
+                person.telegram_id,
+                dataclasses.replace(confirmation.reply, replaces_pressed_message=False),
+            )
+            return await work.seal(uow)
+
+        return await self._dialogues.retrying(use_case)
+
+    async def bot_membership_changed(
+        self, chat_id: int, present: bool, can_moderate: bool
+    ) -> Outcome:
+        """The bot was removed from a circle's group, or its rights changed."""
+
+        async def use_case(uow: UnitOfWork) -> Outcome:
+            found = await uow.circles.by_chat(chat_id)
+            if found is None:
+                return Outcome()
+            circle, exchange = found
+            room = Room(
+                await self._kit.creator(uow, circle),
+                circle,
+                exchange,
+                self._kit.agenda(exchange),
+                self._dialogues.translator_for(Person(telegram_id=0, language="en")),
+            )
+            await uow.circles.lock(circle)
+            work = self._dialogues.new_system_work()
+            if not present:
+                if circle.state is CircleState.RUNNING:
+                    circle.state = CircleState.PAUSED
+                    if circle.round_deadline is not None:
+                        left = max(timedelta(0), circle.round_deadline - self._clock())
+                        circle.paused_seconds_left = int(left.total_seconds())
+                        circle.round_deadline = None
+                exchange.chat_id = None
+                circle.link_code = secrets.token_urlsafe(12)
+                uow.audit.record(
+                    "circle.group_lost", actor_id=None, subject_type="circle", subject_id=room.id
+                )
+                for host in await self._kit.facilitators(uow, exchange):
+                    ht = self._kit.t(host)
+                    work.write(
+                        host.telegram_id,
+                        Reply(
+                            ht.gettext(
+                                "I was removed from the group of circle {number}, so the circle "
+                                "is paused. To go on, add me to a group again with this link:"
+                                "\n{link}",
+                                number=room.id,
+                                link=self._kit.group_link(circle),
+                            )
+                        ),
+                    )
+            else:
+                group = await self._kit.group_t(uow, room)
+                work.write(chat_id, Reply(self._rights_note(group, can_moderate)))
+            return await work.seal(uow, claim=False)
+
+        return await self._dialogues.retrying(use_case)
+
+    async def left_group(self, chat_id: int, telegram_id: int) -> Outcome:
+        """A member left (or was removed from) the circle's group: the circle goes on."""
+
+        async def use_case(uow: UnitOfWork) -> Outcome:
+            found = await uow.circles.by_chat(chat_id)
+            person = await uow.people.by_telegram_id(telegram_id)
+            if found is None or person is None:
+                return Outcome()
+            member = await uow.circles.member(found[1].id or 0, person.id or 0)
+            if member is None or member.role is not MemberRole.MEMBER or member.left_at:
+                return Outcome()
+            room = await self._kit.room(uow, person, found[1].id or 0, lock=True)
+            work = self._dialogues.new_system_work()
+            await self._agenda.without(uow, work, room, member, person, removed=False)
+            return await work.seal(uow, claim=False)
+
+        return await self._dialogues.retrying(use_case)
+
+    async def group_moved(self, old_chat_id: int, new_chat_id: int) -> None:
+        """The group became a supergroup: Telegram gave it a new id."""
+
+        async def use_case(uow: UnitOfWork) -> Outcome:
+            found = await uow.circles.by_chat(old_chat_id)
+            if found is not None:
+                found[1].chat_id = new_chat_id
+                await uow.commit()
+            return Outcome()
+
+        await self._dialogues.retrying(use_case)
+
+    # ================================================================ timers

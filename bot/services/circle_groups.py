@@ -165,7 +165,7 @@ class CircleGroups:
                 await self._agenda.close_round(uow, work, room, circle.round_number)
             return await work.seal(uow)
 
-        return await self._dialogues._retrying(use_case)
+        return await self._dialogues.retrying_if_mine(use_case)
 
     async def _stranger_in_group(
         self, uow: UnitOfWork, sender: Sender, room_id: int

@@ -207,7 +207,7 @@ class Circles:
                 await self._agenda.contribute(uow, work, room, member, text)
             return await work.seal(uow)
 
-        return await self._dialogues._retrying(use_case)
+        return await self._dialogues.retrying_if_mine(use_case)
 
     async def pass_round(self, sender: Sender) -> Outcome | None:
         """/skip in a circle: pass this round (None: not in a circle's round)."""
@@ -227,7 +227,7 @@ class Circles:
                 await self._agenda.contribute(uow, work, room, member, None)
             return await work.seal(uow)
 
-        return await self._dialogues._retrying(use_case)
+        return await self._dialogues.retrying_if_mine(use_case)
 
     async def time_out(self, sender: Sender) -> Outcome | None:
         """/timeout: any member pauses the circle; the facilitators are alerted privately."""
@@ -276,7 +276,7 @@ class Circles:
                 )
             return await work.seal(uow)
 
-        return await self._dialogues._retrying(use_case)
+        return await self._dialogues.retrying_if_mine(use_case)
 
     async def leave(self, sender: Sender) -> Outcome | None:
         """/leave in a circle: the member goes, the circle goes on without them."""
@@ -301,7 +301,7 @@ class Circles:
             )
             return await work.seal(uow)
 
-        return await self._dialogues._retrying(use_case)
+        return await self._dialogues.retrying_if_mine(use_case)
 
     async def member_blocked(self, person_id: int) -> None:
         """The person blocked the bot: their circles go on without them."""

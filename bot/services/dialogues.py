@@ -376,6 +376,12 @@ class Dialogues:
         assert outcome is not None
         return outcome
 
+    async def retrying_if_mine(
+        self, use_case: Callable[[UnitOfWork], Awaitable[Outcome | None]]
+    ) -> Outcome | None:
+        """`retrying`, for a use case that may find the update is not for it (None)."""
+        return await self._retrying(use_case)
+
     # --- the shell ------------------------------------------------------------------------
 
     async def _drive(

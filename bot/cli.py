@@ -14,6 +14,7 @@ from sqlalchemy import text
 from telegram.error import InvalidToken, NetworkError
 
 from bot import __version__
+from bot.cli_common_ground import commonground_group
 from bot.cli_errors import (
     OPERATOR_PROBLEMS,
     PalaverGroup,
@@ -61,6 +62,7 @@ main.add_command(demo_data_command)
 main.add_command(i18n_group)
 main.add_command(export_command)
 main.add_command(followups_group)
+main.add_command(commonground_group)
 main.add_command(sandbox)
 
 

@@ -19,7 +19,7 @@ from bot.services.actors import Sender, consenting_person
 from bot.services.authorization import Authorizer, Permission
 from bot.services.common_ground_results import Results, StatementResult, results
 from bot.services.dialogues import Dialogues
-from bot.services.errors import PalaverError, StaleButton
+from bot.services.errors import NotAllowed, PalaverError, StaleButton
 from bot.services.letters import Delivery
 from bot.services.replies import Button, ButtonAction, Outcome, RelayedWords, Reply
 from bot.storage.tables import (
@@ -410,7 +410,10 @@ class CommonGroundDesk:
             person = await consenting_person(uow, sender, self._consent_version)
             t = self._dialogues.translator_for(person)
             screens = []
-            for program in await uow.programs.organized_by(person.id or 0):
+            organized = await uow.programs.organized_by(person.id or 0)
+            if not organized:
+                raise NotAllowed()
+            for program in organized:
                 await self._authorizer.require(
                     uow, person, Permission.VIEW_PROGRAM, program.id or 0
                 )

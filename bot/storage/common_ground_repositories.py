@@ -12,7 +12,6 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import ColumnElement, and_, func, update
-from sqlalchemy import select as select_columns
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -216,23 +215,15 @@ class CommonGroundRepository:
     async def votes(self, conversation: CommonGround) -> list[CastVote]:
         """Every vote with the voter's community, oldest first (for the Polis export)."""
         query = (
-            select_columns(
-                col(Vote.statement_id),
-                col(Vote.person_id),
-                col(Membership.community_id),
-                col(Vote.value),
-                col(Vote.voted_at),
-            )
+            select(Vote, col(Membership.community_id))
             .join(Statement, col(Statement.id) == col(Vote.statement_id))
             .outerjoin(Membership, self._membership_of_voter(conversation))
             .where(col(Statement.common_ground_id) == conversation.id)
             .order_by(col(Vote.voted_at), col(Vote.id))
         )
         return [
-            CastVote(statement_id, person_id, community_id, VoteValue(value), voted_at)
-            for statement_id, person_id, community_id, value, voted_at in (
-                await self._session.execute(query)
-            )
+            CastVote(vote.statement_id, vote.person_id, community_id, vote.value, vote.voted_at)
+            for vote, community_id in await self._session.exec(query)
         ]
 
     @staticmethod

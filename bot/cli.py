@@ -15,6 +15,7 @@ from telegram.error import InvalidToken, NetworkError
 
 from bot import __version__
 from bot.cli_circles import circles_group
+from bot.cli_common_ground import commonground_group
 from bot.cli_errors import (
     OPERATOR_PROBLEMS,
     PalaverGroup,
@@ -63,6 +64,7 @@ main.add_command(i18n_group)
 main.add_command(export_command)
 main.add_command(followups_group)
 main.add_command(circles_group)
+main.add_command(commonground_group)
 main.add_command(sandbox)
 
 

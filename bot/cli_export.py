@@ -12,7 +12,7 @@ import click
 
 from bot.cli_errors import PalaverCliError
 from bot.cli_programs import _find_program, _with_database
-from bot.config import load_settings
+from bot.config import Settings, load_settings
 from bot.export import (
     ExportFormat,
     ExportReport,
@@ -21,9 +21,11 @@ from bot.export import (
     data_dictionary_csv,
     render,
 )
+from bot.export.polis import NoCommonGround, PolisData, collect_polis, polis_files
 from bot.i18n.catalogs import Catalogs
 from bot.storage.unit_of_work import UnitOfWork
 
+POLIS_FORMAT = "polis"
 PROGRESS_BAR_FROM_ROWS = 20_000
 """Show a progress bar when the export reads at least this many runs and answers."""
 
@@ -44,15 +46,16 @@ PROGRESS_BAR_FROM_ROWS = 20_000
     "--format",
     "export_format",
     required=True,
-    type=click.Choice([f.value for f in ExportFormat]),
+    type=click.Choice([*(f.value for f in ExportFormat), POLIS_FORMAT]),
     help="csv: tidy table (a data dictionary is written beside it); json: follows "
-    "docs/export-schema.json; md: Markdown summary; html: report with charts.",
+    "docs/export-schema.json; md: Markdown summary; html: report with charts; polis: the "
+    "common-ground votes as a Polis CSV export (--out is then a folder).",
 )
 @click.option(
     "--out",
     required=True,
-    type=click.Path(dir_okay=False, writable=True, path_type=Path),
-    help="The file to write.",
+    type=click.Path(writable=True, path_type=Path),
+    help="The file to write (for polis: the folder to write the files in).",
 )
 @click.option(
     "--language",
@@ -73,8 +76,15 @@ def export_command(
     selects people by the day they joined, in whole blocks of that size per community.
     """
     settings = load_settings()
+    if export_format == POLIS_FORMAT:
+        if since or until:
+            raise click.UsageError("--since and --until do not apply to --format polis")
+        _export_polis(settings, program, out)
+        return
     if since and until and since > until:
         raise click.UsageError("--since is after --until")
+    if out.is_dir():
+        raise click.UsageError(f"--out {out} is a folder; name the file to write")
     catalogs = Catalogs.load(settings.locales_dir, settings.default_locale)
     chosen = ExportFormat(export_format)
 
@@ -110,6 +120,34 @@ def export_command(
     )
     if chosen is ExportFormat.CSV:
         click.echo(f"The columns are explained in {dictionary}.")
+
+
+def _export_polis(settings: Settings, program: str, out: Path) -> None:
+    """The common-ground conversation as the five files of a Polis CSV export, in `out`."""
+
+    async def collect(uow: UnitOfWork) -> PolisData:
+        found = await _find_program(uow, program)
+        try:
+            return await collect_polis(uow, found)
+        except NoCommonGround:
+            raise PalaverCliError(
+                f"program {found.id} has no common-ground conversation; start one with "
+                f"`palaver commonground seed --program {found.id} --file statements.txt`"
+            ) from None
+
+    data = _with_database(settings, collect)
+    files = polis_files(data)
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+        for name, content in files.items():
+            (out / name).write_bytes(content)
+    except OSError as error:
+        raise PalaverCliError(f"could not write {out}: {error.strerror}") from None
+    voters = len({vote.person_id for vote in data.votes})
+    click.echo(
+        f"Wrote {len(files)} Polis files in {out}: {len(data.statements)} statements, "
+        f"{len(data.votes)} votes by {voters} people (numbered, never named)."
+    )
 
 
 def _day(moment: datetime | None) -> date | None:

@@ -799,3 +799,96 @@ class ReceivedUpdate(SQLModel, table=True):
     update_id: int = Field(sa_column=Column(BigInteger, primary_key=True, autoincrement=False))
     payload: dict[str, Any] = Field(sa_column=Column(JSON, nullable=False))
     received_at: datetime = Field(default_factory=utc_now, sa_type=UTCDateTime)
+
+
+# --- common ground (statements voted on across a program) ---------------------------------
+
+
+class CommonGroundStatus(enum.StrEnum):
+    """Whether participants are offered a program's statements to vote on."""
+
+    OPEN = "open"
+    CLOSED = "closed"
+
+
+class StatementStatus(enum.StrEnum):
+    """A statement is offered to voters only once approved (seeded ones are, at once)."""
+
+    PENDING = "pending"
+    APPROVED = "approved"
+    REJECTED = "rejected"
+
+
+class VoteValue(enum.StrEnum):
+    AGREE = "agree"
+    DISAGREE = "disagree"
+    PASS = "pass"
+
+
+class CommonGround(SQLModel, table=True):
+    """A program's statements conversation (one per program, opened and closed again as the
+    organizers wish): people vote agree / disagree / pass on short
+    statements, and what every community agrees on is found (Polis's "bridging")."""
+
+    __tablename__ = "common_ground"
+    __table_args__ = (UniqueConstraint("program_id", name="uq_common_ground_program_id"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    program_id: int = Field(sa_column=_reference("program", on_delete="CASCADE"))
+    status: CommonGroundStatus = Field(
+        default=CommonGroundStatus.CLOSED,
+        sa_column=_enum_column(CommonGroundStatus, "common_ground_status"),
+    )
+    min_voters: int = Field(
+        default=5, description="Fewer voters than this in a community: its figures are hidden."
+    )
+    created_by_id: int | None = Field(
+        default=None, sa_column=_reference("person", on_delete="SET NULL", nullable=True)
+    )
+    created_at: datetime = Field(default_factory=utc_now, sa_type=UTCDateTime)
+    opened_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    closed_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+
+
+class Statement(SQLModel, table=True):
+    """A short statement to vote on, seeded by the organizers or written by a participant."""
+
+    __tablename__ = "statement"
+
+    id: int | None = Field(default=None, primary_key=True)
+    common_ground_id: int = Field(
+        sa_column=_reference("common_ground", on_delete="CASCADE", index=True)
+    )
+    text: str = Field(sa_column=Column(Text, nullable=False))
+    language: str = Field(max_length=16)
+    author_id: int | None = Field(
+        default=None, sa_column=_reference("person", on_delete="SET NULL", nullable=True)
+    )
+    status: StatementStatus = Field(
+        default=StatementStatus.PENDING,
+        sa_column=_enum_column(StatementStatus, "statement_status"),
+    )
+    show_author: bool = Field(
+        default=False, description="The author agreed to be shown by pseudonym with it."
+    )
+    seeded: bool = Field(default=False, description="Written by the organizers.")
+    created_at: datetime = Field(default_factory=utc_now, sa_type=UTCDateTime)
+    moderated_by_id: int | None = Field(
+        default=None, sa_column=_reference("person", on_delete="SET NULL", nullable=True)
+    )
+    moderated_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+
+
+class Vote(SQLModel, table=True):
+    """One person's vote on one statement: kept once, however often the button is pressed."""
+
+    __tablename__ = "vote"
+    __table_args__ = (
+        UniqueConstraint("statement_id", "person_id", name="uq_vote_statement_person"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    statement_id: int = Field(sa_column=_reference("statement", on_delete="CASCADE", index=True))
+    person_id: int = Field(sa_column=_reference("person", on_delete="CASCADE", index=True))
+    value: VoteValue = Field(sa_column=_enum_column(VoteValue, "vote_value"))
+    voted_at: datetime = Field(default_factory=utc_now, sa_type=UTCDateTime)

@@ -14,6 +14,7 @@ from sqlmodel import SQLModel
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.storage.circle_repositories import CircleRepository
+from bot.storage.common_ground_repositories import CommonGroundRepository
 from bot.storage.database import create_engine, session_factory
 from bot.storage.dialogue_repositories import ExchangeRepository, RunRepository
 from bot.storage.export_repositories import ExportRepository
@@ -74,6 +75,7 @@ class UnitOfWork:
     exports: ExportRepository
     follow_ups: FollowUpRepository
     circles: CircleRepository
+    common_ground: CommonGroundRepository
 
     def __init__(
         self, sessions: async_sessionmaker[AsyncSession], turn: WriterTurn | None = None
@@ -104,6 +106,7 @@ class UnitOfWork:
         self.exports = ExportRepository(self._session)
         self.follow_ups = FollowUpRepository(self._session)
         self.circles = CircleRepository(self._session)
+        self.common_ground = CommonGroundRepository(self._session)
         return self
 
     async def __aexit__(

@@ -16,6 +16,7 @@ from bot.i18n.catalogs import Catalogs
 from bot.i18n.machine_translation import machine_translator_from
 from bot.services.authorization import Authorizer
 from bot.services.circles import Circles
+from bot.services.common_ground import CommonGroundDesk
 from bot.services.dialogues import Dialogues
 from bot.services.exchanges import Exchanges
 from bot.services.exports import ExportDesk
@@ -32,6 +33,7 @@ from bot.storage.unit_of_work import Database
 from bot.telegram.circle_handlers import TIMER_SECONDS as CIRCLE_TIMER_SECONDS
 from bot.telegram.circle_handlers import CircleFeature
 from bot.telegram.commands import register_commands, register_organizer_commands
+from bot.telegram.common_ground_handlers import CommonGroundFeature
 from bot.telegram.dialogue_handlers import SILENCE_CHECK_SECONDS, DialogueFeature
 from bot.telegram.export_handlers import ExportFeature
 from bot.telegram.flood_guard import FLOOD_GROUP, FloodGuard
@@ -211,6 +213,9 @@ def build_palaver(
         pair_skip=dialogues.skip,
         pair_leave=dialogues.leave,
     )
+    common_ground = CommonGroundFeature(
+        responder, CommonGroundDesk(dialogues, authorizer, settings.consent_version)
+    )
     conversations = DialogueFeature(
         responder,
         onboarding,
@@ -219,7 +224,7 @@ def build_palaver(
         postman,
         moderation,
         text_takers=(console.take_text,),
-        first_takers=(circle_feature.text_taker(),),
+        first_takers=(circle_feature.text_taker(), common_ground.text_taker()),
     )
     programs = ProgramsFeature(
         responder,
@@ -255,6 +260,7 @@ def build_palaver(
         data_rights,
         reminders,
         circle_feature,
+        common_ground,
         conversations,
         programs,
         exports,

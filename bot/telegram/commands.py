@@ -39,6 +39,7 @@ PARTICIPANT_COMMANDS = (
     CommandSpec("newpartner", N_("Ask for a new partner")),
     CommandSpec("report", N_("Report a problem with your partner")),
     CommandSpec("timeout", N_("Call a time out in your circle")),
+    CommandSpec("vote", N_("Vote on statements, or add your own")),
     CommandSpec("language", N_("Choose your language")),
     CommandSpec("timezone", N_("Set your time zone for reminders")),
     CommandSpec("stop", N_("Pause reminders and follow-ups (/start resumes)")),
@@ -55,6 +56,7 @@ ORGANIZER_COMMANDS = (
     CommandSpec("resume", N_("Your circle: go on")),
     CommandSpec("export", N_("Export a program's figures")),
     CommandSpec("followups", N_("Scheduled announcements and reminders")),
+    CommandSpec("commonground", N_("What every community agrees on")),
     *PARTICIPANT_COMMANDS,
 )
 # In groups everyone may ask for help; facilitator tools join this list for group

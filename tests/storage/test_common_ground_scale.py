@@ -11,11 +11,14 @@ from pathlib import Path
 
 from click.testing import CliRunner
 from sqlalchemy import insert
+from sqlmodel import select
 
 from bot.cli import main
 from bot.export.polis import collect_polis, polis_files
 from bot.services.common_ground import results_of, seed
 from bot.storage.tables import (
+    CommonGround,
+    CommonGroundStatus,
     Community,
     Membership,
     Person,
@@ -267,3 +270,48 @@ def check_polis_files(
     summary = dict(csv.reader(io.StringIO(files["summary.csv"].decode())))
     assert summary["voters"] == "300" and summary["groups"] == "2"
     assert summary["comments"] == str(len(comments))
+
+
+async def test_votes_fired_at_once_from_two_processes_count_once_per_person(
+    databases: tuple[Database, Database],
+) -> None:
+    """The same people voting on the same statement from two processes at the same moment
+    (double taps, retries): one vote each, no transaction aborted."""
+    first, second = databases
+    async with first.unit_of_work() as uow:
+        program = Program(name="Concurrent votes", languages=["en"])
+        uow.add(program)
+        await uow.session.flush()
+        conversation = CommonGround(program_id=program.id or 0, status=CommonGroundStatus.OPEN)
+        uow.add(conversation)
+        await uow.session.flush()
+        statement = Statement(
+            common_ground_id=conversation.id or 0,
+            text="Our children should be able to play together.",
+            language="en",
+            status=StatementStatus.APPROVED,
+            seeded=True,
+        )
+        people = [Person(telegram_id=7_000 + n, language="en") for n in range(5)]
+        for row in (statement, *people):
+            uow.add(row)
+        await uow.commit()
+        statement_id = statement.id or 0
+        person_ids = [p.id or 0 for p in people]
+
+    async def vote(database: Database, person_id: int) -> bool:
+        async with database.unit_of_work() as uow:
+            new = await uow.common_ground.vote_once(
+                statement_id, person_id, VoteValue.AGREE, utc_now()
+            )
+            await uow.commit()
+            return new
+
+    for _ in range(3):
+        results = await asyncio.gather(
+            *(vote(db, pid) for pid in person_ids for db in (first, second, first))
+        )
+        assert sum(results) <= len(person_ids)
+    async with first.unit_of_work() as uow:
+        votes = (await uow.session.exec(select(Vote))).all()
+    assert sorted(v.person_id for v in votes) == sorted(person_ids)

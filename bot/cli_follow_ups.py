@@ -93,6 +93,12 @@ def cancel_command(follow_up_id: int) -> None:
 @followups_group.command("announce")
 @click.option("--program", "program", required=True, help="The program (id or exact name).")
 @click.option(
+    "--circle",
+    "circle",
+    type=int,
+    help="Only to the members of this circle of the program (see `palaver circles list`).",
+)
+@click.option(
     "--at",
     "at",
     required=True,
@@ -101,13 +107,21 @@ def cancel_command(follow_up_id: int) -> None:
 )
 @click.option("--text", required=True, help="The words, as the organizers would write them.")
 @click.option("--language", help="The language of the words (the program's default otherwise).")
-def announce_command(program: str, at: datetime, text: str, language: str | None) -> None:
-    """Schedule an announcement to every participant of a program."""
+def announce_command(
+    program: str, circle: int | None, at: datetime, text: str, language: str | None
+) -> None:
+    """Schedule an announcement to every participant of a program, or of one circle."""
     settings = load_settings()
     book = FollowUpBook(Catalogs.load(settings.locales_dir, settings.default_locale))
 
     async def announce(uow: UnitOfWork) -> int:
         found = await _find_program(uow, program)
+        if circle is not None:
+            circle_found = await uow.circles.get(circle)
+            if circle_found is None or circle_found[1].program_id != found.id:
+                raise PalaverCliError(
+                    f"no circle {circle} in that program; see `palaver circles list`"
+                )
         try:
             count = await book.announce(
                 uow,
@@ -117,6 +131,7 @@ def announce_command(program: str, at: datetime, text: str, language: str | None
                 language or found.default_language,
                 author_id=None,
                 now=system_clock(),
+                circle_id=circle,
             )
         except PalaverError as error:
             raise PalaverCliError(service_message(error)) from None

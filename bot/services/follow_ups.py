@@ -230,10 +230,25 @@ class FollowUps:
             case FollowUpKind.ANNOUNCEMENT:
                 if not (follow_up.payload or {}).get("text"):
                     return "the announcement has no words"
+                if follow_up.exchange_id is not None and not await self._still_in_circle(
+                    uow, follow_up
+                ):
+                    return "the circle ended, or the member left it"
             case FollowUpKind.CIRCLE_REMINDER:
                 if not await self._circle_still_ahead(uow, follow_up):
                     return "the circle began, ended or moved, or the member left"
         return None
+
+    async def _still_in_circle(self, uow: UnitOfWork, follow_up: FollowUp) -> bool:
+        found = await uow.circles.get(follow_up.exchange_id or 0)
+        member = await uow.circles.member(follow_up.exchange_id or 0, follow_up.person_id)
+        return (
+            found is not None
+            and found[0].state is not CircleState.ENDED
+            and member is not None
+            and member.left_at is None
+            and member.admission is Admission.ADMITTED
+        )
 
     async def _circle_still_ahead(self, uow: UnitOfWork, follow_up: FollowUp) -> bool:
         found = await uow.circles.get(follow_up.exchange_id or 0)
@@ -272,9 +287,13 @@ class FollowUps:
             case FollowUpKind.ANNOUNCEMENT:
                 payload = follow_up.payload or {}
                 program = await uow.programs.get(follow_up.program_id or 0)
-                heading = t.gettext(
-                    "A message from the organizers of {program}:",
-                    program=program.name if program else "",
+                heading = (
+                    t.gettext("A message from your circle's facilitators:")
+                    if follow_up.exchange_id is not None
+                    else t.gettext(
+                        "A message from the organizers of {program}:",
+                        program=program.name if program else "",
+                    )
                 )
                 words = RelayedWords(
                     str(payload["text"]), str(payload.get("language", t.language)), t.language

@@ -232,15 +232,20 @@ class FollowUpBook:
         *,
         author_id: int | None,
         now: datetime,
+        circle_id: int | None = None,
     ) -> int:
-        """Owe each participant of `program` the words `text` (in `language`) at `at`, each
-        in their own hours; how many people. `author_id` None: the operator."""
+        """Owe each participant of `program` (or, `circle_id`, each member of that circle of
+        the program) the words `text` (in `language`) at `at`, each in their own hours; how
+        many people. `author_id` None: the operator."""
         words = text.strip()
         if not words or len(words) > ANNOUNCEMENT_MAX_LENGTH:
             raise AnnouncementTooLong(limit=ANNOUNCEMENT_MAX_LENGTH)
         if at < now:
             raise AnnouncementInPast()
-        people = await uow.follow_ups.participants_of(program.id or 0)
+        if circle_id is None:
+            people = await uow.follow_ups.participants_of(program.id or 0)
+        else:
+            people = await uow.follow_ups.members_of_circle(circle_id, program.id or 0)
         batch = uuid.uuid4().hex[:12]  # one announcement to many: cancelled as one
         for person in people:
             await self.owe(
@@ -253,6 +258,7 @@ class FollowUpBook:
                     program_id=program.id,
                     kind=FollowUpKind.ANNOUNCEMENT,
                     payload={"text": words, "language": language, "batch": batch},
+                    exchange_id=circle_id,
                     due_at=at,
                     not_before=at,
                     created_at=now,
@@ -262,8 +268,8 @@ class FollowUpBook:
         uow.audit.record(
             "follow_ups.announced",
             actor_id=author_id,
-            subject_type="program",
-            subject_id=program.id,
+            subject_type="program" if circle_id is None else "circle",
+            subject_id=program.id if circle_id is None else circle_id,
             people=len(people),
             at=at.isoformat(),
         )

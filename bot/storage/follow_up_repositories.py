@@ -11,10 +11,14 @@ from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.storage.tables import (
+    Admission,
     Commitment,
+    Exchange,
+    ExchangeMember,
     FollowUp,
     FollowUpKind,
     FollowUpStatus,
+    MemberRole,
     OutboxMessage,
     Person,
     Program,
@@ -217,6 +221,23 @@ class FollowUpRepository:
                 col(FollowUp.status) == FollowUpStatus.PENDING,
             )
             .order_by(col(FollowUp.due_at), col(FollowUp.id))
+        )
+        return list((await self._session.exec(statement)).all())
+
+    async def members_of_circle(self, circle_id: int, program_id: int) -> list[Person]:
+        """The admitted members of a circle of this program who are still in it."""
+        statement = (
+            select(Person)
+            .join(ExchangeMember, col(ExchangeMember.person_id) == col(Person.id))
+            .join(Exchange, col(Exchange.id) == col(ExchangeMember.exchange_id))
+            .where(
+                col(Exchange.id) == circle_id,
+                col(Exchange.program_id) == program_id,
+                col(ExchangeMember.role) == MemberRole.MEMBER,
+                col(ExchangeMember.admission) == Admission.ADMITTED,
+                col(ExchangeMember.left_at).is_(None),
+            )
+            .order_by(col(Person.id))
         )
         return list((await self._session.exec(statement)).all())
 

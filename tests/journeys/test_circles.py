@@ -10,7 +10,9 @@ import re
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
+import pytest
 from click.testing import CliRunner
+from sqlalchemy import update
 from sqlmodel import select
 
 from bot.clock import ManualClock
@@ -586,3 +588,79 @@ async def test_the_list_and_the_people_screen_show_a_running_circle_by_numbers_o
         pseudonym = (await person_row(palaver, user.id)).pseudonym  # type: ignore[union-attr]
         for identity in (str(user.id), user.first_name, pseudonym or "?"):
             assert identity not in listed.output and identity not in (people.text or "")
+
+
+async def test_an_announcement_to_one_circle_reaches_only_its_members(
+    fake_api: FakeBotApi, on_a_clock: tuple[Palaver, ManualClock], settings: Settings
+) -> None:
+    palaver, clock = on_a_clock
+    scene = await a_formed_circle(fake_api, palaver.database)
+    outsider = await onboarded(fake_api, "Gil")
+    await join(palaver.database, scene.program, outsider, "west")
+    leaver, *stayers = scene.members
+    leaver.send("/leave")
+    await leaver.expect_message("You have left the circle")
+    arguments = ["followups", "announce", "--program", str(scene.program.id)]
+    arguments += ["--circle", str(scene.circle_id), "--at", "2099-01-01T10:00"]
+    result = await invoke_cli(
+        operator(settings, fake_api), [*arguments, "--text", "We meet again next week."]
+    )
+    assert result.exit_code == 0, result.output
+    assert "5 people" in result.output
+    wrong = await invoke_cli(
+        operator(settings, fake_api),
+        [*arguments[:4], "--circle", "999", "--at", "2099-01-01T10:00", "--text", "x"],
+    )
+    assert wrong.exit_code != 0 and "no circle 999" in wrong.output
+    # Pulled to this test's clock (the command line takes future times only).
+    async with palaver.database.unit_of_work() as uow:
+        await uow.session.exec(update(FollowUp).values(due_at=clock(), not_before=clock()))
+        await uow.commit()
+    await run_job(palaver, "follow-ups")
+    for member in stayers:
+        told = await member.expect_message("A message from your circle's facilitators:")
+        assert "We meet again next week." in (told.text or "")
+    await leaver.expect_no_message(within=0.2)
+    await outsider.expect_no_message(within=0.2)
+
+
+@pytest.mark.parametrize("action", ["Dismiss", "Warn", "Remove from the circle"])
+async def test_each_decision_on_a_report_is_told_to_the_people_concerned(
+    fake_api: FakeBotApi, palaver: Palaver, action: str
+) -> None:
+    scene = await a_formed_circle(fake_api, palaver.database)
+    await begin(scene)
+    author, reporter, *others = scene.members
+    for member in scene.members:
+        member.send("You are all wrong." if member is author else "I listen.")
+    await reporter.expect_message("Round 1 is complete")
+    copy = next(m for m in reporter.messages if "You are all wrong." in (m.text or ""))
+    reporter.press("Report", copy)
+    reporter.press("Threatens someone", await reporter.expect_message("Report this message"))
+    alert = await scene.faro.expect_message("reported a message in circle")
+    assert "(Threatens someone)" in (alert.text or "")
+    scene.faro.press(action, alert)
+    await scene.faro.expect_message(f"Done: {action}.")
+    told = await reporter.expect_message("A facilitator looked at the message you reported")
+    assert ("decided to leave it" in (told.text or "")) == (action == "Dismiss")
+    [report] = await rows(palaver, select(Report))
+    [exchange] = await rows(palaver, select(Exchange))
+    if action == "Warn":
+        await author.expect_message("A facilitator asks you to keep to the circle's agreements")
+    if action == "Remove from the circle":
+        await author.expect_message("A facilitator has removed you from the circle")
+        for member in others:
+            await member.expect_message("has left the circle. The circle goes on.")
+        assert any("has left the circle" in (m.text or "") for m in reporter.messages)
+        assert exchange.member_count == 5
+        author.send("Can I still speak?")
+        await author.expect_message("No question is waiting for an answer right now")
+    else:
+        assert exchange.member_count == 6
+    outcome = {
+        "Dismiss": ReportOutcome.DISMISSED,
+        "Warn": ReportOutcome.WARNED,
+        "Remove from the circle": ReportOutcome.REMOVED,
+    }[action]
+    assert report.outcome is outcome
+    assert not fake_api.calls_to("deleteMessage")

@@ -159,3 +159,23 @@ async def test_the_circle_follows_its_group_to_a_supergroup_and_pauses_when_the_
     assert "?startgroup=" in (told.text or "")
     [circle] = await rows(palaver, select(Circle))
     assert circle.state is CircleState.PAUSED and circle.link_code
+
+
+async def test_removing_a_member_of_a_group_circle_bans_then_unbans_them(
+    fake_api: FakeBotApi, palaver: Palaver
+) -> None:
+    scene, group = await a_linked_group(fake_api, palaver)
+    scene.faro.send_to_group(group, "/next")
+    await group.expect_message("Round 1")
+    author, reporter, *_ = scene.members
+    hurtful = author.send_to_group(group, "I know where you live.")
+    reporter.send_to_group(group, "/report", reply_to=hurtful)
+    alert = await scene.faro.expect_message("reported a message in circle")
+    scene.faro.press("Remove from the circle", alert)
+    await scene.faro.expect_message("Done: Remove from the circle.")
+    banned = await fake_api.wait_for_call("banChatMember")
+    assert banned.params["user_id"] == author.id
+    unbanned = await fake_api.wait_for_call("unbanChatMember")
+    assert unbanned.params["user_id"] == author.id and unbanned.params["only_if_banned"]
+    await author.expect_message("A facilitator has removed you from the circle")
+    await group.expect_message("has left the circle. The circle goes on.")

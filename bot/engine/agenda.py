@@ -4,7 +4,9 @@ In a pair each person's run moves on by itself; a circle moves together, when it
 facilitator says so. So the circle shell does not run the flow step by step for each
 member: it reads the flow once as an agenda. A *round* is a text question whose answer is
 shared with the circle and waited for (`ask`, `share`, `wait`); the `wait` step carries the
-round's settings (time limit, what happens when time is up, talking piece). `say` steps
+round's settings (time limit, what happens when time is up, talking piece). A
+`statements` step is a round of its own: members write statements and vote on each
+other's (common ground). `say` steps
 before the first round open the circle; the step with id `agreements` holds the ground
 rules; the `end` step says goodbye. Private survey questions and branches are for pairs and
 solo flows; a circle's agenda leaves them out.
@@ -15,9 +17,20 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import timedelta
 
-from bot.engine.schema import AskStep, EndStep, Flow, SayStep, ShareStep, TextAnswer, WaitStep
+from bot.engine.schema import (
+    AskStep,
+    EndStep,
+    Flow,
+    SayStep,
+    ShareStep,
+    StatementsStep,
+    TextAnswer,
+    WaitStep,
+)
 
 AGREEMENTS_STEP = "agreements"
+STATEMENT_LENGTH = 280
+"""The longest statement a member may write in a statements round."""
 
 
 @dataclass(frozen=True)
@@ -37,6 +50,10 @@ class Round:
     time_limit: timedelta | None
     close_when_time_is_up: bool
     talking_piece: bool
+    statements: bool = False
+    """A statements round: members write statements and vote on each other's."""
+    moderated: bool = True
+    """In a statements round: a facilitator approves each statement first."""
 
 
 @dataclass(frozen=True)
@@ -84,6 +101,23 @@ def agenda_of(flow: Flow) -> Agenda:
                     time_limit=step.limit,
                     close_when_time_is_up=step.when_time_is_up == "close",
                     talking_piece=step.talking_piece,
+                )
+            )
+        elif isinstance(step, StatementsStep):
+            rounds.append(
+                Round(
+                    number=len(rounds) + 1,
+                    key=step.id,
+                    question=step.text,
+                    thanks="",
+                    passed="",
+                    heading="",
+                    max_length=STATEMENT_LENGTH,
+                    time_limit=step.limit,
+                    close_when_time_is_up=step.when_time_is_up == "close",
+                    talking_piece=False,
+                    statements=True,
+                    moderated=step.moderated,
                 )
             )
         elif isinstance(step, EndStep):

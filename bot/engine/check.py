@@ -26,6 +26,7 @@ from bot.engine.schema import (
     ScheduleStep,
     ShareStep,
     SingleChoiceAnswer,
+    StatementsStep,
     TextAnswer,
     WaitStep,
     YesNoAnswer,
@@ -429,6 +430,14 @@ class _FlowChecker:
         shared = {s.key for s in self.flow.steps if isinstance(s, ShareStep)}
         awaited = {s.key for s in self.flow.steps if isinstance(s, WaitStep)}
         for step in self.flow.steps:
+            if self.flow.kind != "circle" and isinstance(step, StatementsStep):
+                self.report(
+                    "error",
+                    step.id,
+                    "a statements step is a circle's round; make the flow `kind: circle`, "
+                    "or remove the step",
+                )
+                continue
             if self.flow.kind == "solo" and isinstance(step, PAIR_STEP_TYPES):
                 self.report(
                     "error",

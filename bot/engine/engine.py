@@ -51,6 +51,7 @@ from bot.engine.schema import (
     ScheduleStep,
     ShareStep,
     SingleChoiceAnswer,
+    StatementsStep,
     TextAnswer,
     WaitStep,
     YesNoAnswer,
@@ -164,6 +165,9 @@ def _enter(
             effects.append(ScheduleFollowUp(here.flow, here.delay, now + here.delay))
         elif isinstance(here, NotifyStep):
             effects.append(NotifyFacilitator(here.reason, here.id))
+        elif isinstance(here, StatementsStep):
+            # Only a circle's agenda runs a statements round; a rehearsal shows its words.
+            effects.append(SendText(Message(here.text)))
         elif isinstance(here, AskStep | CommitStep):
             asking = state.model_copy(
                 update={

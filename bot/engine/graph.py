@@ -14,6 +14,7 @@ from bot.engine.schema import (
     SayStep,
     ScheduleStep,
     ShareStep,
+    StatementsStep,
     Step,
     WaitStep,
 )
@@ -30,6 +31,7 @@ _MERMAID_SHAPES: dict[str, tuple[str, str]] = {
     "commit": ("[\\", "\\]"),
     "schedule": ("[(", ")]"),
     "notify": (">", "]"),
+    "statements": ("[[", "]]"),
     "end": ("([", "])"),
 }
 
@@ -42,6 +44,7 @@ _DOT_SHAPES: dict[str, str] = {
     "commit": "trapezium",
     "schedule": "cylinder",
     "notify": "cds",
+    "statements": "box3d",
     "end": "doublecircle",
 }
 
@@ -52,6 +55,8 @@ def _summary(step: Step) -> str:
         detail = f"{step.answer.type}: {step.text}"
     elif isinstance(step, SayStep | EndStep | WaitStep | CommitStep):
         detail = step.text
+    elif isinstance(step, StatementsStep):
+        detail = f"statements: {step.text}"
     elif isinstance(step, ShareStep):
         detail = f"share {step.key}"
     elif isinstance(step, ScheduleStep):

@@ -333,15 +333,9 @@ class ShareStep(_Step):
 DEFAULT_WAIT_SKIPPED_TEXT = "{partner} chose to skip this one."
 
 
-class WaitStep(_Step):
-    """Wait until the partner has shared `key`; show it and move on."""
+class _Round(_Step):
+    """Settings a circle's round can have (they mean nothing in a pair)."""
 
-    kind: Literal["wait"]
-    key: AnswerKey = Field(description="The share to wait for.")
-    text: Text = Field(description="Shown while waiting, when the partner has not shared yet.")
-    skipped_text: Text = Field(
-        DEFAULT_WAIT_SKIPPED_TEXT, description="Shown when the partner skipped what was awaited."
-    )
     time_limit: str | None = Field(
         None,
         description=(
@@ -355,11 +349,6 @@ class WaitStep(_Step):
         description="Circles: when a timed round's time is up, ask the facilitators whether "
         "to close it or give more time, or close it at once.",
     )
-    talking_piece: bool = Field(
-        False,
-        description="Circles: members speak one at a time, in turn; each answer is shown to "
-        "the circle as soon as it is given, and the next member is invited.",
-    )
 
     @field_validator("time_limit")
     @classmethod
@@ -372,6 +361,35 @@ class WaitStep(_Step):
     def limit(self) -> timedelta | None:
         """How long the round runs, when it is timed."""
         return parse_duration(self.time_limit) if self.time_limit is not None else None
+
+
+class WaitStep(_Round):
+    """Wait until the partner has shared `key`; show it and move on."""
+
+    kind: Literal["wait"]
+    key: AnswerKey = Field(description="The share to wait for.")
+    text: Text = Field(description="Shown while waiting, when the partner has not shared yet.")
+    skipped_text: Text = Field(
+        DEFAULT_WAIT_SKIPPED_TEXT, description="Shown when the partner skipped what was awaited."
+    )
+    talking_piece: bool = Field(
+        False,
+        description="Circles: members speak one at a time, in turn; each answer is shown to "
+        "the circle as soon as it is given, and the next member is invited.",
+    )
+
+
+class StatementsStep(_Round):
+    """Circles only: members write short statements and vote agree / disagree / pass, in
+    private, on everyone else's; the circle sees what it agrees on, across communities."""
+
+    kind: Literal["statements"]
+    text: Text = Field(description="Invites members to write statements.")
+    moderated: bool = Field(
+        True,
+        description="A facilitator approves each statement before anyone votes on it; "
+        "false lets statements through at once.",
+    )
 
 
 class CommitStep(_Step):
@@ -492,6 +510,7 @@ Step = Annotated[
     | CommitStep
     | ScheduleStep
     | NotifyStep
+    | StatementsStep
     | EndStep,
     Field(discriminator="kind"),
 ]

@@ -22,6 +22,7 @@ from bot.services.circle_rooms import (
     Room,
     Verb,
 )
+from bot.services.circle_statements import CircleStatements
 from bot.services.errors import StaleButton
 from bot.services.letters import Delivery, Posting
 from bot.services.replies import Button, ButtonAction, Outcome, RelayedWords, Reply
@@ -41,8 +42,9 @@ from bot.storage.unit_of_work import UnitOfWork
 class CircleAgenda:
     """Runs the circle flow's agenda for every kind of circle."""
 
-    def __init__(self, kit: CircleRooms) -> None:
+    def __init__(self, kit: CircleRooms, statements: CircleStatements) -> None:
         self._kit = kit
+        self._statements = statements
         self._dialogues = kit.dialogues
         self._authorizer = kit.authorizer
         self._consent_version = kit.consent_version
@@ -158,6 +160,9 @@ class CircleAgenda:
             round=number,
         )
         speaker = seats[0].person if current.talking_piece and seats else None
+        if current.statements:
+            await self._statements.open(uow, work, room, current)
+            return
         if self._kit.in_group(room):
             if room.exchange.chat_id is not None:
                 group = await self._kit.group_t(uow, room)
@@ -231,6 +236,9 @@ class CircleAgenda:
                 )
             )
             return
+        if current.statements:
+            await self._write_statement(uow, work, room, current, text)
+            return
         mine = [
             c
             for c in await uow.circles.contributions(room.id, circle.round_number)
@@ -288,6 +296,33 @@ class CircleAgenda:
             return
         if await self.everyone_answered(uow, room):
             await self.close_round(uow, work, room, circle.round_number)
+
+    async def _write_statement(
+        self, uow: UnitOfWork, work: Delivery, room: Room, current: Round, text: str | None
+    ) -> None:
+        """In a statements round each message is a statement (and /skip writes none)."""
+        t, person = room.t, room.person
+        if text is None:
+            work.say(
+                Reply(
+                    t.gettext(
+                        "That's fine: you need not write a statement. You can still vote on "
+                        "the others'."
+                    )
+                )
+            )
+            return
+        if len(text) > current.max_length:
+            work.say(
+                Reply(
+                    t.gettext(
+                        "Please keep your statement under {limit} characters, and send it again.",
+                        limit=current.max_length,
+                    )
+                )
+            )
+            return
+        await self._statements.write(uow, work, room, person, text, current.moderated)
 
     async def pass_the_piece(self, uow: UnitOfWork, work: Delivery, room: Room) -> None:
         """Show the speaker's answer, then hand the piece on (showing what the next ones
@@ -351,15 +386,21 @@ class CircleAgenda:
             for c in await uow.circles.contributions(room.id, number)
             if c.released_at is None and c.deleted_at is None
         ]
-        if not self._kit.in_group(room):  # in a group, everyone read it as it was said
-            await self._release(uow, work, room, pending)
+        current = room.agenda.round(number)
+        if current is not None and current.statements:
+            await self._statements.close(uow, work, room)
+            answers = await self._statements.writers(uow, room)
+        else:
+            if not self._kit.in_group(room):  # in a group, everyone read it as it was said
+                await self._release(uow, work, room, pending)
+            answers = sum(1 for c in pending if not c.passed)
         uow.audit.record(
             "circle.round_closed",
             actor_id=room.person.id,
             subject_type="circle",
             subject_id=room.id,
             round=number,
-            answers=sum(1 for c in pending if not c.passed),
+            answers=answers,
         )
         last = room.agenda.round(number + 1) is None
 
@@ -389,7 +430,7 @@ class CircleAgenda:
                         "Round {number} of circle {circle} is complete: {answers} answered.",
                         number=number,
                         circle=room.id,
-                        answers=sum(1 for c in pending if not c.passed),
+                        answers=answers,
                     ),
                     buttons=((Button(label, ButtonAction(CIRCLE_BUTTON, f"{verb}.{room.id}")),),),
                 ),
@@ -597,7 +638,10 @@ class CircleAgenda:
         )
         circle = room.circle
         current = room.agenda.round(circle.round_number)
-        if circle.round_open and current is not None:
+        if circle.round_open and current is not None and current.statements:
+            work.say(self._statements.invitation(person, current))
+            await self._statements.offer_unvoted(uow, work, room, person)
+        elif circle.round_open and current is not None:
             speaker = await uow.people.by_id(circle.speaker_id) if circle.speaker_id else None
             work.say(self._question(person, current, speaker))
         else:
@@ -669,11 +713,16 @@ class CircleAgenda:
     async def open_seat(
         self, uow: UnitOfWork, person: Person
     ) -> tuple[Room, ExchangeMember] | None:
-        """The person's relayed circle whose round takes their words now, if any."""
+        """The person's circle whose round takes their words in private now, if any: a
+        relayed circle's round, or any circle's statements round."""
         for circle, exchange, member in await uow.circles.seated_in(person.id or 0):
-            if exchange.kind is not ConversationKind.RELAYED_CIRCLE:
-                continue
             room = await self._kit.room(uow, person, circle.exchange_id or 0, lock=True)
+            current = room.agenda.round(room.circle.round_number)
+            in_private = exchange.kind is ConversationKind.RELAYED_CIRCLE or (
+                current is not None and current.statements
+            )
+            if not in_private:
+                continue
             if room.circle.state is CircleState.PAUSED and room.circle.round_open:
                 raise CirclePaused()
             if room.circle.round_open:

@@ -38,6 +38,8 @@ from bot.services.circle_rooms import (
     MemberVerb,
     Verb,
 )
+from bot.services.circle_statements import CircleStatements
+from bot.services.common_ground import CommonGroundDesk
 from bot.services.dialogues import Dialogues
 from bot.services.errors import StaleButton
 from bot.services.letters import Delivery
@@ -72,7 +74,10 @@ class Circles:
         self._authorizer = authorizer
         self._consent_version = consent_version
         self._clock = clock
-        self.agenda = self._agenda = CircleAgenda(self._kit)
+        statements = CircleStatements(
+            self._kit, CommonGroundDesk(dialogues, authorizer, consent_version)
+        )
+        self.agenda = self._agenda = CircleAgenda(self._kit, statements)
         self.moderation = self._moderation = CircleModeration(self._kit, self._agenda)
         self.groups = CircleGroups(self._kit, self._agenda, self._moderation)
         self.console = CircleConsole(self._kit, self._agenda, self._moderation)

@@ -390,6 +390,14 @@ class CommonGroundDesk:
                     )
                 )
                 work.write(author.telegram_id, Reply(told))
+            if status is StatementStatus.APPROVED and conversation.exchange_id is not None:
+                # A circle's statement: every other member of the circle votes on it now.
+                members = await uow.follow_ups.members_of_circle(
+                    conversation.exchange_id, conversation.program_id
+                )
+                for member in members:
+                    if member.id != statement.author_id and member.blocked_bot_at is None:
+                        work.write(member.telegram_id, await self.ballot(uow, statement, member))
             done = (
                 t.gettext("Approved: participants are offered it now.")
                 if status is StatementStatus.APPROVED
@@ -444,24 +452,7 @@ class CommonGroundDesk:
             conversation.id or 0, person.id or 0, STATEMENTS_AT_A_TIME
         )
         for statement in found:
-            author = await self._author(uow, statement)
-            work.say(
-                Reply(
-                    self._heading(t, author),
-                    relayed=self._words(statement, person),
-                    buttons=(
-                        tuple(
-                            Button(
-                                t.gettext(label),
-                                ButtonAction(VOTE_BUTTON, f"{statement.id}.{code}"),
-                            )
-                            for code, label in (
-                                (code, VOTE_LABELS[value]) for code, value in VOTE_CODES.items()
-                            )
-                        ),
-                    ),
-                )
-            )
+            work.say(await self.ballot(uow, statement, person))
         more = Button(
             t.gettext("More statements"),
             ButtonAction(COMMON_GROUND_BUTTON, f"more.{conversation.id}"),
@@ -523,6 +514,38 @@ class CommonGroundDesk:
             return await work.seal(uow)
 
         return await self._dialogues.retrying(use_case)
+
+    async def ballot(self, uow: UnitOfWork, statement: Statement, reader: Person) -> Reply:
+        """One statement to vote on, with Agree / Disagree / Pass, in the reader's language."""
+        t = self._dialogues.translator_for(reader)
+        return Reply(
+            self._heading(t, await self._author(uow, statement)),
+            relayed=self._words(statement, reader),
+            buttons=(
+                tuple(
+                    Button(t.gettext(label), ButtonAction(VOTE_BUTTON, f"{statement.id}.{code}"))
+                    for code, label in (
+                        (code, VOTE_LABELS[value]) for code, value in VOTE_CODES.items()
+                    )
+                ),
+            ),
+        )
+
+    def to_moderate(self, moderator: Person, statement: Statement) -> Reply:
+        """A new statement, for a facilitator to approve or reject."""
+        return self._to_moderate(moderator, statement)
+
+    def summary(
+        self,
+        t: Translator,
+        program: Program,
+        conversation: CommonGround,
+        statements: dict[int, Statement],
+        found: Results,
+        communities: dict[int, str],
+    ) -> str:
+        """What a conversation found, as the organizers' screen shows it."""
+        return self._screen(t, program, conversation, statements, found, communities)
 
     async def _author(self, uow: UnitOfWork, statement: Statement) -> str | None:
         """The pseudonym to show with a statement, only if its author agreed to it."""

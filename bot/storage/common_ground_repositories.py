@@ -58,9 +58,17 @@ class CommonGroundRepository:
     # --- the conversation ----------------------------------------------------------------
 
     async def of_program(self, program_id: int, *, lock: bool = False) -> CommonGround | None:
-        statement = select(CommonGround).where(col(CommonGround.program_id) == program_id)
+        """The program-wide conversation (not a circle's statements round)."""
+        statement = select(CommonGround).where(
+            col(CommonGround.program_id) == program_id, col(CommonGround.exchange_id).is_(None)
+        )
         if lock:
             statement = statement.with_for_update()
+        return (await self._session.exec(statement)).first()
+
+    async def of_circle(self, circle_id: int) -> CommonGround | None:
+        """A circle's statements round (one per circle)."""
+        statement = select(CommonGround).where(col(CommonGround.exchange_id) == circle_id)
         return (await self._session.exec(statement)).first()
 
     async def get(self, common_ground_id: int) -> CommonGround | None:
@@ -80,6 +88,7 @@ class CommonGroundRepository:
                 col(Membership.person_id) == person_id,
                 col(Membership.status) == MembershipStatus.JOINED,
                 col(CommonGround.status) == CommonGroundStatus.OPEN,
+                col(CommonGround.exchange_id).is_(None),
             )
             .order_by(col(CommonGround.id))
         )

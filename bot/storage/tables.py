@@ -17,10 +17,12 @@ from sqlalchemy import (
     Column,
     Enum,
     ForeignKey,
+    Index,
     Integer,
     String,
     Text,
     UniqueConstraint,
+    text,
 )
 from sqlmodel import Field, SQLModel
 
@@ -827,14 +829,30 @@ class VoteValue(enum.StrEnum):
 
 class CommonGround(SQLModel, table=True):
     """A program's statements conversation (one per program, opened and closed again as the
-    organizers wish): people vote agree / disagree / pass on short
+    organizers wish), or a circle's statements round: people vote agree / disagree / pass on short
     statements, and what every community agrees on is found (Polis's "bridging")."""
 
     __tablename__ = "common_ground"
-    __table_args__ = (UniqueConstraint("program_id", name="uq_common_ground_program_id"),)
+    __table_args__ = (
+        # One program-wide conversation per program; a circle's are its own.
+        Index(
+            "uq_common_ground_program_wide",
+            "program_id",
+            unique=True,
+            sqlite_where=text("exchange_id IS NULL"),
+            postgresql_where=text("exchange_id IS NULL"),
+        ),
+    )
 
     id: int | None = Field(default=None, primary_key=True)
     program_id: int = Field(sa_column=_reference("program", on_delete="CASCADE"))
+    exchange_id: int | None = Field(
+        default=None,
+        sa_column=Column(
+            Integer, ForeignKey("exchange.id", ondelete="CASCADE"), nullable=True, unique=True
+        ),
+    )
+    """A circle's statements round (None: the program-wide conversation)."""
     status: CommonGroundStatus = Field(
         default=CommonGroundStatus.CLOSED,
         sa_column=_enum_column(CommonGroundStatus, "common_ground_status"),

@@ -31,6 +31,7 @@ from bot.storage.tables import (
     ReportOutcome,
     Role,
     RoleName,
+    Vote,
 )
 from bot.storage.unit_of_work import Database
 from bot.telegram.application import Palaver
@@ -664,3 +665,72 @@ async def test_each_decision_on_a_report_is_told_to_the_people_concerned(
     }[action]
     assert report.outcome is outcome
     assert not fake_api.calls_to("deleteMessage")
+
+
+async def through_rounds(scene: CircleScene, last: int) -> None:
+    """Rounds 1 to `last`, everyone passing."""
+    for number in range(1, last + 1):
+        scene.faro.send("/next")
+        for member in scene.members:
+            await member.expect_message(f"Round {number}")
+        for member in scene.members:
+            member.send("/skip")
+        for member in scene.members:
+            await member.expect_message(f"Round {number} is complete")
+
+
+async def test_a_statements_round_finds_what_the_circle_agrees_on(
+    fake_api: FakeBotApi, palaver: Palaver
+) -> None:
+    scene = await a_formed_circle(fake_api, palaver.database)
+    await through_rounds(scene, 5)
+    scene.faro.send("/next")
+    for member in scene.members:
+        await member.expect_message("Statements round")
+    writer, critic, *voters = scene.members
+    writer.send("Our children should be able to play together.")
+    await writer.expect_message("A facilitator reads each statement before the circle votes")
+    for member in [critic, *voters]:
+        await member.expect_no_message(within=0.1)  # nobody sees it before a co-host approves
+    approve = await scene.faro.expect_message("Approve it if it is short, fair")
+    await scene.fia.expect_message("Approve it if it is short, fair")
+    # A member cannot approve it.
+    forged = await critic.expect_callback_answer(critic.press_data(approve.callback_data[0]))
+    assert "can't do that" in forged.params["text"]
+    scene.faro.press("Approve", approve)
+    await writer.expect_message("Your statement is now offered to others to vote on")
+    tapped: list[str] = []
+    for member in [critic, *voters]:
+        ballot = await member.expect_message("Our children should be able to play together.")
+        assert ballot.button_texts == ["Agree", "Disagree", "Pass"]
+        tapped.append(ballot.callback_data[1])
+        member.press("Disagree" if member is critic else "Agree", ballot)
+        await member.expect_message("this statement:")
+    await writer.expect_no_message(within=0.1)  # nobody votes on their own statement
+    answer = await critic.expect_callback_answer(critic.press_data(tapped[0]))
+    assert "already voted" in answer.params["text"]
+
+    critic.send("Everyone on the other side is to blame.")
+    await critic.expect_message("A facilitator reads each statement")
+    scene.fia.press("Reject", await scene.fia.expect_message("Approve it if it is short, fair"))
+    await critic.expect_message("chose not to offer your statement")
+
+    # Someone admitted mid-round accepts the agreements and gets what they have not voted on.
+    late = await onboarded(fake_api, "Gil")
+    await join(palaver.database, scene.program, late, "west")
+    scene.members[0].send("/leave")  # a seat frees up
+    await scene.members[0].expect_message("You have left the circle")
+    late.send(f"/start {scene.invite_code}")
+    await late.expect_message("You asked for a seat")
+    scene.faro.press("Admit", await scene.faro.expect_message("asks for a seat"))
+    late.press("Yes, I agree", await late.expect_message("Can you go along"))
+    await late.expect_message("Statements round")
+    await late.expect_message("Our children should be able to play together.")
+
+    scene.faro.send("/next")
+    summary = await scene.faro.expect_message("wrote and voted on in its statements round")
+    text = summary.text or ""
+    assert "Communities with fewer than 5 voters are not shown." in text
+    assert "Everyone on the other side is to blame." not in text
+    votes = await rows(palaver, select(Vote))
+    assert sorted(v.value for v in votes) == ["agree"] * 4 + ["disagree"]

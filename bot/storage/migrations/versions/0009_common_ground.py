@@ -1,8 +1,9 @@
-"""common ground: a program's statements conversation, its statements and their votes
+"""common ground: statements conversations (a program's, or a circle's round), their
+statements and their votes
 
 Revision ID: 0009
 Revises: 0008
-Create Date: 2026-12-20 10:00:00
+Create Date: 2026-12-06 04:00:00
 """
 
 from collections.abc import Sequence
@@ -25,6 +26,7 @@ def upgrade() -> None:
         "common_ground",
         sa.Column("id", sa.Integer(), nullable=False),
         sa.Column("program_id", sa.Integer(), nullable=False),
+        sa.Column("exchange_id", sa.Integer(), nullable=True),
         sa.Column("status", _enum("common_ground_status", "open", "closed"), nullable=False),
         sa.Column("min_voters", sa.Integer(), nullable=False),
         sa.Column("created_by_id", sa.Integer(), nullable=True),
@@ -43,8 +45,23 @@ def upgrade() -> None:
             name=op.f("fk_common_ground_created_by_id_person"),
             ondelete="SET NULL",
         ),
+        sa.ForeignKeyConstraint(
+            ["exchange_id"],
+            ["exchange.id"],
+            name=op.f("fk_common_ground_exchange_id_exchange"),
+            ondelete="CASCADE",
+        ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_common_ground")),
-        sa.UniqueConstraint("program_id", name="uq_common_ground_program_id"),
+        sa.UniqueConstraint("exchange_id", name=op.f("uq_common_ground_exchange_id")),
+    )
+    # One program-wide conversation per program; each circle's statements round is its own.
+    op.create_index(
+        "uq_common_ground_program_wide",
+        "common_ground",
+        ["program_id"],
+        unique=True,
+        sqlite_where=sa.text("exchange_id IS NULL"),
+        postgresql_where=sa.text("exchange_id IS NULL"),
     )
     op.create_table(
         "statement",
@@ -116,4 +133,5 @@ def downgrade() -> None:
     op.drop_table("vote")
     op.drop_index(op.f("ix_statement_common_ground_id"), table_name="statement")
     op.drop_table("statement")
+    op.drop_index("uq_common_ground_program_wide", table_name="common_ground")
     op.drop_table("common_ground")

@@ -31,7 +31,14 @@ PROGRESS_BAR_FROM_ROWS = 20_000
 
 
 @click.command("export")
-@click.option("--program", "program", required=True, help="The program's id or exact name.")
+@click.option("--program", "program", help="The program's id or exact name.")
+@click.option(
+    "--circle",
+    "circle",
+    type=int,
+    help="With --format polis: a circle's statements round instead of the program's "
+    "conversation (see `palaver circles list`).",
+)
 @click.option(
     "--since",
     type=click.DateTime(formats=["%Y-%m-%d"]),
@@ -62,7 +69,8 @@ PROGRESS_BAR_FROM_ROWS = 20_000
     help="Language of the Markdown and HTML report (the program's default otherwise).",
 )
 def export_command(
-    program: str,
+    program: str | None,
+    circle: int | None,
     since: datetime | None,
     until: datetime | None,
     export_format: str,
@@ -76,11 +84,16 @@ def export_command(
     selects people by the day they joined, in whole blocks of that size per community.
     """
     settings = load_settings()
+    if program is None and circle is None:
+        raise click.UsageError("name the program (--program), or a circle (--circle)")
     if export_format == POLIS_FORMAT:
         if since or until:
             raise click.UsageError("--since and --until do not apply to --format polis")
-        _export_polis(settings, program, out)
+        _export_polis(settings, program, circle, out)
         return
+    if circle is not None:
+        raise click.UsageError("--circle goes with --format polis (its statements round)")
+    assert program is not None
     if since and until and since > until:
         raise click.UsageError("--since is after --until")
     if out.is_dir():
@@ -122,14 +135,26 @@ def export_command(
         click.echo(f"The columns are explained in {dictionary}.")
 
 
-def _export_polis(settings: Settings, program: str, out: Path) -> None:
-    """The common-ground conversation as the five files of a Polis CSV export, in `out`."""
+def _export_polis(settings: Settings, program: str | None, circle: int | None, out: Path) -> None:
+    """A common-ground conversation (a program's, or a circle's statements round) as the
+    five files of a Polis CSV export, in `out`."""
 
     async def collect(uow: UnitOfWork) -> PolisData:
-        found = await _find_program(uow, program)
+        if circle is not None:
+            circle_found = await uow.circles.get(circle)
+            if circle_found is None:
+                raise PalaverCliError(f"no circle {circle}; see `palaver circles list`")
+            found = await _find_program(uow, program or str(circle_found[1].program_id))
+            if found.id != circle_found[1].program_id:
+                raise PalaverCliError(f"circle {circle} is not in program {found.id}")
+        else:
+            assert program is not None
+            found = await _find_program(uow, program)
         try:
-            return await collect_polis(uow, found)
+            return await collect_polis(uow, found, circle)
         except NoCommonGround:
+            if circle is not None:
+                raise PalaverCliError(f"circle {circle} has had no statements round yet") from None
             raise PalaverCliError(
                 f"program {found.id} has no common-ground conversation; start one with "
                 f"`palaver commonground seed --program {found.id} --file statements.txt`"

@@ -57,9 +57,18 @@ class NoCommonGround(Exception):
     """The program has no statements conversation to export."""
 
 
-async def collect_polis(uow: UnitOfWork, program: Program) -> PolisData:
-    """The program's conversation, statements and every vote (with the voter's community)."""
-    conversation = await uow.common_ground.of_program(program.id or 0)
+async def collect_polis(
+    uow: UnitOfWork, program: Program, circle_id: int | None = None
+) -> PolisData:
+    """The program's conversation (or, `circle_id`, that circle's statements round), its
+    statements and every vote (with the voter's community)."""
+    conversation = (
+        await uow.common_ground.of_program(program.id or 0)
+        if circle_id is None
+        else await uow.common_ground.of_circle(circle_id)
+    )
+    if conversation is not None and conversation.program_id != program.id:
+        conversation = None
     if conversation is None:
         raise NoCommonGround()
     return PolisData(

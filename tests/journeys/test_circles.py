@@ -6,9 +6,11 @@ leaving, and a participant refused every facilitator action."""
 from __future__ import annotations
 
 import asyncio
+import csv
 import re
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
@@ -680,7 +682,7 @@ async def through_rounds(scene: CircleScene, last: int) -> None:
 
 
 async def test_a_statements_round_finds_what_the_circle_agrees_on(
-    fake_api: FakeBotApi, palaver: Palaver
+    fake_api: FakeBotApi, palaver: Palaver, settings: Settings, tmp_path: Path
 ) -> None:
     scene = await a_formed_circle(fake_api, palaver.database)
     await through_rounds(scene, 5)
@@ -734,3 +736,19 @@ async def test_a_statements_round_finds_what_the_circle_agrees_on(
     assert "Everyone on the other side is to blame." not in text
     votes = await rows(palaver, select(Vote))
     assert sorted(v.value for v in votes) == ["agree"] * 4 + ["disagree"]
+
+    # Kept for exports: the circle's round as a Polis CSV export.
+    out = tmp_path / "polis"
+    exported = await invoke_cli(
+        operator(settings, fake_api),
+        ["export", "--circle", str(scene.circle_id), "--format", "polis", "--out", str(out)],
+    )
+    assert exported.exit_code == 0, exported.output
+    with (out / "votes.csv").open(newline="", encoding="utf-8") as votes_file:
+        exported_votes = list(csv.DictReader(votes_file))
+    assert sorted(row["vote"] for row in exported_votes) == ["-1", "1", "1", "1", "1"]
+    with (out / "comments.csv").open(newline="", encoding="utf-8") as comments_file:
+        comments = list(csv.DictReader(comments_file))
+    assert [c["comment-body"] for c in comments] == [
+        "Our children should be able to play together."
+    ]

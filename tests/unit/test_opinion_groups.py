@@ -1,18 +1,30 @@
 """Opinion groups found from the votes themselves: two groups that cut across the declared
 communities are found with their sizes and the statements that set them apart; a group
-smaller than the minimum is never shown; without scikit-learn there are no groups at all."""
+smaller than the minimum is never shown; without scikit-learn there are no groups at all;
+the Polis export adds the groups' figures without changing Polis's own columns."""
 
 from __future__ import annotations
 
+import csv
+import io
 import random
+from datetime import UTC, datetime
 
 import pytest
 
+from bot.export.polis import PolisData, polis_files
 from bot.services import opinion_groups as module
 from bot.services.common_ground_results import results
 from bot.services.opinion_groups import opinion_groups
-from bot.storage.common_ground_repositories import Ballot, VoteCount
-from bot.storage.tables import VoteValue
+from bot.storage.common_ground_repositories import Ballot, CastVote, VoteCount
+from bot.storage.tables import (
+    CommonGround,
+    Community,
+    Program,
+    Statement,
+    StatementStatus,
+    VoteValue,
+)
 
 A, D, P = VoteValue.AGREE, VoteValue.DISAGREE, VoteValue.PASS
 EAST, WEST = 1, 2
@@ -154,3 +166,75 @@ def test_without_scikit_learn_there_are_no_opinion_groups(
     monkeypatch.setattr(module, "_analysis", lambda: None)
     assert module.available() is False
     assert opinion_groups(divided_votes(), 5) is None
+
+
+def polis_data(ballots: list[Ballot]) -> PolisData:
+    """A program's conversation as the Polis export reads it, here without a database."""
+    program = Program(id=1, name="River towns", languages=["en"])
+    now = datetime(2026, 5, 1, 12, 0, tzinfo=UTC)
+    statements = [
+        Statement(
+            id=statement,
+            common_ground_id=1,
+            text=f"Statement {statement}",
+            language="en",
+            status=StatementStatus.APPROVED,
+            seeded=True,
+            created_at=now,
+        )
+        for statement in sorted(FIRST_SIDE | SECOND_SIDE | EVERYONE_AGREES)
+    ]
+    return PolisData(
+        program=program,
+        conversation=CommonGround(id=1, program_id=1, min_voters=5),
+        statements=statements,
+        votes=[
+            CastVote(b.statement_id, b.person_id, community_of(b.person_id), b.value, now)
+            for b in ballots
+        ],
+        communities=[
+            Community(id=EAST, program_id=1, name="east", position=0),
+            Community(id=WEST, program_id=1, name="west", position=1),
+        ],
+    )
+
+
+def read(content: bytes) -> list[dict[str, str]]:
+    return list(csv.DictReader(io.StringIO(content.decode())))
+
+
+def test_the_polis_export_adds_the_opinion_groups_after_polis_own_columns() -> None:
+    ballots = divided_votes()
+    files = polis_files(polis_data(ballots))
+
+    rows = read(files["comment-groups.csv"])
+    counts = ("votes", "agrees", "disagrees", "passes")
+    assert list(rows[0]) == [
+        "comment-id", "comment", "total-votes", "total-agrees", "total-disagrees", "total-passes",
+        *(f"group-{g}-{what}" for g in "ab" for what in counts),
+        *(f"opinion-group-{g}-{what}" for g in "ab" for what in counts),
+    ]  # fmt: skip
+    first = next(row for row in rows if row["comment-id"] == "1")
+    side = [b for b in ballots if b.statement_id == 1 and first_side(b.person_id)]
+    assert first["opinion-group-a-votes"] == str(len(side))
+    assert first["opinion-group-a-agrees"] == str(sum(b.value is A for b in side))
+    assert first["opinion-group-a-disagrees"] == "0"
+    assert first["opinion-group-b-agrees"] == "0"
+    # The communities stay the groups Polis knows, and nobody's opinion group is written.
+    participants = read(files["participant-votes.csv"])
+    assert list(participants[0])[:6] == [
+        "participant", "group-id", "n-comments", "n-votes", "n-agree", "n-disagree",
+    ]  # fmt: skip
+    assert not any("opinion" in column for column in participants[0])
+    summary = dict(csv.reader(io.StringIO(files["summary.csv"].decode())))
+    assert summary["groups"] == "2" and summary["opinion-groups"] == "2"
+
+
+def test_the_polis_export_without_scikit_learn_has_polis_own_columns_only(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(module, "_analysis", lambda: None)
+    files = polis_files(polis_data(divided_votes()))
+    assert not any("opinion" in column for column in read(files["comment-groups.csv"])[0])
+    summary = dict(csv.reader(io.StringIO(files["summary.csv"].decode())))
+    assert summary["opinion-groups"] == ""

@@ -663,7 +663,7 @@ class CommonGroundDesk:
                 if statement is None:
                     continue
                 shares = t.gettext(
-                    "{inside}% agree in the group, {outside}% of the others",
+                    "{inside}% agree in the group, {outside}% among the others",
                     inside=round(100 * r.inside.agrees / r.inside.votes),
                     outside=round(100 * r.outside.agrees / r.outside.votes),
                 )

@@ -240,8 +240,8 @@ async def test_the_organizer_sees_opinion_groups_that_cut_across_communities(
     assert "(of everyone with 3 votes or more):" in groups
     first, second = groups.split("Group B: 4 people.")
     assert "Group A: 4 people. Agree more than the others with:" in first
-    assert f"• {SPLIT[0]} (100% agree in the group, 0% of the others)" in first
-    assert f"• {SPLIT[1]} (100% agree in the group, 0% of the others)" in second
+    assert f"• {SPLIT[0]} (100% agree in the group, 0% among the others)" in first
+    assert f"• {SPLIT[1]} (100% agree in the group, 0% among the others)" in second
     assert "not shown" not in groups
     # Sizes and shares only: nobody is named, by name or by pseudonym.
     for user in (*bridge_first, *market_first):

@@ -9,6 +9,12 @@ pseudonym. The communities are the groups (`group-id` 0, 1… in the program's o
 community with fewer voters than the conversation's minimum is no group at all (its people's
 `group-id` is left empty and it has no columns in `comment-groups.csv`). A rejected
 statement's words are left out: they were rejected for a reason.
+
+Opinion groups found from the votes (bot/services/opinion_groups.py, with the `analysis`
+extra) are added without changing Polis's columns: `comment-groups.csv` gets
+`opinion-group-a-votes`… after the communities' columns, one set per group shown on the
+organizer's screen (the same letters), and `summary.csv` an `opinion-groups` row (empty
+without the extra). Who is in which opinion group is not written anywhere.
 """
 
 from __future__ import annotations
@@ -19,7 +25,8 @@ from collections import Counter
 from dataclasses import dataclass
 from datetime import datetime
 
-from bot.services.common_ground_results import counted_communities
+from bot.services.common_ground_results import Tally, counted_communities
+from bot.services.opinion_groups import GROUP_NAMES, OpinionGroups, opinion_groups
 from bot.storage.common_ground_repositories import CastVote
 from bot.storage.tables import (
     CommonGround,
@@ -112,6 +119,7 @@ def polis_files(data: PolisData) -> dict[str, bytes]:
     written = Counter(
         numbers[s.author_id] for s in data.statements if s.author_id in numbers and not s.seeded
     )
+    opinions = _opinion_groups(data)
 
     summary = _table(
         None,
@@ -124,6 +132,7 @@ def polis_files(data: PolisData) -> dict[str, bytes]:
             ["comments", len(data.statements)],
             ["groups", len(groups)],
             ["conversation-description", ""],
+            ["opinion-groups", "" if opinions is None else len(opinions.groups)],
         ],
     )
     comments = _table(
@@ -185,11 +194,17 @@ def polis_files(data: PolisData) -> dict[str, bytes]:
         ],
     )
     letters = [_group_letter(index) for index in range(len(groups))]
+    shown = opinions.groups if opinions is not None else ()
     comment_groups = _table(
         ["comment-id", "comment", "total-votes", "total-agrees", "total-disagrees", "total-passes"]
         + [
             f"group-{letter}-{what}"
             for letter in letters
+            for what in ("votes", "agrees", "disagrees", "passes")
+        ]
+        + [
+            f"opinion-group-{name.lower()}-{what}"
+            for name, _ in zip(GROUP_NAMES, shown, strict=False)
             for what in ("votes", "agrees", "disagrees", "passes")
         ],
         [
@@ -202,6 +217,11 @@ def polis_files(data: PolisData) -> dict[str, bytes]:
                     for index in range(len(groups))
                     for count in _counts(by_group.get((s.id or 0, index), Counter()))
                 ),
+                *(
+                    count
+                    for group in shown
+                    for count in _tally_counts(group.by_statement.get(s.id or 0, Tally()))
+                ),
             ]
             for s in data.statements
         ],
@@ -213,6 +233,19 @@ def polis_files(data: PolisData) -> dict[str, bytes]:
         "participant-votes.csv": participant_votes,
         "comment-groups.csv": comment_groups,
     }
+
+
+def _opinion_groups(data: PolisData) -> OpinionGroups | None:
+    """The opinion groups the organizer's screen shows: from the votes on approved statements."""
+    approved = {s.id for s in data.statements if s.status is StatementStatus.APPROVED}
+    return opinion_groups(
+        [vote for vote in data.votes if vote.statement_id in approved],
+        data.conversation.min_voters,
+    )
+
+
+def _tally_counts(tally: Tally) -> list[int]:
+    return [tally.votes, tally.agrees, tally.disagrees, tally.passes]
 
 
 def _counts(tally: Counter[VoteValue]) -> list[int]:

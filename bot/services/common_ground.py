@@ -11,6 +11,7 @@ community smaller than the program's minimum.
 
 from __future__ import annotations
 
+import asyncio
 import enum
 from collections.abc import Callable, Sequence
 
@@ -21,6 +22,7 @@ from bot.services.common_ground_results import Results, StatementResult, results
 from bot.services.dialogues import Dialogues
 from bot.services.errors import NotAllowed, PalaverError, StaleButton
 from bot.services.letters import Delivery
+from bot.services.opinion_groups import GROUP_NAMES, OpinionGroups, available, opinion_groups
 from bot.services.replies import Button, ButtonAction, Outcome, RelayedWords, Reply
 from bot.storage.tables import (
     CommonGround,
@@ -47,6 +49,10 @@ STATEMENTS_AT_A_TIME = 3
 MAX_STATEMENT_LENGTH = 280
 RESULTS_SHOWN = 5
 """How many bridging and divisive statements the organizer's screen lists."""
+NO_ANALYSIS = N_(
+    "Opinion groups found from the votes need the optional analysis extra: ask whoever runs "
+    "Palaver to install it (pip install 'palaver[analysis]') and restart the bot."
+)
 
 VOTE_CODES = {"a": VoteValue.AGREE, "d": VoteValue.DISAGREE, "p": VoteValue.PASS}
 VOTE_LABELS = {
@@ -184,6 +190,15 @@ async def results_of(uow: UnitOfWork, conversation: CommonGround) -> Results:
     counts = await uow.common_ground.tallies(conversation)
     voters = await uow.common_ground.voters_per_community(conversation)
     return results(counts, voters, conversation.min_voters)
+
+
+async def opinion_groups_of(uow: UnitOfWork, conversation: CommonGround) -> OpinionGroups | None:
+    """The opinion groups in the votes on approved statements (read in one query, grouped in
+    a worker thread); None when the `analysis` extra is not installed."""
+    if not available():
+        return None
+    ballots = await uow.common_ground.ballots(conversation)
+    return await asyncio.to_thread(opinion_groups, ballots, conversation.min_voters)
 
 
 # --- the chat ------------------------------------------------------------------------------
@@ -432,12 +447,13 @@ class CommonGroundDesk:
                     s.id or 0: s for s in await uow.common_ground.statements(conversation.id or 0)
                 }
                 found = await results_of(uow, conversation)
+                groups = await opinion_groups_of(uow, conversation)
                 communities = {
                     c.id or 0: c.name for c in await uow.communities.of_program(program.id or 0)
                 }
-                screens.append(
-                    Reply(self._screen(t, program, conversation, statements, found, communities))
-                )
+                lines = self._screen(t, program, conversation, statements, found, communities)
+                lines += ["", *self._opinion_groups(t, groups, statements)]
+                screens.append(Reply("\n".join(lines)))
             if not screens:
                 raise NoConversation()
             return Outcome(replies=tuple(screens))
@@ -544,8 +560,9 @@ class CommonGroundDesk:
         found: Results,
         communities: dict[int, str],
     ) -> str:
-        """What a conversation found, as the organizers' screen shows it."""
-        return self._screen(t, program, conversation, statements, found, communities)
+        """What a conversation found, as the organizers' screen shows it (bridging and
+        divisive statements; opinion groups are the program-wide screen's)."""
+        return "\n".join(self._screen(t, program, conversation, statements, found, communities))
 
     async def _author(self, uow: UnitOfWork, statement: Statement) -> str | None:
         """The pseudonym to show with a statement, only if its author agreed to it."""
@@ -592,7 +609,7 @@ class CommonGroundDesk:
         statements: dict[int, Statement],
         found: Results,
         communities: dict[int, str],
-    ) -> str:
+    ) -> list[str]:
         status = (
             t.gettext("open")
             if conversation.status == CommonGroundStatus.OPEN
@@ -634,7 +651,57 @@ class CommonGroundDesk:
         lines += self._listed(t, found.divisive, statements, communities) or [
             t.gettext("Nothing stands out yet.")
         ]
-        return "\n".join(lines)
+        return lines
+
+    def _opinion_groups(
+        self, t: Translator, found: OpinionGroups | None, statements: dict[int, Statement]
+    ) -> list[str]:
+        """The groups found from the votes: sizes and what each agrees with more than the
+        others, never who is in them."""
+        if found is None:
+            return [t.gettext(NO_ANALYSIS)]
+        lines = [
+            t.gettext(
+                "Opinion groups found from the votes (of everyone with {votes} votes or more):",
+                votes=found.min_votes,
+            )
+        ]
+        if not found.groups:
+            lines.append(
+                t.gettext(
+                    "None yet: a group needs {minimum} people whose votes differ from the others'.",
+                    minimum=found.min_members,
+                )
+            )
+        for name, group in zip(GROUP_NAMES, found.groups, strict=False):
+            lines.append(
+                t.ngettext(
+                    "Group {name}: {count} person. Agrees more than the others with:",
+                    "Group {name}: {count} people. Agree more than the others with:",
+                    group.size,
+                    name=name,
+                )
+            )
+            for r in group.representative:
+                statement = statements.get(r.statement_id)
+                if statement is None:
+                    continue
+                shares = t.gettext(
+                    "{inside}% agree in the group, {outside}% among the others",
+                    inside=round(100 * r.inside.agrees / r.inside.votes),
+                    outside=round(100 * r.outside.agrees / r.outside.votes),
+                )
+                lines.append(f"• {statement.text} ({shares})")
+            if not group.representative:
+                lines.append(t.gettext("Nothing stands out yet."))
+        if found.hidden:
+            lines.append(
+                t.gettext(
+                    "Opinion groups with fewer than {minimum} people are not shown.",
+                    minimum=found.min_members,
+                )
+            )
+        return lines
 
     def _listed(
         self,

@@ -2,7 +2,8 @@
 
 Everything that grows with the number of people is asked of the database: which statement
 someone sees next, and the tallies per community. Nothing loads every vote into memory
-except the Polis export, which writes them all out.
+except the Polis export, which writes them all out, and the opinion groups, which need the
+whole vote matrix (three numbers a vote, read in one query).
 """
 
 from __future__ import annotations
@@ -47,6 +48,15 @@ class CastVote:
     community_id: int | None
     value: VoteValue
     voted_at: datetime
+
+
+@dataclass(frozen=True)
+class Ballot:
+    """One vote as the opinion groups read it: a number per voter, never their community."""
+
+    person_id: int
+    statement_id: int
+    value: VoteValue
 
 
 class CommonGroundRepository:
@@ -233,6 +243,23 @@ class CommonGroundRepository:
         return [
             CastVote(vote.statement_id, vote.person_id, community_id, vote.value, vote.voted_at)
             for vote, community_id in await self._session.exec(query)
+        ]
+
+    async def ballots(self, conversation: CommonGround) -> list[Ballot]:
+        """Every vote on an approved statement, three columns each, in one query (the vote
+        matrix the opinion groups are found from)."""
+        query = (
+            select(col(Vote.person_id), col(Vote.statement_id), col(Vote.value))
+            .join(Statement, col(Statement.id) == col(Vote.statement_id))
+            .where(
+                col(Statement.common_ground_id) == conversation.id,
+                col(Statement.status) == StatementStatus.APPROVED,
+            )
+            .order_by(col(Vote.person_id), col(Vote.statement_id))
+        )
+        return [
+            Ballot(person_id, statement_id, VoteValue(value))
+            for person_id, statement_id, value in await self._session.exec(query)
         ]
 
     @staticmethod

@@ -7,11 +7,21 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
 from click.testing import CliRunner
 from sqlmodel import select
 
 from bot.config import Settings
-from bot.storage.tables import Person, RoleName, Statement, StatementStatus, Vote, VoteValue
+from bot.services import opinion_groups
+from bot.storage.tables import (
+    Person,
+    Program,
+    RoleName,
+    Statement,
+    StatementStatus,
+    Vote,
+    VoteValue,
+)
 from bot.telegram.application import Palaver
 from tests.fakebot import FakeBotApi, FakeUser, SentMessage
 from tests.journeys.test_exchange import a_member, a_program, grant
@@ -159,6 +169,106 @@ async def test_a_program_wide_conversation_from_seeding_to_results(
     assert "closed" in closed.output
     answer = await bilal.expect_callback_answer(bilal.press("Agree"))
     assert "closed" in answer.params["text"]
+
+
+SPLIT = [
+    "The bridge should be rebuilt before anything else.",
+    "The market square should be rebuilt before the bridge.",
+    "Both towns should keep the spring festival.",
+]
+"""One opinion group agrees with the first and rejects the second, the other the reverse;
+everyone agrees with the third."""
+
+
+async def test_the_organizer_sees_opinion_groups_that_cut_across_communities(
+    fake_api: FakeBotApi,
+    palaver: Palaver,
+    settings: Settings,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    program = await a_program(palaver.database)
+    await _smallest_group(palaver, program, 3)
+    olga = await onboarded(fake_api, "Olga")
+    await grant(palaver, olga, program, RoleName.ORGANIZER)
+    # Each opinion group has two people from each community.
+    bridge_first = [
+        await a_member(fake_api, palaver, program, community, first_name=name)
+        for community, name in (
+            ("east", "Amal"),
+            ("east", "Bilal"),
+            ("west", "Yael"),
+            ("west", "Dana"),
+        )
+    ]
+    market_first = [
+        await a_member(fake_api, palaver, program, community, first_name=name)
+        for community, name in (
+            ("east", "Omar"),
+            ("east", "Rana"),
+            ("west", "Noa"),
+            ("west", "Eli"),
+        )
+    ]
+
+    statements = tmp_path / "statements.txt"
+    statements.write_text("\n".join(SPLIT) + "\n", encoding="utf-8")
+    runner = cli(settings)
+    for command in (["seed", "--file", str(statements)], ["open"]):
+        done = await invoke_cli(runner, ["commonground", *command, "--program", str(program.id)])
+        assert done.exit_code == 0, done.output
+    await run_job(palaver, "outbox")
+
+    for people, agreed in ((bridge_first, SPLIT[0]), (market_first, SPLIT[1])):
+        for person in people:
+            await person.expect_message("asks what you think of a few short statements")
+            person.press("Show me statements")
+            for message in await _offered(person, 3):
+                words = (message.text or "").split("\n\n", 1)[1]
+                choice = "Agree" if words in (agreed, SPLIT[2]) else "Disagree"
+                person.press(choice, message)
+                await person.expect_message(f"You {choice.lower()} with this statement:")
+
+    olga.send("/commonground")
+    screen = await olga.expect_message("Common ground in Neighbours across the river (open)")
+    text = screen.text or ""
+    # The communities are counted (four voters each, the minimum is 3), yet they do not
+    # differ: each is split the same way.
+    assert "east: 4 voters" in text and "west: 4 voters" in text
+    bridging, groups = text.split("Opinion groups found from the votes", 1)
+    assert SPLIT[2] in bridging.split("Agreed across every community:")[1]
+    assert "(of everyone with 3 votes or more):" in groups
+    first, second = groups.split("Group B: 4 people.")
+    assert "Group A: 4 people. Agree more than the others with:" in first
+    assert f"• {SPLIT[0]} (100% agree in the group, 0% among the others)" in first
+    assert f"• {SPLIT[1]} (100% agree in the group, 0% among the others)" in second
+    assert "not shown" not in groups
+    # Sizes and shares only: nobody is named, by name or by pseudonym.
+    for user in (*bridge_first, *market_first):
+        person = await _person(palaver, user.id)
+        for identity in (user.first_name, str(user.id), person.pseudonym):
+            assert identity and identity not in text
+
+    # Without the analysis extra the rest of the screen is the same, and it says why.
+    monkeypatch.setattr(opinion_groups, "_analysis", lambda: None)
+    olga.send("/commonground")
+    screen = await olga.expect_message("Common ground in Neighbours across the river (open)")
+    text = screen.text or ""
+    assert SPLIT[2] in text
+    assert "Opinion groups found from the votes need the optional analysis extra" in text
+    assert "pip install 'palaver[analysis]'" in text
+    assert "Group A" not in text
+
+
+async def _smallest_group(palaver: Palaver, program: Program, size: int) -> None:
+    """The program's minimum group size (an organizer's setting), before the conversation
+    exists: the conversation takes it as its minimum number of voters."""
+    async with palaver.database.unit_of_work() as uow:
+        found = await uow.programs.get(program.id or 0)
+        assert found is not None
+        found.min_group_size = size
+        uow.add(found)
+        await uow.commit()
 
 
 async def _offered(user: FakeUser, count: int) -> list[SentMessage]:

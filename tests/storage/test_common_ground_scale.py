@@ -15,7 +15,7 @@ from sqlmodel import select
 
 from bot.cli import main
 from bot.export.polis import collect_polis, polis_files
-from bot.services.common_ground import results_of, seed
+from bot.services.common_ground import opinion_groups_of, results_of, seed
 from bot.storage.tables import (
     CommonGround,
     CommonGroundStatus,
@@ -147,6 +147,7 @@ async def test_hundreds_of_voters_next_statement_results_and_polis_export(
             )
             assert again is False
             found = await results_of(uow, conversation)
+            opinions = await opinion_groups_of(uow, conversation)
             communities = {c.name: c.id for c in await uow.communities.of_program(program.id or 0)}
 
         east, west, north = communities["east"], communities["west"], communities["north"]
@@ -184,6 +185,16 @@ async def test_hundreds_of_voters_next_statement_results_and_polis_export(
         await database.dispose()
 
     check_polis_files(files, cast, community_of, communities, statements)
+    # The export's opinion groups are the organizer's screen's (the votes read in one query
+    # there, from the export's votes here).
+    assert opinions is not None and opinions.groups
+    summary = dict(csv.reader(io.StringIO(files["summary.csv"].decode())))
+    assert summary["opinion-groups"] == str(len(opinions.groups))
+    comment_groups = read(files["comment-groups.csv"])
+    for row in comment_groups:
+        for name, group in zip("abcde", opinions.groups, strict=False):
+            tally = group.by_statement.get(int(row["comment-id"]))
+            assert row[f"opinion-group-{name}-votes"] == str(tally.votes if tally else 0)
     # The same files through the command line.
     out = tmp_path / "polis"
     runner = CliRunner(env={"PALAVER_DATABASE_URL": database_url})
@@ -269,6 +280,10 @@ def check_polis_files(
 
     summary = dict(csv.reader(io.StringIO(files["summary.csv"].decode())))
     assert summary["voters"] == "300" and summary["groups"] == "2"
+    # The opinion groups found from these votes, with their columns after Polis's own.
+    opinion = [h for h in groups[0] if h.startswith("opinion-group-")]
+    assert len(opinion) == 4 * int(summary["opinion-groups"]) > 0
+    assert list(groups[0])[-len(opinion) :] == opinion
     assert summary["comments"] == str(len(comments))
 
 

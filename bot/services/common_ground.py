@@ -45,6 +45,8 @@ STATEMENT_MODERATION_BUTTON = "cgm"
 """A facilitator's decision: `ok.<statement id>` or `no.<statement id>`."""
 STATEMENT_SETTING = "common_ground.statement"
 """The pending input of someone writing a statement (see PendingInput)."""
+EDIT_SETTING = "common_ground.edit"
+"""The pending input of a facilitator rewording a statement before approving it."""
 STATEMENTS_AT_A_TIME = 3
 MAX_STATEMENT_LENGTH = 280
 RESULTS_SHOWN = 5
@@ -81,6 +83,7 @@ class StatementTooLong(PalaverError):
 
 class Moderate(enum.StrEnum):
     APPROVE = "ok"
+    EDIT = "ed"
     REJECT = "no"
 
 
@@ -301,8 +304,14 @@ class CommonGroundDesk:
             if person is None or person.id is None:
                 return None
             pending = await uow.pending_inputs.of(person.id)
-            if pending is None or pending.setting != STATEMENT_SETTING:
+            if pending is not None and pending.setting == EDIT_SETTING:
+                editing = True
+            elif pending is None or pending.setting != STATEMENT_SETTING:
                 return None
+            else:
+                editing = False
+        if editing:
+            return await self._edited(sender, text)
 
         async def use_case(uow: UnitOfWork) -> Outcome:
             person = await consenting_person(uow, sender, self._consent_version, for_update=True)
@@ -357,7 +366,8 @@ class CommonGroundDesk:
     # --- facilitators ---------------------------------------------------------------------
 
     async def moderate(self, sender: Sender, value: str) -> Outcome:
-        """A facilitator approves or rejects a participant's statement (once, by one)."""
+        """A facilitator approves, edits (then approves) or rejects a participant's
+        statement (once, by one)."""
         code, _, number = value.partition(".")
         if code not in {m.value for m in Moderate} or not number.isdigit():
             raise StaleButton()
@@ -376,6 +386,25 @@ class CommonGroundDesk:
             )
             t = self._dialogues.translator_for(person)
             work = self._dialogues.new_work(person, sender)
+            if decision is Moderate.EDIT:
+                if statement.status != StatementStatus.PENDING:
+                    work.notice = t.gettext("This statement has already been handled.")
+                    return work.outcome()
+                await uow.pending_inputs.put(
+                    person.id or 0,
+                    EDIT_SETTING,
+                    {"statement": statement.id},
+                    conversation.program_id,
+                )
+                work.say(
+                    Reply(
+                        t.gettext(
+                            "Send the statement as it should read, in one message. It is "
+                            "offered in your words, and its author is told it was edited."
+                        )
+                    )
+                )
+                return await work.seal(uow)
             status = (
                 StatementStatus.APPROVED
                 if decision is Moderate.APPROVE
@@ -405,14 +434,8 @@ class CommonGroundDesk:
                     )
                 )
                 work.write(author.telegram_id, Reply(told))
-            if status is StatementStatus.APPROVED and conversation.exchange_id is not None:
-                # A circle's statement: every other member of the circle votes on it now.
-                members = await uow.follow_ups.members_of_circle(
-                    conversation.exchange_id, conversation.program_id
-                )
-                for member in members:
-                    if member.id != statement.author_id and member.blocked_bot_at is None:
-                        work.write(member.telegram_id, await self.ballot(uow, statement, member))
+            if status is StatementStatus.APPROVED:
+                await self._offer_to_circle(uow, work, conversation, statement)
             done = (
                 t.gettext("Approved: participants are offered it now.")
                 if status is StatementStatus.APPROVED
@@ -420,6 +443,83 @@ class CommonGroundDesk:
             )
             work.say(
                 Reply(done, relayed=self._words(statement, person), replaces_pressed_message=True)
+            )
+            return await work.seal(uow)
+
+        return await self._dialogues.retrying(use_case)
+
+    async def _offer_to_circle(
+        self, uow: UnitOfWork, work: Delivery, conversation: CommonGround, statement: Statement
+    ) -> None:
+        """A circle's approved statement: every other member of the circle votes on it now
+        (a program's waits for people to ask with /vote)."""
+        if conversation.exchange_id is None:
+            return
+        members = await uow.follow_ups.members_of_circle(
+            conversation.exchange_id, conversation.program_id
+        )
+        for member in members:
+            if member.id != statement.author_id and member.blocked_bot_at is None:
+                work.write(member.telegram_id, await self.ballot(uow, statement, member))
+
+    async def _edited(self, sender: Sender, text: str) -> Outcome:
+        """The facilitator's rewording of a statement: kept, approved and offered."""
+
+        async def use_case(uow: UnitOfWork) -> Outcome:
+            person = await consenting_person(uow, sender, self._consent_version, for_update=True)
+            pending = await uow.pending_inputs.of(person.id or 0)
+            if pending is None or pending.setting != EDIT_SETTING:
+                raise StaleButton()
+            statement = await uow.common_ground.statement(int(pending.draft.get("statement", 0)))
+            conversation = (
+                await uow.common_ground.get(statement.common_ground_id) if statement else None
+            )
+            if statement is None or conversation is None:
+                raise StaleButton()
+            await self._authorizer.require(
+                uow, person, Permission.FACILITATE, conversation.program_id
+            )
+            t = self._dialogues.translator_for(person)
+            words = text.strip()
+            if not words or len(words) > MAX_STATEMENT_LENGTH:
+                error = StatementTooLong(limit=MAX_STATEMENT_LENGTH)
+                return Outcome(replies=(Reply(t.gettext(error.message, **error.params)),))
+            await uow.pending_inputs.clear(person.id or 0)
+            work = self._dialogues.new_work(person, sender)
+            original = statement.text
+            statement.text, statement.language = words, person.language
+            if not await uow.common_ground.moderate(
+                statement.id or 0, StatementStatus.APPROVED, person.id, self._dialogues.now()
+            ):
+                statement.text = original
+                work.say(Reply(t.gettext("This statement has already been handled.")))
+                return await work.seal(uow)
+            uow.audit.record(
+                "statement.moderated",
+                actor_id=person.id,
+                subject_type="statement",
+                subject_id=statement.id,
+                status="edited",
+            )
+            author = await uow.people.by_id(statement.author_id) if statement.author_id else None
+            if author is not None and author.blocked_bot_at is None:
+                at = self._dialogues.translator_for(author)
+                work.write(
+                    author.telegram_id,
+                    Reply(
+                        at.gettext(
+                            "A facilitator edited your statement a little and offered it to "
+                            "others to vote on. It now reads:"
+                        ),
+                        relayed=self._words(statement, author),
+                    ),
+                )
+            await self._offer_to_circle(uow, work, conversation, statement)
+            work.say(
+                Reply(
+                    t.gettext("Approved: participants are offered it now."),
+                    relayed=self._words(statement, person),
+                )
             )
             return await work.seal(uow)
 
@@ -592,6 +692,10 @@ class CommonGroundDesk:
                     Button(
                         t.gettext("Approve"),
                         ButtonAction(STATEMENT_MODERATION_BUTTON, f"ok.{statement.id}"),
+                    ),
+                    Button(
+                        t.gettext("Edit"),
+                        ButtonAction(STATEMENT_MODERATION_BUTTON, f"ed.{statement.id}"),
                     ),
                     Button(
                         t.gettext("Reject"),

@@ -717,6 +717,18 @@ async def test_a_statements_round_finds_what_the_circle_agrees_on(
     scene.fia.press("Reject", await scene.fia.expect_message("Approve it if it is short, fair"))
     await critic.expect_message("chose not to offer your statement")
 
+    # A co-host rewords a statement before offering it; its author is told.
+    critic.send("The other side hurt us, and we hurt them too, honestly.")
+    to_edit = await scene.faro.expect_message("and we hurt them too, honestly.")
+    scene.faro.press("Edit", to_edit)
+    await scene.faro.expect_message("Send the statement as it should read")
+    scene.faro.send("Both sides have been hurt.")
+    await scene.faro.expect_message("Approved: participants are offered it now.")
+    edited = await critic.expect_message("A facilitator edited your statement")
+    assert "Both sides have been hurt." in (edited.text or "")
+    for member in voters:
+        await member.expect_message("Both sides have been hurt.")
+
     # Someone admitted mid-round accepts the agreements and gets what they have not voted on.
     late = await onboarded(fake_api, "Gil")
     await join(palaver.database, scene.program, late, "west")
@@ -727,6 +739,8 @@ async def test_a_statements_round_finds_what_the_circle_agrees_on(
     scene.faro.press("Admit", await scene.faro.expect_message("asks for a seat"))
     late.press("Yes, I agree", await late.expect_message("Can you go along"))
     await late.expect_message("Statements round")
+    # Fewest votes first, so new statements catch up.
+    await late.expect_message("Both sides have been hurt.")
     await late.expect_message("Our children should be able to play together.")
 
     scene.faro.send("/next")
@@ -753,4 +767,5 @@ async def test_a_statements_round_finds_what_the_circle_agrees_on(
     assert [c["comment-body"] for c in comments] == [
         "Our children should be able to play together.",
         "",
+        "Both sides have been hurt.",
     ]

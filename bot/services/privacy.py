@@ -34,6 +34,8 @@ from bot.storage.tables import (
     RelayedMessage,
     Role,
     Run,
+    Statement,
+    Vote,
 )
 from bot.storage.types import utc_now
 from bot.storage.unit_of_work import UnitOfWork
@@ -172,6 +174,34 @@ class Privacy:
                     await session.exec(select(FollowUp).where(FollowUp.person_id == pid))
                 ).all()
             ],
+            "words_in_circles": [
+                {
+                    "circle": c.exchange_id,
+                    "round": c.round_number,
+                    "text": c.text,
+                    "passed": c.passed,
+                    "said_at": _iso(c.created_at),
+                }
+                for c in (
+                    await session.exec(select(Contribution).where(Contribution.author_id == pid))
+                ).all()
+            ],
+            "statements_written": [
+                {"text": st.text, "status": st.status, "written_at": _iso(st.created_at)}
+                for st in (
+                    await session.exec(select(Statement).where(Statement.author_id == pid))
+                ).all()
+            ],
+            "votes": [
+                {"statement": st.text, "vote": v.value, "voted_at": _iso(v.voted_at)}
+                for v, st in (
+                    await session.exec(
+                        select(Vote, Statement)
+                        .join(Statement, col(Statement.id) == col(Vote.statement_id))
+                        .where(Vote.person_id == pid)
+                    )
+                ).all()
+            ],
             "words_sent_to_partners": [
                 {"text": m.text, "sent_at": _iso(m.created_at)}
                 for m in (
@@ -259,6 +289,9 @@ class Privacy:
         # Their own words to partners go; what partners wrote to them is the partners' data.
         await session.exec(delete(RelayedMessage).where(col(RelayedMessage.sender_id) == pid))
         await session.exec(delete(Contribution).where(col(Contribution.author_id) == pid))
+        # Their statements go with their words (and the votes on them); their votes go with
+        # the person row.
+        await session.exec(delete(Statement).where(col(Statement.author_id) == pid))
         await uow.outbox.forget_letters_to(person.telegram_id)
         # Everything else that is theirs goes with the person row (ON DELETE CASCADE).
         await session.delete(person)

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import asyncio
 import csv
+import json
 import re
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -769,3 +770,31 @@ async def test_a_statements_round_finds_what_the_circle_agrees_on(
         "",
         "Both sides have been hurt.",
     ]
+
+
+async def test_a_member_sees_their_circle_words_and_forget_erases_them(
+    fake_api: FakeBotApi, palaver: Palaver
+) -> None:
+    scene = await a_formed_circle(fake_api, palaver.database)
+    await begin(scene)
+    leaver, *others = scene.members
+    for number, member in enumerate(scene.members):
+        member.send(f"My own words, number {number}.")
+    await leaver.expect_message("Round 1 is complete")
+    leaver.send("/mydata")
+    sent = await leaver.expect_message("everything Palaver keeps about you")
+    assert sent.document is not None
+    data = json.loads(sent.document.data)
+    assert [w["text"] for w in data["words_in_circles"]] == ["My own words, number 0."]
+    assert "number 1." not in sent.document.data.decode(), "others' words are theirs"
+
+    leaver.send("/forget")
+    await leaver.expect_message("erase everything")
+    leaver.press("Yes, erase everything")
+    await leaver.expect_message("has been erased")
+    for member in others:
+        await member.expect_message("has left the circle. The circle goes on.")
+    words = [c.text for c in await rows(palaver, select(Contribution))]
+    assert "My own words, number 0." not in words and len(words) == 5
+    [exchange] = await rows(palaver, select(Exchange))
+    assert exchange.member_count == 5

@@ -108,7 +108,7 @@ async def test_a_program_wide_conversation_from_seeding_to_results(
     thanks = await yael.expect_message("A facilitator will read your statement")
     alert = await olga.expect_message("A participant wrote a new statement")
     assert "We all want our children to grow up without fear." in (alert.text or "")
-    assert alert.button_texts == ["Approve", "Reject"]
+    assert alert.button_texts == ["Approve", "Edit", "Reject"]
     for identity in (str(yael.id), yael.first_name):
         assert identity not in (alert.text or "")
     [pending] = await rows(
@@ -130,7 +130,7 @@ async def test_a_program_wide_conversation_from_seeding_to_results(
     yael.press("Show my pseudonym with it", thanks)
     await yael.expect_message("will be shown with your statement")
 
-    reject = alert.callback_data[1]
+    reject = alert.callback_data[2]
     olga.press("Approve", alert)
     await olga.expect_message("Approved: participants are offered it now.")
     await yael.expect_message("Your statement is now offered to others")

@@ -641,6 +641,8 @@ class CircleAgenda:
         if circle.round_open and current is not None and current.statements:
             work.say(self._statements.invitation(person, current))
             await self._statements.offer_unvoted(uow, work, room, person)
+        elif circle.round_open and current is not None and self._kit.in_group(room):
+            pass  # the round's question is in the group, where the answers are given
         elif circle.round_open and current is not None:
             speaker = await uow.people.by_id(circle.speaker_id) if circle.speaker_id else None
             work.say(self._question(person, current, speaker))

@@ -16,6 +16,9 @@ import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
+from functools import partial
+
+from sqlalchemy.exc import IntegrityError
 
 from bot.clock import Clock
 from bot.services.replies import Envelope, Letter, Outcome, Reply
@@ -154,22 +157,29 @@ class LetterBox:
         relayed contribution landed is kept, so it can be deleted everywhere)."""
         now = self._clock()
 
-        async def sent(uow: UnitOfWork) -> None:
+        async def sent(uow: UnitOfWork, *, with_copies: bool = True) -> None:
             if envelope.follow_up_id is not None:
                 await uow.follow_ups.record_sent(envelope.outbox_id, now)
-            if envelope.copy_of is not None:
+            if envelope.copy_of is not None and with_copies:
                 await self._keep_copies(uow, envelope, message_ids)
             await uow.outbox.mark_sent(envelope.outbox_id)
 
-        await self._database.write(sent)
+        try:
+            await self._database.write(sent)
+        except IntegrityError:
+            # The contribution was erased (/forget) the moment its copy landed: there is
+            # nothing left to delete it by, but the row must still never go twice.
+            await self._database.write(partial(sent, with_copies=False))
 
     async def _keep_copies(
         self, uow: UnitOfWork, envelope: Envelope, message_ids: Sequence[int]
     ) -> None:
         assert envelope.copy_of is not None
         contribution = await uow.circles.contribution(envelope.copy_of)
+        if contribution is None:
+            return  # erased with its author (/forget) while this copy was on its way
         for message_id in message_ids:
-            if contribution is not None and contribution.deleted_at is not None:
+            if contribution.deleted_at is not None:
                 # Taken down while this copy was on its way: take this copy down too.
                 posting = Posting(envelope.chat_id, Reply(""), OutboxOp.DELETE, message_id)
                 await self._postbox.post(uow, [posting], claim=False)

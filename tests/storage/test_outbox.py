@@ -113,3 +113,27 @@ async def test_paced_rows_wait_for_their_time_and_new_rows_queue_behind_them(
     assert three.reply.text == "three"
     await letterbox.mark_sent(three)
     assert [e.reply.text for e in await letterbox.claim_due()] == ["four"]
+
+
+async def test_a_copy_of_words_erased_while_it_was_on_its_way_is_still_marked_sent(
+    database_url: str,
+) -> None:
+    """/forget erased a circle member's answer while its relayed copy was being sent: the
+    row is done with all the same (never sent twice), and no copy is recorded."""
+    database = Database(database_url)
+    try:
+        clock = ManualClock()
+        erased_contribution = 987_654
+        policy = OutboxPolicy(worker="writer", lease=LEASE)
+        async with database.unit_of_work() as uow:
+            [envelope] = await Postbox(clock, policy).post(
+                uow,
+                [Posting(chat_id=42, reply=Reply("Someone wrote:"), copy_of=erased_contribution)],
+            )
+            await uow.commit()
+        await LetterBox(database, clock, policy).mark_sent(envelope, [555])
+        async with database.unit_of_work() as uow:
+            assert await uow.circles.copies_of(erased_contribution) == []
+            assert await uow.outbox.next_due_at() is None
+    finally:
+        await database.dispose()

@@ -194,8 +194,17 @@ class Circles:
         return await self._dialogues.retrying(use_case)
 
     async def take_text(self, sender: Sender, text: str) -> Outcome | None:
-        """A member's words while a round of their relayed circle is open (None: not for a
-        circle, let the next taker have them)."""
+        """A member's words while a round of their circle takes them in private (None: not
+        for a circle, let the next taker have them)."""
+        return await self._answer(sender, text)
+
+    async def pass_round(self, sender: Sender) -> Outcome | None:
+        """/skip in a circle: pass this round (None: not in a circle's round)."""
+        return await self._answer(sender, None)
+
+    async def _answer(self, sender: Sender, text: str | None) -> Outcome | None:
+        """Words (or, None, a pass) for the open round; the agreements again to someone
+        who has not accepted them, since nobody speaks before."""
 
         async def use_case(uow: UnitOfWork) -> Outcome | None:
             person = await uow.people.by_telegram_id(sender.telegram_id)
@@ -210,26 +219,6 @@ class Circles:
                 work.say(self._agenda.agreements(room.t, room, person, again=True))
             else:
                 await self._agenda.contribute(uow, work, room, member, text)
-            return await work.seal(uow)
-
-        return await self._dialogues.retrying_if_mine(use_case)
-
-    async def pass_round(self, sender: Sender) -> Outcome | None:
-        """/skip in a circle: pass this round (None: not in a circle's round)."""
-
-        async def use_case(uow: UnitOfWork) -> Outcome | None:
-            person = await uow.people.by_telegram_id(sender.telegram_id)
-            if person is None or not person.has_consented(self._consent_version):
-                return None
-            seat = await self._agenda.open_seat(uow, person)
-            if seat is None:
-                return None
-            room, member = seat
-            work = self._kit.work(person, sender)
-            if member.agreed_at is None:
-                work.say(self._agenda.agreements(room.t, room, person, again=True))
-            else:
-                await self._agenda.contribute(uow, work, room, member, None)
             return await work.seal(uow)
 
         return await self._dialogues.retrying_if_mine(use_case)

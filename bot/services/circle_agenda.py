@@ -53,7 +53,7 @@ class CircleAgenda:
     async def check_timers(self) -> tuple[Outcome, ...]:
         """Warn of the last minute, and act when a timed round's time is up."""
         async with self._dialogues.database.unit_of_work() as uow:
-            circle_ids = await uow.circles.due_timers(self._clock())
+            circle_ids = await uow.circles.due_timers(self._clock() + LAST_MINUTE)
         posted = []
         for circle_id in circle_ids:
 

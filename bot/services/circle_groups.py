@@ -4,7 +4,6 @@ code, members' words in the group, /report as a reply, and what happens to the g
 
 from __future__ import annotations
 
-import dataclasses
 import secrets
 from datetime import timedelta
 
@@ -29,9 +28,11 @@ from bot.storage.tables import (
     Contribution,
     MemberRole,
     OutboxOp,
-    Person,
 )
 from bot.storage.unit_of_work import UnitOfWork
+
+TOLD_STRANGERS_KEPT = 10_000
+"""Who was shown the way in is remembered for this many (circle, round, person) at most."""
 
 
 class CircleGroups:
@@ -179,11 +180,10 @@ class CircleGroups:
         key = (room_id, circle.round_number, sender.telegram_id)
         if key in self._told_strangers:
             return None
+        if len(self._told_strangers) >= TOLD_STRANGERS_KEPT:
+            self._told_strangers.clear()  # at worst someone is shown the way in once more
         self._told_strangers.add(key)
-        program = await uow.programs.get(exchange.program_id)
-        group = self._dialogues.translator_for(
-            Person(telegram_id=0, language=program.default_language if program else "en")
-        )
+        group = await self._kit.program_t(uow, exchange.program_id)
         return Outcome(
             replies=(
                 Reply(
@@ -239,13 +239,7 @@ class CircleGroups:
                 Posting(chat_id, Reply(""), OutboxOp.DELETE, message_id=command_message_id)
             )
             await self._moderation.report(
-                uow, work, person, contribution.id or 0, ReportReason.OTHER.value
-            )
-            # The confirmation goes to the reporter's private chat, not to the group.
-            confirmation = work.postings.pop()
-            work.write(
-                person.telegram_id,
-                dataclasses.replace(confirmation.reply, replaces_pressed_message=False),
+                uow, work, person, contribution.id or 0, ReportReason.OTHER.value, in_private=True
             )
             return await work.seal(uow)
 
@@ -266,7 +260,7 @@ class CircleGroups:
                 circle,
                 exchange,
                 self._kit.agenda(exchange),
-                self._dialogues.translator_for(Person(telegram_id=0, language="en")),
+                await self._kit.program_t(uow, exchange.program_id),
             )
             await uow.circles.lock(circle)
             work = self._dialogues.new_system_work()

@@ -75,8 +75,17 @@ class CircleModeration:
         )
 
     async def report(
-        self, uow: UnitOfWork, work: Delivery, person: Person, contribution_id: int, reason: str
+        self,
+        uow: UnitOfWork,
+        work: Delivery,
+        person: Person,
+        contribution_id: int,
+        reason: str,
+        *,
+        in_private: bool = False,
     ) -> None:
+        """Keep the report and alert the co-hosts; the reporter is thanked where they pressed
+        (or, `in_private`, in their private chat: a report made in a group stays unseen)."""
         contribution = await uow.circles.contribution(contribution_id)
         if contribution is None or contribution.deleted_at is not None:
             raise StaleButton()
@@ -140,14 +149,13 @@ class CircleModeration:
                 for action, label in MODERATION_LABELS.items()
             )
             work.write(facilitator.telegram_id, Reply("\n\n".join(lines), buttons=rows))
-        work.say(
-            Reply(
-                room.t.gettext(
-                    "Thank you. The facilitators will look at it. I will tell you what they did."
-                ),
-                replaces_pressed_message=True,
-            )
+        thanks = room.t.gettext(
+            "Thank you. The facilitators will look at it. I will tell you what they did."
         )
+        if in_private:
+            work.write(person.telegram_id, Reply(thanks))
+        else:
+            work.say(Reply(thanks, replaces_pressed_message=True))
 
     async def moderate(self, sender: Sender, report_id: int, action_value: str) -> Outcome:
         """A facilitator's decision on a report in a circle."""

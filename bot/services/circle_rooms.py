@@ -311,7 +311,11 @@ class CircleRooms:
 
     async def group_t(self, uow: UnitOfWork, room: Room) -> Translator:
         """The group's language: the program's main one."""
-        program = await uow.programs.get(room.exchange.program_id)
+        return await self.program_t(uow, room.exchange.program_id)
+
+    async def program_t(self, uow: UnitOfWork, program_id: int) -> Translator:
+        """A program's main language (what a group, or no one in particular, reads)."""
+        program = await uow.programs.get(program_id)
         return self._dialogues.translator_for(
             Person(telegram_id=0, language=program.default_language if program else "en")
         )

@@ -195,12 +195,14 @@ class CircleRepository:
             RelayedCopy(contribution_id=contribution_id, chat_id=chat_id, message_id=message_id)
         )
 
-    async def due_timers(self, now: datetime) -> list[int]:
-        """Running circles whose round time is up, or within its last minute."""
+    async def due_timers(self, until: datetime) -> list[int]:
+        """Running circles whose timed round ends by `until` (now plus the last minute) and
+        whose co-hosts have not been asked what to do yet: the only ones a look can change."""
         statement = select(Circle.exchange_id).where(
             col(Circle.state) == CircleState.RUNNING,
             col(Circle.round_open).is_(True),
-            col(Circle.round_deadline).is_not(None),
+            col(Circle.round_deadline) <= until,
+            col(Circle.time_up_asked).is_(False),
         )
         return [circle_id for circle_id in (await self._session.exec(statement)).all() if circle_id]
 

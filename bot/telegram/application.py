@@ -223,8 +223,7 @@ def build_palaver(
         exchanges,
         postman,
         moderation,
-        text_takers=(console.take_text,),
-        first_takers=(circle_feature.text_taker(), common_ground.text_taker()),
+        text_takers=(circle_feature.text_taker(), common_ground.text_taker(), console.take_text),
     )
     programs = ProgramsFeature(
         responder,

@@ -47,7 +47,6 @@ class DialogueFeature:
         postman: Postman,
         moderation: Moderation,
         text_takers: Sequence[TextTaker] = (),
-        first_takers: Sequence[TextTaker] = (),
     ) -> None:
         self._moderation = moderation
         self._respond = responder.respond
@@ -55,10 +54,10 @@ class DialogueFeature:
         self._onboarding = onboarding
         self._dialogues = dialogues
         self._exchanges = exchanges
-        # Who gets typed text: the run first (it steps aside while the organizer's console
-        # waits for a typed answer), then e.g. that console.
-        # `first_takers` (a circle's open round) come before even the run.
-        self._text_takers = (*first_takers, self._dialogues.answer_text, *text_takers)
+        # Who gets typed text: the run first, so an answer in a conversation costs one
+        # transaction (it steps aside while a typed answer is awaited elsewhere: the console,
+        # a statement); then a circle's open round, a statement, the organizer's console.
+        self._text_takers = (self._dialogues.answer_text, *text_takers)
 
     def handlers(self) -> Sequence[Handler]:
         private = NEW_MESSAGES & PRIVATE

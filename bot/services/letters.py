@@ -4,8 +4,8 @@ what is due to whoever sends it.
 Every message Palaver sends because something changed goes through here: written in the
 transaction of the change (`Postbox.post`), sent after the commit, deleted once Telegram
 has it (`LetterBox`). A crash at any point therefore loses nothing; the only window for a
-duplicate is between Telegram accepting a message and its row being deleted, one row at a
-time.
+duplicate is between Telegram accepting a message and its row being deleted (rows sent at
+the same moment are deleted together, a few milliseconds later at most).
 """
 
 from __future__ import annotations
@@ -16,16 +16,20 @@ import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
-from functools import partial
 
 from sqlalchemy.exc import IntegrityError
 
 from bot.clock import Clock
 from bot.services.replies import Envelope, Letter, Outcome, Reply
+from bot.storage.group_commit import GroupCommit
+from bot.storage.repositories import OutboxLetter
 from bot.storage.tables import OutboxOp
 from bot.storage.unit_of_work import Database, UnitOfWork
 
 DEFAULT_LEASE = timedelta(seconds=60)
+
+SentRow = tuple[Envelope, tuple[int, ...]]
+"""A row Telegram has taken, with the ids of the messages it became."""
 
 
 def worker_name() -> str:
@@ -77,15 +81,14 @@ class Postbox:
         """
         now = self._clock()
         lease_until = now + self._policy.lease
-        next_at: dict[int, datetime] = {}
-        may_claim: dict[int, bool] = {}
+        chats = list(dict.fromkeys(posting.chat_id for posting in postings))
+        latest = await uow.outbox.latest_pending_for(chats) if chats else {}
+        next_at = {chat: max(now, latest[chat]) if chat in latest else now for chat in chats}
+        may_claim = {chat: claim and chat not in latest for chat in chats}
         envelopes: list[Envelope] = []
+        letters: list[OutboxLetter] = []
         for posting in postings:
             chat = posting.chat_id
-            if chat not in next_at:
-                latest = await uow.outbox.latest_pending_for(chat)
-                next_at[chat] = max(now, latest) if latest is not None else now
-                may_claim[chat] = claim and latest is None
             at = next_at[chat]
             claimable = may_claim[chat] and at <= now
             envelope = Envelope(
@@ -101,20 +104,28 @@ class Postbox:
                 user_id=posting.user_id,
                 until=posting.until,
             )
-            outbox_id = await uow.outbox.keep(
-                chat,
-                envelope.to_json(),
-                op=posting.op,
-                not_before=at,
-                claimed_by=self._policy.worker if claimable else None,
-                claimed_until=lease_until if claimable else None,
-                follow_up_id=posting.follow_up_id,
+            envelopes.append(envelope)
+            letters.append(
+                OutboxLetter(
+                    chat,
+                    envelope.to_json(),
+                    op=posting.op,
+                    not_before=at,
+                    claimed_by=self._policy.worker if claimable else None,
+                    claimed_until=lease_until if claimable else None,
+                    follow_up_id=posting.follow_up_id,
+                )
             )
-            envelopes.append(replace(envelope, outbox_id=outbox_id))
             if not claimable:
                 may_claim[chat] = False  # whatever follows waits behind this row
             next_at[chat] = at + timedelta(seconds=posting.pause_after * self._policy.pace)
-        return envelopes
+        if not letters:
+            return []
+        outbox_ids = await uow.outbox.keep(letters)
+        return [
+            replace(envelope, outbox_id=outbox_id)
+            for envelope, outbox_id in zip(envelopes, outbox_ids, strict=True)
+        ]
 
 
 class LetterBox:
@@ -125,6 +136,7 @@ class LetterBox:
         self._clock = clock
         self._policy = policy
         self._postbox = Postbox(clock, policy)
+        self._marking: GroupCommit[SentRow] = GroupCommit(database, self._mark)
 
     @property
     def lease(self) -> timedelta:
@@ -154,22 +166,31 @@ class LetterBox:
 
     async def mark_sent(self, envelope: Envelope, message_ids: Sequence[int] = ()) -> None:
         """Telegram has it: never send it again (a follow-up it started is done; where a
-        relayed contribution landed is kept, so it can be deleted everywhere)."""
-        now = self._clock()
+        relayed contribution landed is kept, so it can be deleted everywhere).
 
-        async def sent(uow: UnitOfWork, *, with_copies: bool = True) -> None:
+        Rows sent at the same moment are marked in one transaction (group commit): under a
+        crowd that is most of Palaver's transactions otherwise. This returns once this row's
+        mark is committed, so a chat's next row still leaves only after it.
+        """
+        try:
+            await self._marking((envelope, tuple(message_ids)))
+        except IntegrityError:
+            # A contribution was erased (/forget) the moment its copy landed: there is
+            # nothing left to delete it by, but the row must still never go twice.
+            await self._database.write(
+                lambda uow: self._mark(uow, [(envelope, tuple(message_ids))], with_copies=False)
+            )
+
+    async def _mark(
+        self, uow: UnitOfWork, sent: Sequence[SentRow], *, with_copies: bool = True
+    ) -> None:
+        now = self._clock()
+        for envelope, message_ids in sent:
             if envelope.follow_up_id is not None:
                 await uow.follow_ups.record_sent(envelope.outbox_id, now)
             if envelope.copy_of is not None and with_copies:
                 await self._keep_copies(uow, envelope, message_ids)
-            await uow.outbox.mark_sent(envelope.outbox_id)
-
-        try:
-            await self._database.write(sent)
-        except IntegrityError:
-            # The contribution was erased (/forget) the moment its copy landed: there is
-            # nothing left to delete it by, but the row must still never go twice.
-            await self._database.write(partial(sent, with_copies=False))
+        await uow.outbox.mark_sent([envelope.outbox_id for envelope, _ids in sent])
 
     async def _keep_copies(
         self, uow: UnitOfWork, envelope: Envelope, message_ids: Sequence[int]
@@ -193,7 +214,7 @@ class LetterBox:
         async def given_up(uow: UnitOfWork) -> None:
             if envelope.follow_up_id is not None:
                 await uow.follow_ups.record_failed(envelope.outbox_id, error)
-            await uow.outbox.mark_sent(envelope.outbox_id)
+            await uow.outbox.mark_sent([envelope.outbox_id])
 
         await self._database.write(given_up)
 

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
 from sqlalchemy import delete, func, or_, update
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import aliased
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -21,6 +23,7 @@ from bot.storage.tables import (
     Role,
     RoleName,
 )
+from bot.storage.types import utc_now
 
 
 class PersonRepository:
@@ -168,6 +171,19 @@ class OutboxRow:
     follow_up_id: int | None = None
 
 
+@dataclass(frozen=True)
+class OutboxLetter:
+    """A row to keep in the outbox."""
+
+    chat_id: int
+    payload: dict[str, Any]
+    op: OutboxOp
+    not_before: datetime
+    claimed_by: str | None = None
+    claimed_until: datetime | None = None
+    follow_up_id: int | None = None
+
+
 class Outbox:
     """Messages Palaver owes chats, kept until Telegram has them.
 
@@ -178,38 +194,34 @@ class Outbox:
     def __init__(self, session: AsyncSession) -> None:
         self._session = session
 
-    async def keep(
-        self,
-        chat_id: int,
-        payload: dict[str, Any],
-        *,
-        op: OutboxOp = OutboxOp.SEND,
-        not_before: datetime,
-        claimed_by: str | None = None,
-        claimed_until: datetime | None = None,
-        follow_up_id: int | None = None,
-    ) -> int:
-        message = OutboxMessage(
-            follow_up_id=follow_up_id,
-            chat_id=chat_id,
-            op=op,
-            payload=payload,
-            created_at=not_before,
-            not_before=not_before,
-            claimed_by=claimed_by,
-            claimed_until=claimed_until,
-        )
-        self._session.add(message)
+    async def keep(self, letters: Sequence[OutboxLetter]) -> list[int]:
+        """Keep rows (one INSERT for them all); their ids, in the same order."""
+        messages = [
+            OutboxMessage(
+                follow_up_id=letter.follow_up_id,
+                chat_id=letter.chat_id,
+                op=letter.op,
+                payload=letter.payload,
+                created_at=letter.not_before,
+                not_before=letter.not_before,
+                claimed_by=letter.claimed_by,
+                claimed_until=letter.claimed_until,
+            )
+            for letter in letters
+        ]
+        self._session.add_all(messages)
         await self._session.flush()
-        assert message.id is not None
-        return message.id
+        return [message.id or 0 for message in messages]
 
-    async def latest_pending_for(self, chat_id: int) -> datetime | None:
-        """When the last message still owed to this chat may leave (None: nothing owed)."""
-        statement = select(func.max(OutboxMessage.not_before)).where(
-            OutboxMessage.chat_id == chat_id
+    async def latest_pending_for(self, chat_ids: Sequence[int]) -> dict[int, datetime]:
+        """When the last message still owed to each of these chats may leave (chats owed
+        nothing are left out)."""
+        statement = (
+            select(OutboxMessage.chat_id, func.max(OutboxMessage.not_before))
+            .where(col(OutboxMessage.chat_id).in_(chat_ids))
+            .group_by(col(OutboxMessage.chat_id))
         )
-        return (await self._session.exec(statement)).one()
+        return {chat_id: latest for chat_id, latest in (await self._session.exec(statement))}
 
     async def claim_due(
         self, now: datetime, worker: str, until: datetime, limit: int
@@ -284,9 +296,12 @@ class Outbox:
         )
         return (await self._session.exec(statement)).one()
 
-    async def mark_sent(self, message_id: int) -> None:
-        """Telegram has it (or refused it for good): forget it, words, recipient and all."""
-        await self._session.exec(delete(OutboxMessage).where(col(OutboxMessage.id) == message_id))
+    async def mark_sent(self, message_ids: Sequence[int]) -> None:
+        """Telegram has them (or refused them for good): forget them, words, recipients and
+        all."""
+        await self._session.exec(
+            delete(OutboxMessage).where(col(OutboxMessage.id).in_(message_ids))
+        )
 
     async def retry_later(self, message_id: int, error: str, not_before: datetime) -> None:
         """Telegram could not take it now: release the claim and try again at `not_before`."""
@@ -314,13 +329,25 @@ class UpdateJournal:
     def __init__(self, session: AsyncSession) -> None:
         self._session = session
 
-    async def record(self, update_id: int, payload: dict[str, Any]) -> None:
-        if await self._session.get(ReceivedUpdate, update_id) is None:
-            self._session.add(ReceivedUpdate(update_id=update_id, payload=payload))
-
-    async def settle(self, update_id: int) -> None:
+    async def record(self, updates: Sequence[tuple[int, dict[str, Any]]]) -> None:
+        """Keep updates (update id, payload); one already kept (a replay) stays as it is."""
+        if not updates:
+            return
+        dialect = self._session.bind.dialect.name
+        insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+        statement = insert(ReceivedUpdate).on_conflict_do_nothing(index_elements=["update_id"])
+        now = utc_now()
         await self._session.exec(
-            delete(ReceivedUpdate).where(col(ReceivedUpdate.update_id) == update_id)
+            statement,
+            params=[
+                {"update_id": update_id, "payload": payload, "received_at": now}
+                for update_id, payload in updates
+            ],
+        )
+
+    async def settle(self, update_ids: Sequence[int]) -> None:
+        await self._session.exec(
+            delete(ReceivedUpdate).where(col(ReceivedUpdate.update_id).in_(update_ids))
         )
 
     async def pending(self) -> list[ReceivedUpdate]:

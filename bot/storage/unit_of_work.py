@@ -146,7 +146,7 @@ class UnitOfWork:
         assert self._session is not None, "commit() outside `async with`"
         update_id = HANDLING_UPDATE.get()
         if update_id is not None:
-            await self.journal.settle(update_id)
+            await self.journal.settle([update_id])
         await self._session.commit()
         if update_id is not None:
             HANDLING_UPDATE.set(None)  # settled: later commits of this update need not

@@ -10,10 +10,12 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Sequence
+from typing import Any
 
 from telegram import Update
 from telegram.ext import Application, TypeHandler
 
+from bot.storage.group_commit import GroupCommit
 from bot.storage.unit_of_work import HANDLING_UPDATE, Database
 from bot.telegram.handlers import Context, Handler
 
@@ -30,6 +32,13 @@ class UpdateJournal:
 
     def __init__(self, database: Database) -> None:
         self._database = database
+        # Updates arrive in batches (one getUpdates answer): kept and settled together.
+        self._recording: GroupCommit[tuple[int, dict[str, Any]]] = GroupCommit(
+            database, lambda uow, updates: uow.journal.record(updates)
+        )
+        self._settling: GroupCommit[int] = GroupCommit(
+            database, lambda uow, update_ids: uow.journal.settle(update_ids)
+        )
 
     def handlers(self) -> Sequence[tuple[Handler, int]]:
         return [
@@ -38,15 +47,14 @@ class UpdateJournal:
         ]
 
     async def record(self, update: Update, context: Context) -> None:
-        payload = update.to_dict()
-        await self._database.write(lambda uow: uow.journal.record(update.update_id, payload))
+        await self._recording((update.update_id, update.to_dict()))
         # From here on, the first commit of this update's handling also settles it.
         HANDLING_UPDATE.set(update.update_id)
 
     async def settle(self, update: Update, context: Context) -> None:
         if HANDLING_UPDATE.get() == update.update_id:
             HANDLING_UPDATE.set(None)  # settled by this write, not by commits inside it
-            await self._database.write(lambda uow: uow.journal.settle(update.update_id))
+            await self._settling(update.update_id)
         HANDLING_UPDATE.set(None)
 
     async def replay(self, application: Application) -> None:  # type: ignore[type-arg]

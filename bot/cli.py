@@ -6,7 +6,7 @@ import asyncio
 import logging
 import signal
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
 import click
@@ -100,10 +100,21 @@ def run(migrate: bool, send_only: bool) -> None:
         _migrate(settings)
 
     try:
-        asyncio.run(_serve(settings, receive_updates=not send_only))
+        with asyncio.Runner(loop_factory=_fastest_event_loop()) as runner:
+            runner.run(_serve(settings, receive_updates=not send_only))
     except (InvalidToken, NetworkError) as error:
         raise bot_api_problem(error, settings.bot_api_url) from None
     log.info("Palaver stopped")
+
+
+def _fastest_event_loop() -> Callable[[], asyncio.AbstractEventLoop] | None:
+    """uvloop's event loop where it is installed (it takes about a tenth off the CPU each
+    update costs under a crowd); else asyncio's own."""
+    try:
+        import uvloop
+    except ImportError:
+        return None
+    return uvloop.new_event_loop
 
 
 async def _serve(settings: Settings, *, receive_updates: bool = True) -> None:

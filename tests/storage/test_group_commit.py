@@ -1,0 +1,100 @@
+"""Group commit: bookkeeping asked for by many tasks at once shares a transaction, and each
+task returns only once its own item is committed."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Sequence
+
+import pytest
+from sqlalchemy import event, text
+
+from bot.storage.group_commit import GroupCommit
+from bot.storage.unit_of_work import Database, UnitOfWork
+
+
+async def test_items_asked_for_at_once_share_a_transaction_and_each_waits_for_its_own(
+    database_url: str,
+) -> None:
+    database = Database(database_url)
+    commits = 0
+
+    def counted(*_args: object) -> None:
+        nonlocal commits
+        commits += 1
+
+    event.listen(database.engine.sync_engine, "commit", counted)
+    batches: list[list[int]] = []
+
+    async def keep(uow: UnitOfWork, numbers: Sequence[int]) -> None:
+        batches.append(list(numbers))
+        for number in numbers:
+            await uow.session.exec(
+                text("INSERT INTO note (number) VALUES (:n)"), params={"n": number}
+            )  # type: ignore[call-overload]
+
+    try:
+        async with database.engine.begin() as connection:
+            await connection.execute(text("CREATE TABLE note (number INTEGER)"))
+        commits = 0
+        keeping = GroupCommit(database, keep)
+
+        async def keep_and_look(number: int) -> bool:
+            await keeping(number)
+            async with database.engine.connect() as connection:
+                found = await connection.execute(
+                    text("SELECT 1 FROM note WHERE number = :n"), {"n": number}
+                )
+                return found.first() is not None
+
+        committed = await asyncio.gather(*(keep_and_look(n) for n in range(50)))
+
+        assert all(committed), "each caller returns once its own item is committed"
+        assert sorted(n for batch in batches for n in batch) == list(range(50)), "each once"
+        assert len(batches) < 10 and commits == len(batches)
+    finally:
+        async with database.engine.begin() as connection:
+            await connection.execute(text("DROP TABLE IF EXISTS note"))
+        await database.dispose()
+
+
+async def test_a_failed_batch_raises_in_every_caller_of_it(database_url: str) -> None:
+    database = Database(database_url)
+
+    async def refuse(_uow: UnitOfWork, numbers: Sequence[int]) -> None:
+        raise ValueError(f"refused {len(numbers)}")
+
+    try:
+        refusing = GroupCommit(database, refuse)
+        results = await asyncio.gather(*(refusing(n) for n in range(5)), return_exceptions=True)
+        assert all(isinstance(result, ValueError) for result in results)
+    finally:
+        await database.dispose()
+
+
+async def test_a_caller_cancelled_mid_write_leaves_the_others_items_to_the_next(
+    database_url: str,
+) -> None:
+    database = Database(database_url)
+    written: list[int] = []
+    first_write_started = asyncio.Event()
+
+    async def slow_first(_uow: UnitOfWork, numbers: Sequence[int]) -> None:
+        if not first_write_started.is_set():
+            first_write_started.set()
+            await asyncio.sleep(10)  # cancelled here
+        written.extend(numbers)
+
+    try:
+        writing = GroupCommit(database, slow_first)
+        leader = asyncio.create_task(writing(1))
+        await first_write_started.wait()
+        follower = asyncio.create_task(writing(2))
+        await asyncio.sleep(0)
+        leader.cancel()
+        with pytest.raises(asyncio.CancelledError):
+            await leader
+        await asyncio.wait_for(follower, timeout=5)
+        assert 2 in written
+    finally:
+        await database.dispose()

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from sqlalchemy import case, delete, update
+from sqlalchemy.orm.attributes import set_committed_value
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -38,6 +39,8 @@ class RunRepository:
 
     def __init__(self, session: AsyncSession) -> None:
         self._session = session
+        self._locked: dict[int, list[Run]] = {}
+        """The runs of each exchange locked in this transaction: nobody else changes them."""
 
     async def get(self, run_id: int) -> Run | None:
         return await self._session.get(Run, run_id)
@@ -61,8 +64,10 @@ class RunRepository:
             .with_for_update()
             .execution_options(populate_existing=True)
         )
-        locked = {other.id: other for other in (await self._session.exec(statement)).all()}
-        return locked[run.id]
+        runs = list((await self._session.exec(statement)).all())
+        if run.exchange_id is not None:
+            self._locked[run.exchange_id] = runs
+        return next(other for other in runs if other.id == run.id)
 
     async def open_runs_of(self, person_id: int) -> list[Run]:
         """Runs not yet over, most recently active first."""
@@ -74,10 +79,14 @@ class RunRepository:
         return list((await self._session.exec(statement)).all())
 
     async def of_exchange(self, exchange_id: int) -> list[Run]:
+        if exchange_id in self._locked:
+            return list(self._locked[exchange_id])
         statement = select(Run).where(Run.exchange_id == exchange_id).order_by(col(Run.id))
         return list((await self._session.exec(statement)).all())
 
     async def add(self, run: Run) -> Run:
+        if run.exchange_id is not None:
+            self._locked.pop(run.exchange_id, None)  # one more run than was locked
         self._session.add(run)
         await self._session.flush()
         return run
@@ -93,7 +102,10 @@ class RunRepository:
         )
         if result.rowcount != 1:
             raise RunChanged()
-        run.state, run.status, run.revision = state, status, run.revision + 1
+        # What the row now holds, without the session taking it for a change to write again.
+        set_committed_value(run, "state", state)
+        set_committed_value(run, "status", status)
+        set_committed_value(run, "revision", run.revision + 1)
 
     async def snapshot(self, version: str) -> FlowSnapshot | None:
         return await self._session.get(FlowSnapshot, version)
@@ -195,13 +207,15 @@ class ExchangeRepository:
 
     async def touch(self, exchange_id: int, person_id: int, now: datetime) -> None:
         """Note that a member did something, so they are not taken for silent."""
-        statement = select(ExchangeMember).where(
-            ExchangeMember.exchange_id == exchange_id, ExchangeMember.person_id == person_id
+        await self._session.exec(
+            update(ExchangeMember)
+            .where(
+                col(ExchangeMember.exchange_id) == exchange_id,
+                col(ExchangeMember.person_id) == person_id,
+            )
+            .values(last_active_at=now, nudged_at=None)
+            .execution_options(synchronize_session=False)
         )
-        member = (await self._session.exec(statement)).first()
-        if member is not None:
-            member.last_active_at = now
-            member.nudged_at = None
 
     async def members(self, exchange_id: int) -> list[ExchangeMember]:
         statement = select(ExchangeMember).where(ExchangeMember.exchange_id == exchange_id)

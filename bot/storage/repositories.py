@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import delete, func, or_, update
+from sqlalchemy import delete, func, insert, or_, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import aliased
 from sqlmodel import col, select
@@ -196,22 +196,25 @@ class Outbox:
 
     async def keep(self, letters: Sequence[OutboxLetter]) -> list[int]:
         """Keep rows (one INSERT for them all); their ids, in the same order."""
-        messages = [
-            OutboxMessage(
-                follow_up_id=letter.follow_up_id,
-                chat_id=letter.chat_id,
-                op=letter.op,
-                payload=letter.payload,
-                created_at=letter.not_before,
-                not_before=letter.not_before,
-                claimed_by=letter.claimed_by,
-                claimed_until=letter.claimed_until,
-            )
+        statement = (
+            insert(OutboxMessage)
+            .returning(col(OutboxMessage.id), sort_by_parameter_order=True)
+            .execution_options(render_nulls=True)
+        )
+        rows = [
+            {
+                "follow_up_id": letter.follow_up_id,
+                "chat_id": letter.chat_id,
+                "op": letter.op,
+                "payload": letter.payload,
+                "created_at": letter.not_before,
+                "not_before": letter.not_before,
+                "claimed_by": letter.claimed_by,
+                "claimed_until": letter.claimed_until,
+            }
             for letter in letters
         ]
-        self._session.add_all(messages)
-        await self._session.flush()
-        return [message.id or 0 for message in messages]
+        return list((await self._session.exec(statement, params=rows)).scalars())
 
     async def latest_pending_for(self, chat_ids: Sequence[int]) -> dict[int, datetime]:
         """When the last message still owed to each of these chats may leave (chats owed

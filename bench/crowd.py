@@ -35,6 +35,7 @@ from tests.fakebot import FakeBotApi, FakeUser
 
 TOKEN = "123456789:AAEhBP0av28-benchTOKENbenchTOKENbench1"
 ANSWERS = ("sendMessage", "editMessageText", "editMessageReplyMarkup", "copyMessage")
+STEPS = ("/start", "language", "consent", "find partner", "thermometer", "agreement", "story")
 
 
 class Watch:
@@ -70,15 +71,17 @@ class Watch:
 
 
 async def person(
-    api: FakeBotApi, watch: Watch, user: FakeUser, code: str, latencies: list[float]
+    api: FakeBotApi, watch: Watch, user: FakeUser, code: str, latencies: dict[str, list[float]]
 ) -> None:
     async def act(action: object, expect: str) -> None:
         started = time.monotonic()
         first = await watch.answer_after(user.id, started)
-        latencies.append(first.at - started)
+        latencies[STEPS[len(steps)]].append(first.at - started)
+        steps.append(first.at)
         if expect:
             await watch.answer_after(user.id, started, expect)
 
+    steps: list[float] = []
     await act(user.send(f"/start {code}"), "Which language")
     await act(user.press("English"), "what Palaver keeps")
     await act(user.press("Accept"), "introduce you to someone")
@@ -122,6 +125,10 @@ def prepare(database_url: str, workdir: Path) -> tuple[str, str]:
 def sync_url(url: str) -> str:
     """The URL for a plain (blocking) SQLAlchemy engine: psycopg 3 for PostgreSQL."""
     return url.replace("postgresql://", "postgresql+psycopg://", 1)
+
+
+def percentile(ordered: list[float], fraction: float) -> float:
+    return ordered[int(fraction * (len(ordered) - 1))]
 
 
 def cpu_seconds(pid: int) -> float:
@@ -168,12 +175,12 @@ async def main() -> None:
             people = [
                 api.user(first_name=f"P{n}", language_code="en") for n in range(args.pairs * 2)
             ]
-            latencies: list[float] = []
+            by_step: dict[str, list[float]] = {step: [] for step in STEPS}
             cpu_before = cpu_seconds(bot.pid)
             started = time.monotonic()
             await asyncio.gather(
                 *(
-                    person(api, watch, user, east if n % 2 else west, latencies)
+                    person(api, watch, user, east if n % 2 else west, by_step)
                     for n, user in enumerate(people)
                 )
             )
@@ -201,8 +208,8 @@ async def main() -> None:
             )
         ).scalar_one()
     engine.dispose()
-    latencies.sort()
-    p95 = latencies[int(0.95 * (len(latencies) - 1))]
+    latencies = sorted(latency for step in STEPS for latency in by_step[step])
+    p95 = percentile(latencies, 0.95)
     print(f"database: {database.split(':')[0]}; people: {len(people)}; actions: {len(latencies)}")
     print(f"messages sent: {len(sent)} (same text to the same chat again: {repeats})")
     print(f"exchanges: {len(sizes)} (sizes {sorted(set(sizes))}); across the divide: {mixed}")
@@ -210,6 +217,12 @@ async def main() -> None:
         f"action -> first answer: median {statistics.median(latencies) * 1000:.0f} ms, "
         f"p95 {p95 * 1000:.0f} ms, max {latencies[-1] * 1000:.0f} ms"
     )
+    for step in STEPS:
+        each = sorted(by_step[step])
+        print(
+            f"  {step:>12}: median {statistics.median(each) * 1000:.0f} ms, "
+            f"p95 {percentile(each, 0.95) * 1000:.0f} ms"
+        )
     print(
         f"wall {elapsed:.1f} s; Palaver CPU {cpu:.1f} s = {cpu / len(latencies) * 1000:.1f} "
         "ms per action"

@@ -435,29 +435,21 @@ class Exchanges:
 
     # --- joining a program leads here ------------------------------------------------------
 
-    async def after_joining(self, person_id: int, program_id: int) -> tuple[Reply, ...]:
+    def after_joining(self, person: Person, program: Program) -> tuple[Reply, ...]:
         """What a new member of a program is offered: a partner, if the program pairs people."""
-
-        async def use_case(uow: UnitOfWork) -> Outcome:
-            person = await uow.people.by_id(person_id)
-            program = await uow.programs.get(program_id)
-            if person is None or program is None:
-                return Outcome()
-            t = self._dialogues.translator_for(person)
-            offers = self._solo_offers(program, t)
-            if not self._offers_pairs(program):
-                return Outcome(replies=offers)
-            find = ButtonAction(EXCHANGE_BUTTON, f"{ExchangeAction.FIND}.{program_id}")
-            partner_offer = Reply(
-                t.gettext(
-                    "When you are ready, I can introduce you to someone from another community "
-                    "for a written exchange of stories."
-                ),
-                buttons=((Button(t.gettext("Find me a partner"), find),),),
-            )
-            return Outcome(replies=(*offers, partner_offer))
-
-        return (await self._dialogues.retrying(use_case)).replies
+        t = self._dialogues.translator_for(person)
+        offers = self._solo_offers(program, t)
+        if not self._offers_pairs(program):
+            return offers
+        find = ButtonAction(EXCHANGE_BUTTON, f"{ExchangeAction.FIND}.{program.id}")
+        partner_offer = Reply(
+            t.gettext(
+                "When you are ready, I can introduce you to someone from another community "
+                "for a written exchange of stories."
+            ),
+            buttons=((Button(t.gettext("Find me a partner"), find),),),
+        )
+        return (*offers, partner_offer)
 
     # --- helpers ---------------------------------------------------------------------------
 

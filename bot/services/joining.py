@@ -28,7 +28,7 @@ from bot.services.program_errors import (
     ProgramPaused,
 )
 from bot.services.programs import grant_role
-from bot.services.replies import Button, ButtonAction, Outcome, Reply
+from bot.services.replies import Button, ButtonAction, Envelope, Outcome, Reply
 from bot.storage.tables import (
     Community,
     Invite,
@@ -51,9 +51,10 @@ ROLE_OF_INVITE: dict[InviteKind, RoleName] = {
 
 
 class AfterJoining(Protocol):
-    """What happens once a participant has finished joining (e.g. "find me a partner")."""
+    """What a participant is offered once they have finished joining (e.g. "find me a
+    partner"), sent with the change that completes their joining."""
 
-    async def after_joining(self, person_id: int, program_id: int) -> tuple[Reply, ...]: ...
+    def after_joining(self, person: Person, program: Program) -> tuple[Reply, ...]: ...
 
 
 class CircleDoor(Protocol):
@@ -67,7 +68,7 @@ class CircleDoor(Protocol):
 class NothingMoreAfterJoining:
     """The default: joining ends with the welcome."""
 
-    async def after_joining(self, person_id: int, program_id: int) -> tuple[Reply, ...]:
+    def after_joining(self, person: Person, program: Program) -> tuple[Reply, ...]:
         return ()
 
 
@@ -90,8 +91,13 @@ class Joining:
         self._after_joining = after_joining or NothingMoreAfterJoining()
         self._postbox = postbox or Postbox(utc_now, OutboxPolicy(worker_name()))
 
-    async def redeem_pending_invite(self, person_id: int) -> Outcome:
-        """Use the invite code kept at /start, if any, and forget it whatever happens."""
+    async def redeem_pending_invite(
+        self, person_id: int, behind: Sequence[Envelope] = ()
+    ) -> Outcome:
+        """Use the invite code kept at /start, if any, and forget it whatever happens.
+
+        `behind`: what the same update already committed for this person and is sending;
+        these messages follow it."""
         async with self._database.unit_of_work() as uow:
             person = await uow.people.by_id(person_id)
             if person is None or not person.pending_invite:
@@ -114,13 +120,13 @@ class Joining:
                     replies, joined_program_id = await self._redeem(uow, person, code, t)
             except PalaverError as error:
                 replies = (Reply(t.gettext(error.message, **error.params)),)
+            if joined_program_id is not None:
+                program = await uow.programs.get(joined_program_id)
+                assert program is not None
+                replies = (*replies, *self._after_joining.after_joining(person, program))
             for reply in replies:
                 work.say(reply)
-            redeemed = await work.seal(uow)
-        if joined_program_id is None:
-            return redeemed
-        offers = await self._after_joining.after_joining(person_id, joined_program_id)
-        return redeemed + await self._post_offers(person.telegram_id, offers)
+            return await work.seal(uow, behind=behind)
 
     async def choose_community(self, sender: Sender, value: str) -> Outcome:
         """A community button (or "Prefer not to say") while joining."""
@@ -142,9 +148,8 @@ class Joining:
                 replaces_pressed_message=True,
             )
             replies, joined = await self._next_question(uow, t, person, program, membership)
-            answered = await self._post(uow, sender, (confirmation, *replies))
-        offers = await self._joined(person, program, joined)
-        return answered + await self._post_offers(sender.chat_id, offers)
+            offers = self._after_joining.after_joining(person, program) if joined else ()
+            return await self._post(uow, sender, (confirmation, *replies, *offers))
 
     async def toggle_language(self, sender: Sender, value: str) -> Outcome:
         """Tick or untick a language while joining."""
@@ -176,9 +181,8 @@ class Joining:
                 t.gettext("You read: {languages}.", languages=names), replaces_pressed_message=True
             )
             replies, joined = await self._next_question(uow, t, person, program, membership)
-            answered = await self._post(uow, sender, (confirmation, *replies))
-        offers = await self._joined(person, program, joined)
-        return answered + await self._post_offers(sender.chat_id, offers)
+            offers = self._after_joining.after_joining(person, program) if joined else ()
+            return await self._post(uow, sender, (confirmation, *replies, *offers))
 
     # --- the outbox ------------------------------------------------------------------
 
@@ -197,16 +201,6 @@ class Joining:
         for reply in replies:
             work.say(reply)
         return await work.seal(uow)
-
-    async def _post_offers(self, chat_id: int, offers: tuple[Reply, ...]) -> Outcome:
-        """What a new member is offered, queued behind the welcome so it comes after it."""
-        if not offers:
-            return Outcome()
-        async with self._database.unit_of_work() as uow:
-            work = self._work(chat_id)
-            for offer in offers:
-                work.say(offer)
-            return await work.seal(uow)
 
     # --- the steps -------------------------------------------------------------------
 
@@ -340,13 +334,6 @@ class Joining:
             pseudonym=person.pseudonym,
         )
         return (Reply(welcome),), True
-
-    async def _joined(self, person: Person, program: Program, joined: bool) -> tuple[Reply, ...]:
-        """What comes after joining, once the membership is committed."""
-        if not joined:
-            return ()
-        assert person.id is not None and program.id is not None
-        return await self._after_joining.after_joining(person.id, program.id)
 
     def _community_question(
         self, t: Translator, program: Program, communities: Sequence[Community]

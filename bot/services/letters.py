@@ -71,18 +71,26 @@ class Postbox:
         self._policy = policy
 
     async def post(
-        self, uow: UnitOfWork, postings: Sequence[Posting], *, claim: bool = True
+        self,
+        uow: UnitOfWork,
+        postings: Sequence[Posting],
+        *,
+        claim: bool = True,
+        behind: Sequence[Envelope] = (),
     ) -> list[Envelope]:
         """Keep `postings` in the outbox; rows due now are claimed for this process (unless
         `claim` is False: then the dispatcher sends them, e.g. work no handler waits for).
 
         A chat that still has older messages owed (a paced sequence, a failed send) gets the
-        new ones after them, left to the dispatcher so the order holds.
+        new ones after them, left to the dispatcher so the order holds. `behind`: rows this
+        process claimed earlier for the same update and sends before these, so they do not
+        count as older messages owed.
         """
         now = self._clock()
         lease_until = now + self._policy.lease
         chats = list(dict.fromkeys(posting.chat_id for posting in postings))
-        latest = await uow.outbox.latest_pending_for(chats) if chats else {}
+        ours = [envelope.outbox_id for envelope in behind if envelope.claimed]
+        latest = await uow.outbox.latest_pending_for(chats, excluding=ours) if chats else {}
         next_at = {chat: max(now, latest[chat]) if chat in latest else now for chat in chats}
         may_claim = {chat: claim and chat not in latest for chat in chats}
         envelopes: list[Envelope] = []
@@ -163,6 +171,10 @@ class LetterBox:
         await self._database.write(
             lambda uow: uow.outbox.renew(outbox_ids, self._policy.worker, until)
         )
+
+    async def release(self, outbox_ids: list[int]) -> None:
+        """Give back this process's claims on rows it will not send after all."""
+        await self._database.write(lambda uow: uow.outbox.release(outbox_ids, self._policy.worker))
 
     async def mark_sent(self, envelope: Envelope, message_ids: Sequence[int] = ()) -> None:
         """Telegram has it: never send it again (a follow-up it started is done; where a
@@ -323,10 +335,15 @@ class Delivery:
         ]
         return Outcome(replies=(*replies, *self.direct), notice=self.notice, letters=tuple(letters))
 
-    async def seal(self, uow: UnitOfWork, *, claim: bool = True) -> Outcome:
+    async def seal(
+        self, uow: UnitOfWork, *, claim: bool = True, behind: Sequence[Envelope] = ()
+    ) -> Outcome:
         """Keep every message in the outbox, commit with the change, return the outcome.
 
-        `claim`: the caller sends what is due now itself (else the dispatcher does)."""
-        posted = await self.postbox.post(uow, [*self.postings, *self.trailing], claim=claim)
+        `claim`: the caller sends what is due now itself (else the dispatcher does).
+        `behind`: what the same update committed before and the caller sends first."""
+        posted = await self.postbox.post(
+            uow, [*self.postings, *self.trailing], claim=claim, behind=behind
+        )
         await uow.commit()
         return Outcome(replies=tuple(self.direct), notice=self.notice, posted=tuple(posted))

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 import re
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from typing import Protocol
 
 from sqlalchemy.exc import IntegrityError
@@ -15,7 +15,7 @@ from bot.services.actors import Sender, consenting_person
 from bot.services.errors import ConsentRequired, PalaverError, UnknownLanguage
 from bot.services.letters import Delivery, OutboxPolicy, Postbox, worker_name
 from bot.services.pseudonyms import random_pseudonym
-from bot.services.replies import Button, ButtonAction, Outcome, Reply
+from bot.services.replies import Button, ButtonAction, Envelope, Outcome, Reply
 from bot.storage.tables import Person
 from bot.storage.types import utc_now
 from bot.storage.unit_of_work import Database, UnitOfWork
@@ -42,9 +42,11 @@ class ConsentAction:
 class InviteRedeemer(Protocol):
     """Uses the invite code kept in `pending_invite` once the person has consented."""
 
-    async def redeem_pending_invite(self, person_id: int) -> Outcome:
+    async def redeem_pending_invite(
+        self, person_id: int, behind: Sequence[Envelope] = ()
+    ) -> Outcome:
         """Join, or take the role, the code stands for; clears the code either way (what it
-        says goes into the outbox with the change)."""
+        says goes into the outbox with the change, sent after `behind`)."""
         ...
 
 
@@ -109,7 +111,7 @@ class Onboarding:
                 person.follow_ups_paused_at = None  # /stop is undone by /start
                 work.say(Reply(t.gettext("Reminders and follow-ups are on again.")))
             welcomed = await work.seal(uow)
-        invited = await self._redeem_pending_invite(person)
+        invited = await self._redeem_pending_invite(person, behind=welcomed.posted)
         # "/start: see where you are": also the way back after a lost message or a restart.
         resumed = await self._resumer.resume(person.id or 0) if self._resumer else ()
         return welcomed + invited + Outcome(replies=resumed)
@@ -170,7 +172,7 @@ class Onboarding:
             agreed = await work.seal(uow)
         if answer != ConsentAction.ACCEPT:
             return agreed
-        return agreed + await self._redeem_pending_invite(person)
+        return agreed + await self._redeem_pending_invite(person, behind=agreed.posted)
 
     async def help(self, sender: Sender) -> Outcome:
         """/help: what Palaver is and what this person can do now."""
@@ -286,12 +288,14 @@ class Onboarding:
 
     # --- the steps -------------------------------------------------------------------
 
-    async def _redeem_pending_invite(self, person: Person) -> Outcome:
+    async def _redeem_pending_invite(
+        self, person: Person, behind: Sequence[Envelope] = ()
+    ) -> Outcome:
         # After the consent is committed, in a transaction of its own: a failure here leaves
         # the code in place for the next /start instead of undoing the consent.
         if self._invite_redeemer is None or not person.pending_invite or person.id is None:
             return Outcome()
-        return await self._invite_redeemer.redeem_pending_invite(person.id)
+        return await self._invite_redeemer.redeem_pending_invite(person.id, behind)
 
     async def _find_or_add(self, uow: UnitOfWork, sender: Sender) -> Person:
         person = await uow.people.by_telegram_id(sender.telegram_id, for_update=True)

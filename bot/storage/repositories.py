@@ -216,14 +216,18 @@ class Outbox:
         ]
         return list((await self._session.exec(statement, params=rows)).scalars())
 
-    async def latest_pending_for(self, chat_ids: Sequence[int]) -> dict[int, datetime]:
+    async def latest_pending_for(
+        self, chat_ids: Sequence[int], excluding: Sequence[int] = ()
+    ) -> dict[int, datetime]:
         """When the last message still owed to each of these chats may leave (chats owed
-        nothing are left out)."""
+        nothing are left out), not counting the rows `excluding`."""
         statement = (
             select(OutboxMessage.chat_id, func.max(OutboxMessage.not_before))
             .where(col(OutboxMessage.chat_id).in_(chat_ids))
             .group_by(col(OutboxMessage.chat_id))
         )
+        if excluding:
+            statement = statement.where(col(OutboxMessage.id).not_in(excluding))
         return {chat_id: latest for chat_id, latest in (await self._session.exec(statement))}
 
     async def claim_due(
@@ -288,6 +292,15 @@ class Outbox:
             update(OutboxMessage)
             .where(col(OutboxMessage.id).in_(ids), col(OutboxMessage.claimed_by) == worker)
             .values(claimed_until=until)
+            .execution_options(synchronize_session=False)
+        )
+
+    async def release(self, ids: Sequence[int], worker: str) -> None:
+        """Give up `worker`'s claims on these rows: they are due to whoever takes them."""
+        await self._session.exec(
+            update(OutboxMessage)
+            .where(col(OutboxMessage.id).in_(ids), col(OutboxMessage.claimed_by) == worker)
+            .values(claimed_by=None, claimed_until=None)
             .execution_options(synchronize_session=False)
         )
 

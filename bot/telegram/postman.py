@@ -83,15 +83,23 @@ class Postman:
         assert isinstance(bot, ExtBot)
         started = self._clock()
         waiting_chats: set[int] = set()
+        left_behind: list[int] = []
+        marking: list[asyncio.Task[None]] = []
         claimed = [envelope for envelope in envelopes if envelope.claimed]
         for index, envelope in enumerate(claimed):
             if envelope.chat_id in waiting_chats:
-                continue  # an earlier row of this chat must go first: the dispatcher keeps order
+                # An earlier row of this chat must go first: the dispatcher keeps order, and
+                # may take this one as soon as the earlier one has gone.
+                left_behind.append(envelope.outbox_id)
+                continue
             if self._clock() - started > self._letterbox.lease / 2:
                 await self._letterbox.renew([e.outbox_id for e in claimed[index:]])
                 started = self._clock()
-            if not await self._send_one(bot, envelope):
+            if not await self._send_one(bot, envelope, marking):
                 waiting_chats.add(envelope.chat_id)
+        await asyncio.gather(*marking)
+        if left_behind:
+            await self._letterbox.release(left_behind)
         if waiting_chats or len(claimed) < len(envelopes):
             self._wake.at(await self._letterbox.next_due_at())
 
@@ -116,8 +124,18 @@ class Postman:
         self._wake.woken()  # this is the wake-up; dispatch sets the next one
         await self.dispatch(bot)
 
-    async def _send_one(self, bot: ExtBot[None], envelope: Envelope) -> bool:
-        """Send one row; True when it is done with (sent, or refused for good)."""
+    async def _send_one(
+        self,
+        bot: ExtBot[None],
+        envelope: Envelope,
+        marking: list[asyncio.Task[None]] | None = None,
+    ) -> bool:
+        """Send one row; True when it is done with (sent, or refused for good).
+
+        With `marking`, the row is marked sent in a task added there while the caller goes
+        on to its next row (which Telegram has to take after this one anyway): a handler's
+        rows are then marked together instead of one transaction each.
+        """
         try:
             if envelope.reply.relayed is not None and self._complete is not None:
                 envelope = dataclasses.replace(envelope, reply=await self._complete(envelope.reply))
@@ -145,13 +163,19 @@ class Postman:
             delay = timedelta(seconds=2 ** (envelope.attempts + 1))
             await self._letterbox.retry_later(envelope, type(error).__name__, delay)
             return False
+        if marking is None:
+            await self._mark_sent(envelope, message_ids)
+        else:
+            marking.append(asyncio.create_task(self._mark_sent(envelope, message_ids)))
+        return True
+
+    async def _mark_sent(self, envelope: Envelope, message_ids: list[int]) -> None:
         try:
             await self._letterbox.mark_sent(envelope, message_ids)
         except DBAPIError as error:
             # Sent, but not recorded: once its claim runs out it goes again (the one window
             # for a duplicate). Better that than an apology for something that worked.
             log.error("a sent message could not be marked sent: %s", type(error.orig).__name__)
-        return True
 
 
 async def perform(bot: ExtBot[None], envelope: Envelope) -> list[int]:

@@ -7,6 +7,7 @@ from collections.abc import AsyncIterator
 import pytest
 
 from bot.config import Settings
+from bot.storage.tables import Community, Invite, InviteKind, Program
 from bot.telegram.application import Palaver, build_palaver
 from tests.fakebot import FakeBotApi
 from tests.support import person_row, settle
@@ -21,6 +22,49 @@ async def test_rate_limited_message_is_sent_after_retry_after(
     await amal.expect_message("Which language", timeout=10)
     statuses = [call.status for call in fake_api.calls_to("sendMessage")]
     assert statuses == [429, 200]
+
+
+async def test_the_rest_of_an_answer_follows_a_failed_message_as_soon_as_it_is_sent(
+    fake_api: FakeBotApi, palaver: Palaver
+) -> None:
+    # Accepting the consent with an invite link pending is one answer of several messages
+    # (thanks, welcome, joining, the offer of a partner), all claimed by the handler. The
+    # welcome fails (a server error, tried again 2 s later): the messages after it wait for
+    # it, not for the 30 s lease the handler took on them.
+    code = await a_participant_invite(palaver)
+    amal = fake_api.user(first_name="Amal", language_code="en")
+    amal.send(f"/start {code}")
+    await amal.expect_message("Which language")
+    amal.press("English")
+    await amal.expect_message("what Palaver keeps")
+    fake_api.fail_next("sendMessage", error_code=500, chat_id=amal.id)
+    amal.press("Accept")
+    await amal.expect_message("someone from another community", timeout=10)
+    to_amal = [c for c in fake_api.calls_to("sendMessage") if c.params["chat_id"] == amal.id]
+    assert [c.status for c in to_amal].count(500) == 1
+    delivered = [c.params["text"] for c in to_amal if c.status == 200]
+    assert len(delivered) == len(set(delivered)), "each message once"
+
+
+async def a_participant_invite(palaver: Palaver) -> str:
+    async with palaver.database.unit_of_work() as uow:
+        program = Program(name="Neighbours", languages=["en"], flows=["story-exchange"])
+        uow.add(program)
+        await uow.session.flush()
+        community = Community(program_id=program.id or 0, name="east", position=0)
+        uow.add(community)
+        uow.add(Community(program_id=program.id or 0, name="west", position=1))
+        await uow.session.flush()
+        uow.add(
+            Invite(
+                code="neighbours-east",
+                program_id=program.id or 0,
+                kind=InviteKind.PARTICIPANT,
+                community_id=community.id,
+            )
+        )
+        await uow.commit()
+    return "neighbours-east"
 
 
 async def test_person_who_blocked_the_bot_is_marked_and_welcomed_back(

@@ -123,6 +123,11 @@ class AiohttpRequest(BaseRequest):
                 method, url, data=body, headers=headers, timeout=timeout
             ) as response:
                 return response.status, await response.read()
+        except aiohttp.ConnectionTimeoutError:
+            raise TimedOut(
+                "Timed out waiting for a free connection to the Bot API or opening one; the "
+                "request was not sent. A larger connection pool or pool timeout may help."
+            ) from None
         except TimeoutError:  # aiohttp's timeouts (and asyncio's, from 3.11) are TimeoutErrors
             raise TimedOut(
                 "Timed out talking to the Bot API (the request may or may not have arrived)."

@@ -117,7 +117,7 @@ async def test_a_full_pool_times_out_instead_of_waiting_forever(
         api.delay_next("sendMessage", seconds=1)
         holding = asyncio.create_task(bot.send_message(amal.chat_id, "first"))
         await api.wait_until_held()
-        with pytest.raises(TimedOut):
+        with pytest.raises(TimedOut, match="not sent"):
             await bot.send_message(amal.chat_id, "second")
         await holding
     assert [m.text for m in api.messages_in(amal.chat_id)] == ["first"]

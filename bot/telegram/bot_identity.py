@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from telegram import Bot, User
 from telegram.error import InvalidToken, NetworkError, TelegramError
-from telegram.request import HTTPXRequest
 
 from bot.config import Settings
+from bot.telegram.aiohttp_request import AiohttpRequest
 
 CONNECT_TIMEOUT_SECONDS = 10.0
 
@@ -51,7 +51,7 @@ async def who_the_bot_is(settings: Settings) -> User:
         settings.require_token(),
         base_url=f"{api}/bot",
         base_file_url=f"{api}/file/bot",
-        request=HTTPXRequest(
+        request=AiohttpRequest(
             connect_timeout=CONNECT_TIMEOUT_SECONDS,
             read_timeout=settings.bot_api_timeout,
             write_timeout=settings.bot_api_timeout,

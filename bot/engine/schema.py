@@ -593,17 +593,34 @@ class Flow(_Model):
 
 def canonical_json(flow: Flow) -> str:
     """The flow as canonical JSON: equal content gives equal text, whatever the YAML layout."""
-    return json.dumps(
-        flow.model_dump(mode="json", by_alias=True),
-        sort_keys=True,
-        separators=(",", ":"),
-        ensure_ascii=False,
-    )
+    return _canonical(flow)[0]
 
 
 def version_hash(flow: Flow) -> str:
     """sha256 of the flow's canonical content: a run remembers the version it started with."""
-    return hashlib.sha256(canonical_json(flow).encode()).hexdigest()
+    return _canonical(flow)[1]
+
+
+_CANONICAL_LIMIT = 512
+_CANONICAL: dict[int, tuple[Flow, str, str]] = {}
+"""Each flow's canonical JSON and hash, worked out once: every run started needs them, and
+flows never change once loaded. The flow is kept with them, so its id stays its own."""
+
+
+def _canonical(flow: Flow) -> tuple[str, str]:
+    known = _CANONICAL.get(id(flow))
+    if known is None or known[0] is not flow:
+        text = json.dumps(
+            flow.model_dump(mode="json", by_alias=True),
+            sort_keys=True,
+            separators=(",", ":"),
+            ensure_ascii=False,
+        )
+        known = (flow, text, hashlib.sha256(text.encode()).hexdigest())
+        if len(_CANONICAL) >= _CANONICAL_LIMIT:
+            _CANONICAL.clear()  # a process that loads flows again and again (tests)
+        _CANONICAL[id(flow)] = known
+    return known[1], known[2]
 
 
 def flow_json_schema() -> dict[str, Any]:

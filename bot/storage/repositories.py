@@ -195,12 +195,13 @@ class Outbox:
         self._session = session
 
     async def keep(self, letters: Sequence[OutboxLetter]) -> list[int]:
-        """Keep rows (one INSERT for them all); their ids, in the same order."""
-        statement = (
-            insert(OutboxMessage)
-            .returning(col(OutboxMessage.id), sort_by_parameter_order=True)
-            .execution_options(render_nulls=True)
-        )
+        """Keep rows, in one INSERT; their ids, in the same order.
+
+        A multi-row INSERT numbers its rows in the order of its VALUES on SQLite (each new
+        rowid is the largest plus one) and on PostgreSQL (the sequence is drawn row by row),
+        so the ids, sorted, are the letters' ids in order, whatever order RETURNING gives
+        them back in. (Asking SQLAlchemy to sort them itself would send one INSERT a row.)
+        """
         rows = [
             {
                 "follow_up_id": letter.follow_up_id,
@@ -214,7 +215,8 @@ class Outbox:
             }
             for letter in letters
         ]
-        return list((await self._session.exec(statement, params=rows)).scalars())
+        statement = insert(OutboxMessage).values(rows).returning(col(OutboxMessage.id))
+        return sorted((await self._session.exec(statement)).scalars())
 
     async def latest_pending_for(
         self, chat_ids: Sequence[int], excluding: Sequence[int] = ()

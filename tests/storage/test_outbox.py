@@ -6,9 +6,12 @@ from __future__ import annotations
 import asyncio
 from datetime import timedelta
 
+from sqlmodel import select
+
 from bot.clock import ManualClock
 from bot.services.letters import LetterBox, OutboxPolicy, Postbox, Posting
 from bot.services.replies import Reply
+from bot.storage.tables import OutboxMessage
 from bot.storage.unit_of_work import Database
 
 LEASE = timedelta(seconds=30)
@@ -137,3 +140,42 @@ async def test_a_copy_of_words_erased_while_it_was_on_its_way_is_still_marked_se
             assert await uow.outbox.next_due_at() is None
     finally:
         await database.dispose()
+
+
+async def test_each_posted_row_gets_its_own_id_while_another_process_posts_too(
+    databases: tuple[Database, Database],
+) -> None:
+    # A change's rows are kept in one INSERT; the ids it returns are matched to the rows by
+    # order. Two processes posting at once must still each get the ids of their own rows.
+    clock = ManualClock()
+
+    async def posting(database: Database, name: str) -> list[tuple[int, str]]:
+        kept: list[tuple[int, str]] = []
+        postbox = Postbox(clock, OutboxPolicy(worker=name, lease=LEASE))
+        for batch in range(10):
+            async with database.unit_of_work() as uow:
+                envelopes = await postbox.post(
+                    uow,
+                    [
+                        Posting(chat_id=chat, reply=Reply(f"{name} {batch} {chat} {n}"))
+                        for n in range(3)
+                        for chat in (7001, 7002, 7003)
+                    ],
+                )
+                await uow.commit()
+            kept += [(envelope.outbox_id, envelope.reply.text) for envelope in envelopes]
+            await asyncio.sleep(0)
+        return kept
+
+    first, second = databases
+    kept = [
+        pair
+        for pairs in await asyncio.gather(posting(first, "one"), posting(second, "two"))
+        for pair in pairs
+    ]
+
+    async with first.unit_of_work() as uow:
+        rows = (await uow.session.exec(select(OutboxMessage))).all()
+        stored = {row.id: row.payload["reply"]["text"] for row in rows}
+    assert len(kept) == 180 and len(stored) == 180
+    assert all(stored[outbox_id] == text for outbox_id, text in kept)

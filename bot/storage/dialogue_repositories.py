@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import case, delete, update
+from sqlalchemy import bindparam, case, delete, update
 from sqlalchemy.orm.attributes import set_committed_value
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -29,6 +29,46 @@ from bot.storage.types import utc_now
 
 OPEN_RUN_STATUSES = (RunStatus.NEW, RunStatus.ACTIVE, RunStatus.WAITING_PARTNER)
 
+# The statements of the hot paths, built once (see repositories.PERSON_BY_TELEGRAM_ID).
+OPEN_RUNS_OF = (
+    select(Run)
+    .where(col(Run.person_id) == bindparam("person_id"), col(Run.status).in_(OPEN_RUN_STATUSES))
+    .order_by(col(Run.updated_at).desc(), col(Run.id).desc())
+)
+LOCK_EXCHANGE_RUNS = (
+    select(Run)
+    .where(col(Run.exchange_id) == bindparam("exchange_id"))
+    .order_by(col(Run.id))
+    .with_for_update()
+    .execution_options(populate_existing=True)
+)
+LOCK_RUN = (
+    select(Run)
+    .where(col(Run.id) == bindparam("run_id"))
+    .with_for_update()
+    .execution_options(populate_existing=True)
+)
+SAVE_RUN = (
+    update(Run)
+    .where(col(Run.id) == bindparam("run_id"), col(Run.revision) == bindparam("b_revision"))
+    .values(
+        state=bindparam("new_state"),
+        status=bindparam("new_status"),
+        revision=col(Run.revision) + 1,
+        updated_at=bindparam("now"),
+    )
+    .execution_options(synchronize_session=False)
+)
+TOUCH_MEMBER = (
+    update(ExchangeMember)
+    .where(
+        col(ExchangeMember.exchange_id) == bindparam("b_exchange_id"),
+        col(ExchangeMember.person_id) == bindparam("b_person_id"),
+    )
+    .values(last_active_at=bindparam("now"), nudged_at=None)
+    .execution_options(synchronize_session=False)
+)
+
 
 class RunChanged(Exception):
     """Someone else changed the run since it was read; the use case should be retried."""
@@ -52,31 +92,21 @@ class RunRepository:
         at the same moment take turns instead of deadlocking or overwriting each other.
         (SQLite has no row locks; there the database lock and RunChanged do the same.)
         """
-        condition = (
-            col(Run.exchange_id) == run.exchange_id
-            if run.exchange_id is not None
-            else col(Run.id) == run.id
-        )
-        statement = (
-            select(Run)
-            .where(condition)
-            .order_by(col(Run.id))
-            .with_for_update()
-            .execution_options(populate_existing=True)
-        )
-        runs = list((await self._session.exec(statement)).all())
+        if run.exchange_id is not None:
+            found = await self._session.exec(
+                LOCK_EXCHANGE_RUNS, params={"exchange_id": run.exchange_id}
+            )
+        else:
+            found = await self._session.exec(LOCK_RUN, params={"run_id": run.id})
+        runs = list(found.all())
         if run.exchange_id is not None:
             self._locked[run.exchange_id] = runs
         return next(other for other in runs if other.id == run.id)
 
     async def open_runs_of(self, person_id: int) -> list[Run]:
         """Runs not yet over, most recently active first."""
-        statement = (
-            select(Run)
-            .where(Run.person_id == person_id, col(Run.status).in_(OPEN_RUN_STATUSES))
-            .order_by(col(Run.updated_at).desc(), col(Run.id).desc())
-        )
-        return list((await self._session.exec(statement)).all())
+        found = await self._session.exec(OPEN_RUNS_OF, params={"person_id": person_id})
+        return list(found.all())
 
     async def of_exchange(self, exchange_id: int) -> list[Run]:
         if exchange_id in self._locked:
@@ -95,10 +125,14 @@ class RunRepository:
         """Store a run's new state, unless someone else changed it first (RunChanged)."""
         assert run.id is not None
         result = await self._session.exec(
-            update(Run)
-            .where(col(Run.id) == run.id, col(Run.revision) == run.revision)
-            .values(state=state, status=status, revision=run.revision + 1, updated_at=utc_now())
-            .execution_options(synchronize_session=False)
+            SAVE_RUN,
+            params={
+                "run_id": run.id,
+                "b_revision": run.revision,
+                "new_state": state,
+                "new_status": status,
+                "now": utc_now(),
+            },
         )
         if result.rowcount != 1:
             raise RunChanged()
@@ -208,13 +242,8 @@ class ExchangeRepository:
     async def touch(self, exchange_id: int, person_id: int, now: datetime) -> None:
         """Note that a member did something, so they are not taken for silent."""
         await self._session.exec(
-            update(ExchangeMember)
-            .where(
-                col(ExchangeMember.exchange_id) == exchange_id,
-                col(ExchangeMember.person_id) == person_id,
-            )
-            .values(last_active_at=now, nudged_at=None)
-            .execution_options(synchronize_session=False)
+            TOUCH_MEMBER,
+            params={"b_exchange_id": exchange_id, "b_person_id": person_id, "now": now},
         )
 
     async def members(self, exchange_id: int) -> list[ExchangeMember]:

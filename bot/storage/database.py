@@ -11,8 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.config import ConfigurationError, to_async_database_url
-
-SQLITE_BUSY_TIMEOUT_MS = 5_000
+from bot.storage.sqlite_in_loop import in_loop_connector
 
 
 def create_engine(database_url: str) -> AsyncEngine:
@@ -21,7 +20,12 @@ def create_engine(database_url: str) -> AsyncEngine:
     # Parameters can be people's words or Telegram ids: keep them out of errors and logs.
     if async_url.startswith("sqlite"):
         _require_sqlite_folder(async_url)
-        engine = create_async_engine(async_url, connect_args={"timeout": 30}, hide_parameters=True)
+        database = make_url(async_url).database or ":memory:"
+        engine = create_async_engine(
+            async_url,
+            async_creator=in_loop_connector(database, uri=database.startswith("file:")),
+            hide_parameters=True,
+        )
         event.listen(engine.sync_engine, "connect", _tune_sqlite_connection)
         return engine
     return create_async_engine(
@@ -44,12 +48,11 @@ def _require_sqlite_folder(async_url: str) -> None:
 
 
 def _tune_sqlite_connection(dbapi_connection: Any, _record: Any) -> None:
-    # WAL lets readers work while one writer writes; the busy timeout makes a second writer
-    # wait instead of failing with "database is locked"; SQLite enforces foreign keys only
+    # WAL lets readers work while one writer writes; a second writer waits for the first
+    # without blocking the event loop (sqlite_in_loop); SQLite enforces foreign keys only
     # when asked.
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA journal_mode=WAL")
-    cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.execute("PRAGMA synchronous=NORMAL")
     cursor.close()

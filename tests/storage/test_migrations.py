@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
@@ -9,6 +10,7 @@ from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from sqlalchemy import inspect, text
 from sqlalchemy.exc import DBAPIError
+from sqlalchemy.ext.asyncio import AsyncEngine
 from sqlmodel import SQLModel
 
 from bot.storage.database import create_engine
@@ -129,18 +131,58 @@ async def test_roles_are_unique_per_person_program_and_name(database_url: str) -
         await database.dispose()
 
 
-async def test_sqlite_runs_in_wal_mode_with_a_busy_timeout(tmp_path: object) -> None:
+async def test_sqlite_runs_in_wal_mode_with_foreign_keys(tmp_path: object) -> None:
     engine = create_engine(f"sqlite:///{tmp_path}/wal.db")
     try:
         async with engine.connect() as connection:
             journal = (await connection.execute(text("PRAGMA journal_mode"))).scalar_one()
-            busy = (await connection.execute(text("PRAGMA busy_timeout"))).scalar_one()
             foreign_keys = (await connection.execute(text("PRAGMA foreign_keys"))).scalar_one()
         assert journal == "wal"
-        assert busy >= 1000
         assert foreign_keys == 1
     finally:
         await engine.dispose()
+
+
+async def test_a_second_sqlite_writer_waits_without_blocking_the_event_loop(
+    tmp_path: object,
+) -> None:
+    # Two engines stand for two processes: the second writer must wait for the first to
+    # commit, and while it waits everyone else's work on the event loop goes on.
+    first, second = (create_engine(f"sqlite:///{tmp_path}/busy.db") for _ in range(2))
+    ticks = 0
+
+    async def ticking() -> None:
+        nonlocal ticks
+        while True:
+            await asyncio.sleep(0.01)
+            ticks += 1
+
+    ticker = asyncio.create_task(ticking())
+    try:
+        async with first.begin() as connection:
+            await connection.execute(text("CREATE TABLE note (words TEXT)"))
+        async with first.connect() as holder:
+            await holder.execute(text("BEGIN IMMEDIATE"))
+            await holder.execute(text("INSERT INTO note VALUES ('first')"))
+            waiting = asyncio.create_task(_insert(second, "second"))
+            await asyncio.sleep(0.3)
+            assert not waiting.done()
+            ticks_while_waiting = ticks
+            await holder.execute(text("COMMIT"))
+        await asyncio.wait_for(waiting, timeout=5)
+        async with second.connect() as connection:
+            rows = (await connection.execute(text("SELECT words FROM note"))).scalars().all()
+        assert rows == ["first", "second"]
+        assert ticks_while_waiting >= 10
+    finally:
+        ticker.cancel()
+        await first.dispose()
+        await second.dispose()
+
+
+async def _insert(engine: AsyncEngine, words: str) -> None:
+    async with engine.begin() as connection:
+        await connection.execute(text("INSERT INTO note VALUES (:words)"), {"words": words})
 
 
 async def test_logged_database_errors_never_quote_peoples_data(database_url: str) -> None:

@@ -25,9 +25,12 @@ async def test_items_asked_for_at_once_share_a_transaction_and_each_waits_for_it
 
     event.listen(database.engine.sync_engine, "commit", counted)
     batches: list[list[int]] = []
+    first_write_may_end = asyncio.Event()
 
     async def keep(uow: UnitOfWork, numbers: Sequence[int]) -> None:
         batches.append(list(numbers))
+        if len(batches) == 1:
+            await first_write_may_end.wait()  # the others arrive while this one writes
         for number in numbers:
             await uow.session.exec(
                 text("INSERT INTO note (number) VALUES (:n)"), params={"n": number}
@@ -47,11 +50,14 @@ async def test_items_asked_for_at_once_share_a_transaction_and_each_waits_for_it
                 )
                 return found.first() is not None
 
-        committed = await asyncio.gather(*(keep_and_look(n) for n in range(50)))
+        everyone = asyncio.gather(*(keep_and_look(n) for n in range(50)))
+        await asyncio.sleep(0.1)
+        first_write_may_end.set()
+        committed = await everyone
 
         assert all(committed), "each caller returns once its own item is committed"
-        assert sorted(n for batch in batches for n in batch) == list(range(50)), "each once"
-        assert len(batches) < 10 and commits == len(batches)
+        assert batches == [[0], list(range(1, 50))], "the 49 who waited share one transaction"
+        assert commits == 2
     finally:
         async with database.engine.begin() as connection:
             await connection.execute(text("DROP TABLE IF EXISTS note"))

@@ -24,7 +24,7 @@ from bot.engine import (
 )
 from bot.i18n.catalogs import Catalogs
 from bot.i18n.translator import Translator
-from bot.services.actors import Sender, consenting_person
+from bot.services.actors import Actor, Actors, Sender
 from bot.services.effects import EffectInterpreter, names
 from bot.services.errors import ConsentRequired, StaleButton
 from bot.services.flow_runner import FlowRunner
@@ -54,15 +54,12 @@ class Dialogues:
         self._postbox = postbox or Postbox(clock, OutboxPolicy(worker_name()))
         self._book = book or FollowUpBook(catalogs)
         self._database = database
-        self._catalogs = catalogs
         self._library = library
-        self._consent_version = consent_version
+        self._actors = Actors(catalogs, consent_version)
         self._clock = clock
+        translator_for = self._actors.translator_for
         self._runner = FlowRunner(
-            library,
-            EffectInterpreter(self._book, self.translator_for, clock),
-            self.translator_for,
-            clock,
+            library, EffectInterpreter(self._book, translator_for, clock), translator_for, clock
         )
 
     @property
@@ -85,22 +82,18 @@ class Dialogues:
         the organizer's console asked something)."""
 
         async def use_case(uow: UnitOfWork) -> Outcome | None:
-            person = await self._consenting_person(uow, sender)
-            if person is None:
-                raise ConsentRequired()
+            actor = await self._actors.of(uow, sender)
             # A question of the organizer's console waits: the text is its answer (the
             # console takes it next). Asked here so a participant's answer costs one
             # transaction, not a console look-up first.
             since = self._clock() - PENDING_INPUT_LIFETIME
-            if await uow.pending_inputs.waiting_since(person.id or 0, since):
+            if await uow.pending_inputs.waiting_since(actor.person_id, since):
                 return None
-            runs = await uow.runs.open_runs_of(person.id or 0)
+            runs = await uow.runs.open_runs_of(actor.person_id)
             if not runs:
                 return None
-            work = self.new_work(person, sender)
             run = await uow.runs.lock(runs[0])
-            await self._runner.drive(uow, work, run, TextReceived(text=text, now=self._clock()))
-            return await work.seal(uow)
+            return await self._drive(uow, actor, run, TextReceived(text=text, now=self._clock()))
 
         return await retrying(self._database, use_case)
 
@@ -109,20 +102,16 @@ class Dialogues:
         run_id, turn, choice = _parse_run_button(value)
 
         async def use_case(uow: UnitOfWork) -> Outcome:
-            person = await self._consenting_person(uow, sender)
+            actor = await self._actors.of(uow, sender)
             run = await uow.runs.get(run_id)
             # Someone else's run looks exactly like a button that no longer exists.
-            if person is None:
-                raise ConsentRequired()
-            if run is None or run.person_id != person.id:
+            if run is None or run.person_id != actor.person_id:
                 raise StaleButton()
             run = await uow.runs.lock(run)
             state = RunState.from_json(run.state)
             step_id = state.step_id if state.turn == turn and state.step_id else "-"
             event = ButtonPressed(step_id=step_id, turn=turn, value=choice, now=self._clock())
-            work = self.new_work(person, sender)
-            await self._runner.drive(uow, work, run, event)
-            return await work.seal(uow)
+            return await self._drive(uow, actor, run, event)
 
         return await retrying(self._database, use_case)
 
@@ -130,16 +119,19 @@ class Dialogues:
         """A photo, voice note or file in an exchange whose flow allows media, or None."""
 
         async def use_case(uow: UnitOfWork) -> Outcome | None:
-            person = await self._consenting_person(uow, sender)
-            runs = await uow.runs.open_runs_of(person.id or 0) if person else []
+            try:
+                actor = await self._actors.of(uow, sender)
+            except ConsentRequired:
+                return None  # not for a conversation: onboarding answers it
+            person = actor.person
+            runs = await uow.runs.open_runs_of(actor.person_id)
             run = next((run for run in runs if run.exchange_id is not None), None)
-            if person is None or run is None or run.exchange_id is None:
+            if run is None or run.exchange_id is None:
                 return None
             if not (await self._runner.flow_of(uow, run)).allow_media:
                 return None
-            t = self.translator_for(person)
             work = self.new_work(person, sender)
-            partners = await self._runner.partners(uow, run)
+            partners = await self._runner.partners(uow, actor, run)
             for partner, _partner_run in partners:
                 uow.add(
                     RelayedMessage(
@@ -153,7 +145,8 @@ class Dialogues:
                     "{partner} sent you this:", partner=person.pseudonym or "?"
                 )
                 work.copy(partner.telegram_id, Reply(heading), sender.chat_id, message_id)
-            await uow.exchanges.touch(run.exchange_id, person.id or 0, self._clock())
+            await uow.exchanges.touch(run.exchange_id, actor.person_id, self._clock())
+            t = actor.translator
             work.say(Reply(t.gettext("Sent to {partner}.", partner=names(partners))))
             return await work.seal(uow)
 
@@ -163,26 +156,22 @@ class Dialogues:
         """Start a solo flow the person's program offers (e.g. the listening campaign)."""
 
         async def use_case(uow: UnitOfWork) -> Outcome:
-            person = await self._consenting_person(uow, sender)
-            if person is None:
-                raise ConsentRequired()
+            actor = await self._actors.of(uow, sender)
             program = await uow.programs.get(program_id)
-            membership = await uow.exchanges.membership(person.id or 0, program_id)
+            membership = await uow.exchanges.membership(actor.person_id, program_id)
             if program is None or membership is None or flow_id not in program.flows:
                 raise StaleButton()
             flow = self._library.latest(flow_id)
             if flow.kind != "solo":
                 raise StaleButton()
-            for run in await uow.runs.open_runs_of(person.id or 0):
+            for run in await uow.runs.open_runs_of(actor.person_id):
                 if run.flow_id == flow_id and run.program_id == program_id:
                     # Already under way: show where they are instead of starting over.
-                    work = self.new_work(person, sender)
-                    await self._runner.drive(
-                        uow, work, await uow.runs.lock(run), Start(now=self._clock())
-                    )
-                    return await work.seal(uow)
-            work = self.new_work(person, sender)
-            await self._runner.start_run(uow, work, person, flow, program_id=program_id)
+                    run = await uow.runs.lock(run)
+                    return await self._drive(uow, actor, run, Start(now=self._clock()))
+            work = self.new_work(actor.person, sender)
+            run = await self._runner.create_run(uow, actor.person, flow, program_id=program_id)
+            await self._runner.drive(uow, work, run, Start(now=self._clock()), actor=actor)
             return await work.seal(uow)
 
         return await retrying(self._database, use_case)
@@ -195,11 +184,10 @@ class Dialogues:
             runs = await uow.runs.open_runs_of(person_id)
             if person is None or not runs:
                 return None
-            work = self.new_work(person)
-            await self._runner.drive(
-                uow, work, await uow.runs.lock(runs[0]), Start(now=self._clock())
+            run = await uow.runs.lock(runs[0])
+            return await self._drive(
+                uow, self._actors.acting(person), run, Start(now=self._clock())
             )
-            return await work.seal(uow)
 
         outcome = await retrying(self._database, use_case)
         return outcome.replies if outcome is not None else ()
@@ -214,20 +202,22 @@ class Dialogues:
 
     async def _event_for_current_run(self, sender: Sender, event: Event) -> Outcome:
         async def use_case(uow: UnitOfWork) -> Outcome:
-            person = await self._consenting_person(uow, sender)
-            if person is None:
-                raise ConsentRequired()
-            runs = await uow.runs.open_runs_of(person.id or 0)
+            actor = await self._actors.of(uow, sender)
+            runs = await uow.runs.open_runs_of(actor.person_id)
             if not runs:
-                t = self.translator_for(person)
+                t = actor.translator
                 return Outcome(
                     replies=(Reply(t.gettext("There is no conversation going on right now.")),)
                 )
-            work = self.new_work(person, sender)
-            await self._runner.drive(uow, work, await uow.runs.lock(runs[0]), event)
-            return await work.seal(uow)
+            return await self._drive(uow, actor, await uow.runs.lock(runs[0]), event)
 
         return await retrying(self._database, use_case)
+
+    async def _drive(self, uow: UnitOfWork, actor: Actor, run: Run, event: Event) -> Outcome:
+        """The actor's event for their run, driven and committed with what it says."""
+        work = self.new_work(actor.person, actor.sender)
+        await self._runner.drive(uow, work, run, event, actor=actor)
+        return await work.seal(uow)
 
     # --- used by other services within their unit of work ---------------------------------
 
@@ -300,11 +290,12 @@ class Dialogues:
         )
 
     def translator_for(self, person: Person) -> Translator:
-        return self._catalogs.translator(self._catalogs.negotiate(person.language))
+        """The translator for a person Palaver knows: their chosen language."""
+        return self._actors.translator_for(person)
 
     def translator_for_stranger(self, sender: Sender) -> Translator:
         """The translator for someone Palaver does not know: their Telegram language."""
-        return self._catalogs.translator(self._catalogs.negotiate(sender.telegram_language))
+        return self._actors.translator_for_stranger(sender)
 
     async def translator_for_sender(self, sender: Sender) -> Translator:
         """The translator for someone who may not be (or no longer be) known to Palaver."""
@@ -312,7 +303,7 @@ class Dialogues:
             person = await uow.people.by_telegram_id(sender.telegram_id)
         if person is not None:
             return self.translator_for(person)
-        return self._catalogs.translator(self._catalogs.negotiate(sender.telegram_language))
+        return self.translator_for_stranger(sender)
 
     async def retrying(self, use_case: Callable[[UnitOfWork], Awaitable[Outcome]]) -> Outcome:
         """Run a use case in a fresh unit of work, again if a concurrent change got there first."""
@@ -323,12 +314,6 @@ class Dialogues:
     ) -> Outcome | None:
         """`retrying`, for a use case that may find the update is not for it (None)."""
         return await retrying(self._database, use_case)
-
-    async def _consenting_person(self, uow: UnitOfWork, sender: Sender) -> Person | None:
-        try:
-            return await consenting_person(uow, sender, self._consent_version)
-        except ConsentRequired:
-            return None
 
 
 def _parse_run_button(value: str) -> tuple[int, int, str]:

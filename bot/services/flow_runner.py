@@ -14,6 +14,7 @@ from datetime import datetime
 from bot.engine import Event, Finished, Flow, FlowLibrary, Leave, RunState, Start, step
 from bot.engine.schema import canonical_json
 from bot.i18n.translator import Translator
+from bot.services.actors import Actor
 from bot.services.effects import EffectInterpreter, Scene
 from bot.services.endings import ConversationEndings
 from bot.services.letters import Delivery
@@ -90,10 +91,20 @@ class FlowRunner:
         await self.drive(uow, work, run, Leave(now=self._clock()), quiet=True)
 
     async def drive(
-        self, uow: UnitOfWork, work: Delivery, first: Run, event: Event, *, quiet: bool = False
+        self,
+        uow: UnitOfWork,
+        work: Delivery,
+        first: Run,
+        event: Event,
+        *,
+        actor: Actor | None = None,
+        quiet: bool = False,
     ) -> None:
         """Apply `event` to `first`, then deliver every share to the partners' runs.
+
+        `actor`: the person acting, already looked up (their runs use it as it is).
         `quiet`: the run is stopped from outside; nothing is shown to its person."""
+        cast = _Cast(uow, self._translator_for, actor)
         queue: deque[tuple[Run, Event]] = deque([(first, event)])
         while queue:
             run, next_event = queue.popleft()
@@ -101,10 +112,9 @@ class FlowRunner:
             state = RunState.from_json(run.state)
             new_state, effects = step(flow, state, next_event)
             await uow.runs.save(run, state=new_state.to_json(), status=RunStatus(new_state.status))
-            person = await uow.people.by_id(run.person_id)
-            if person is None:
+            scene = await cast.scene(run)
+            if scene is None:
                 continue
-            scene = Scene(run, person, self._translator_for(person), await self.partners(uow, run))
             for effect in effects:
                 if isinstance(effect, Finished):
                     if not quiet:
@@ -112,7 +122,14 @@ class FlowRunner:
                     continue
                 queue.extend(await self._effects.perform(uow, work, scene, effect, quiet))
             if run.exchange_id is not None:
-                await uow.exchanges.touch(run.exchange_id, person.id or 0, self._clock())
+                await uow.exchanges.touch(run.exchange_id, run.person_id, self._clock())
+
+    async def partners(
+        self, uow: UnitOfWork, actor: Actor, run: Run
+    ) -> tuple[tuple[Person, Run], ...]:
+        """The other members of the actor's run's conversation, each with their run."""
+        scene = await _Cast(uow, self._translator_for, actor).scene(run)
+        return scene.partners if scene is not None else ()
 
     async def flow_of(self, uow: UnitOfWork, run: Run) -> Flow:
         """The exact flow version the run started with, from memory or its stored snapshot."""
@@ -125,15 +142,57 @@ class FlowRunner:
                 raise
             return self._library.add_snapshot(snapshot.definition)
 
-    async def partners(self, uow: UnitOfWork, run: Run) -> tuple[tuple[Person, Run], ...]:
-        """The other members of the run's conversation, each with their run."""
-        if run.exchange_id is None:
-            return ()
+
+class _Cast:
+    """The people of one drive, each looked up once: the actor as given, the others (and
+    their conversation's runs) from the unit of work on first need."""
+
+    def __init__(
+        self,
+        uow: UnitOfWork,
+        translator_for: Callable[[Person], Translator],
+        actor: Actor | None,
+    ) -> None:
+        self._uow = uow
+        self._translator_for = translator_for
+        self._people: dict[int, Person] = {}
+        self._translators: dict[int, Translator] = {}
+        self._runs_of_exchange: dict[int, list[Run]] = {}
+        if actor is not None:
+            self._people[actor.person_id] = actor.person
+            self._translators[actor.person_id] = actor.translator
+
+    async def scene(self, run: Run) -> Scene | None:
+        """The run with its person and partners (None: its person is gone)."""
+        person = await self._person(run.person_id)
+        if person is None:
+            return None
         partners = []
-        for other in await uow.runs.of_exchange(run.exchange_id):
-            if other.person_id == run.person_id:
-                continue
-            person = await uow.people.by_id(other.person_id)
-            if person is not None:
-                partners.append((person, other))
-        return tuple(partners)
+        for other in await self._runs_of(run.exchange_id):
+            partner = (
+                await self._person(other.person_id) if other.person_id != run.person_id else None
+            )
+            if partner is not None:
+                partners.append((partner, other))
+        return Scene(run, person, self._translator(person), tuple(partners))
+
+    async def _person(self, person_id: int) -> Person | None:
+        if person_id not in self._people:
+            person = await self._uow.people.by_id(person_id)
+            if person is None:
+                return None
+            self._people[person_id] = person
+        return self._people[person_id]
+
+    def _translator(self, person: Person) -> Translator:
+        assert person.id is not None
+        if person.id not in self._translators:
+            self._translators[person.id] = self._translator_for(person)
+        return self._translators[person.id]
+
+    async def _runs_of(self, exchange_id: int | None) -> list[Run]:
+        if exchange_id is None:
+            return []
+        if exchange_id not in self._runs_of_exchange:
+            self._runs_of_exchange[exchange_id] = await self._uow.runs.of_exchange(exchange_id)
+        return self._runs_of_exchange[exchange_id]

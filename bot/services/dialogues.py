@@ -25,13 +25,14 @@ from bot.engine import (
 from bot.i18n.catalogs import Catalogs
 from bot.i18n.translator import Translator
 from bot.services.actors import Actor, Actors, Sender
+from bot.services.dialogue_results import MediaFromPartner, NoConversation, SentToPartners
 from bot.services.effects import EffectInterpreter, names
 from bot.services.errors import ConsentRequired, StaleButton
 from bot.services.flow_runner import FlowRunner
 from bot.services.letters import Delivery, OutboxPolicy, Postbox, worker_name
 from bot.services.owed import FollowUpBook
 from bot.services.program_settings import PENDING_INPUT_LIFETIME
-from bot.services.replies import Outcome, Reply
+from bot.services.replies import Outcome, Reply, Views
 from bot.services.retries import retrying
 from bot.storage.tables import Exchange, Person, RelayedMessage, Run
 from bot.storage.types import utc_now
@@ -47,6 +48,7 @@ class Dialogues:
         catalogs: Catalogs,
         library: FlowLibrary,
         consent_version: str,
+        views: Views,
         clock: Callable[[], datetime] = utc_now,
         postbox: Postbox | None = None,
         book: FollowUpBook | None = None,
@@ -57,9 +59,14 @@ class Dialogues:
         self._library = library
         self._actors = Actors(catalogs, consent_version)
         self._clock = clock
+        self._views = views
         translator_for = self._actors.translator_for
         self._runner = FlowRunner(
-            library, EffectInterpreter(self._book, translator_for, clock), translator_for, clock
+            library,
+            EffectInterpreter(self._book, views, translator_for, clock),
+            views,
+            translator_for,
+            clock,
         )
 
     @property
@@ -141,13 +148,12 @@ class Dialogues:
                         key="media",
                     )
                 )
-                heading = self.translator_for(partner).gettext(
-                    "{partner} sent you this:", partner=person.pseudonym or "?"
+                heading = self._views.render(
+                    MediaFromPartner(person.pseudonym or "?"), self.translator_for(partner)
                 )
-                work.copy(partner.telegram_id, Reply(heading), sender.chat_id, message_id)
+                work.copy(partner.telegram_id, heading, sender.chat_id, message_id)
             await uow.exchanges.touch(run.exchange_id, actor.person_id, self._clock())
-            t = actor.translator
-            work.say(Reply(t.gettext("Sent to {partner}.", partner=names(partners))))
+            work.say(self._views.render(SentToPartners(names(partners)), actor.translator))
             return await work.seal(uow)
 
         return await retrying(self._database, use_case)
@@ -205,10 +211,7 @@ class Dialogues:
             actor = await self._actors.of(uow, sender)
             runs = await uow.runs.open_runs_of(actor.person_id)
             if not runs:
-                t = actor.translator
-                return Outcome(
-                    replies=(Reply(t.gettext("There is no conversation going on right now.")),)
-                )
+                return Outcome(replies=(self._views.render(NoConversation(), actor.translator),))
             return await self._drive(uow, actor, await uow.runs.lock(runs[0]), event)
 
         return await retrying(self._database, use_case)

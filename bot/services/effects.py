@@ -8,9 +8,6 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from bot.engine import (
-    Button as EngineButton,
-)
-from bot.engine import (
     ButtonIgnored,
     EditButtons,
     Event,
@@ -22,18 +19,21 @@ from bot.engine import (
     SendText,
     ShareWithPartner,
     ShowPartnerShare,
-    render_message,
 )
-from bot.engine.effects import Message
 from bot.i18n.translator import Translator
+from bot.services.dialogue_results import (
+    DialogueResult,
+    FacilitatorAttention,
+    FlowButtonsChanged,
+    FlowNotice,
+    FlowPrompt,
+    PartnerShared,
+)
 from bot.services.letters import Delivery
 from bot.services.owed import FollowUpBook
-from bot.services.replies import Button, ButtonAction, RelayedWords, Reply
+from bot.services.replies import Views
 from bot.storage.tables import Answer, Commitment, Person, RelayedMessage, Run
 from bot.storage.unit_of_work import UnitOfWork
-
-RUN_BUTTON = "r"
-SELECTED_MARK = "✓ "
 
 
 @dataclass(frozen=True)
@@ -58,10 +58,12 @@ class EffectInterpreter:
     def __init__(
         self,
         book: FollowUpBook,
+        views: Views,
         translator_for: Callable[[Person], Translator],
         clock: Callable[[], datetime],
     ) -> None:
         self._book = book
+        self._views = views
         self._translator_for = translator_for
         self._clock = clock
 
@@ -72,40 +74,31 @@ class EffectInterpreter:
         `quiet`: the run is stopped from outside, so nothing is shown to its person."""
         run, person, t = scene.run, scene.person, scene.translator
 
-        def show(reply: Reply, pause_after: float = 0.0) -> None:
+        def show(result: DialogueResult, pause_after: float = 0.0) -> None:
             if quiet:
                 return
+            reply = self._views.render(result, t)
             if person.id == work.actor_id:
                 work.say(reply, pause_after)
             else:
                 work.write(person.telegram_id, reply, pause_after)
 
-        def render(message: Message) -> str:
-            return render_message(message, t.gettext, scene.context)
-
+        context, run_id = scene.context, run.id or 0
         match effect:
             case SendText(text=text, buttons=buttons, hint=hint, pause_seconds=pause):
-                body = render(text) if hint is None else f"{render(text)}\n\n{render(hint)}"
-                show(Reply(body, buttons=_buttons(run, buttons, render)), pause)
+                show(FlowPrompt(run_id, text, hint, buttons, context), pause)
             case EditButtons(buttons=buttons):
                 if work.pressed_button and person.id == work.actor_id:
-                    show(
-                        Reply(
-                            "",
-                            buttons=_buttons(run, buttons, render),
-                            replaces_pressed_message=True,
-                            buttons_only=True,
-                        )
-                    )
+                    show(FlowButtonsChanged(run_id, buttons, context))
             case ShowPartnerShare(heading=heading, text=words):
                 partners = scene.partners
                 source = partners[0][0].language if len(partners) == 1 else t.language
-                show(Reply(render(heading), relayed=RelayedWords(words, source, t.language)))
+                show(PartnerShared(heading, context, words, source))
             case ButtonIgnored(notice=notice):
                 if work.pressed_button and person.id == work.actor_id:
-                    work.notice = render(notice)
+                    work.notice = self._views.render(FlowNotice(notice, context), t).text
                 else:
-                    show(Reply(render(notice)))
+                    show(FlowNotice(notice, context))
             case RecordAnswer(key=key, value=value, survey=survey, measure=measure):
                 uow.add(
                     Answer(run_id=run.id or 0, key=key, value=value, survey=survey, measure=measure)
@@ -165,33 +158,11 @@ class EffectInterpreter:
         if run.program_id is None:
             return
         for facilitator in await uow.exchanges.facilitators_of(run.program_id):
-            t = self._translator_for(facilitator)
-            text = t.gettext(
-                "{pseudonym} may need a facilitator's attention in their dialogue ({reason}). "
-                "Please check in with them.",
-                pseudonym=person.pseudonym or "?",
-                reason=reason,
-            )
-            work.write(facilitator.telegram_id, Reply(text))
+            attention = FacilitatorAttention(person.pseudonym or "?", reason)
+            reply = self._views.render(attention, self._translator_for(facilitator))
+            work.write(facilitator.telegram_id, reply)
 
 
 def names(partners: tuple[tuple[Person, Run], ...]) -> str:
     """Partners' pseudonyms, as a flow's message names them."""
     return ", ".join(person.pseudonym or "?" for person, _run in partners)
-
-
-def _buttons(
-    run: Run,
-    rows: tuple[tuple[EngineButton, ...], ...],
-    render: Callable[[Message], str],
-) -> tuple[tuple[Button, ...], ...]:
-    return tuple(
-        tuple(
-            Button(
-                (SELECTED_MARK if button.selected else "") + render(button.label),
-                ButtonAction(RUN_BUTTON, f"{run.id}.{button.turn}.{button.value}"),
-            )
-            for button in row
-        )
-        for row in rows
-    )

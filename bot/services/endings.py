@@ -8,15 +8,11 @@ from typing import Protocol
 
 from bot.engine import RunState
 from bot.i18n.translator import Translator
+from bot.services.dialogue_results import PartnerGone
 from bot.services.letters import Delivery
-from bot.services.replies import Button, ButtonAction, Reply
+from bot.services.replies import Views
 from bot.storage.tables import Exchange, ExchangeStatus, Person, Run
 from bot.storage.unit_of_work import UnitOfWork
-
-# The exchange feature's button to look for a new partner (owned by services/exchanges.py;
-# named here because ending a conversation offers it).
-PARTNER_BUTTON = "x"
-PARTNER_FIND = "find"
 
 
 class RunStopper(Protocol):
@@ -31,10 +27,12 @@ class ConversationEndings:
     def __init__(
         self,
         runs: RunStopper,
+        views: Views,
         translator_for: Callable[[Person], Translator],
         clock: Callable[[], datetime],
     ) -> None:
         self._runs = runs
+        self._views = views
         self._translator_for = translator_for
         self._clock = clock
 
@@ -80,33 +78,10 @@ class ConversationEndings:
         )
         for other in await uow.exchanges.people_in(exchange.id or 0):
             if other.id != leaver.id and other.blocked_bot_at is None:
-                work.write(other.telegram_id, self._partner_gone(other, exchange, reason))
+                gone = PartnerGone(exchange.program_id, reason)
+                work.write(other.telegram_id, self._views.render(gone, self._translator_for(other)))
 
     def _mark_ended(self, exchange: Exchange, reason: str) -> None:
         exchange.status = ExchangeStatus.ENDED
         exchange.ended_at = self._clock()
         exchange.ended_reason = reason
-
-    def _partner_gone(self, partner: Person, exchange: Exchange, reason: str) -> Reply:
-        t = self._translator_for(partner)
-        if reason == "member_forgotten":
-            text = t.gettext(
-                "Your partner has left Palaver, so this exchange has ended. Thank "
-                "you for what you shared. Send /partner to meet someone new."
-            )
-        elif reason == "ended_by_facilitator":
-            text = t.gettext(
-                "A facilitator has ended this exchange. Thank you for what you shared. Would "
-                "you like to meet someone new?"
-            )
-        else:
-            text = t.gettext(
-                "Your partner has ended the exchange. That can happen for many reasons, and it "
-                "says nothing about you. Thank you for what you shared. Would you like to meet "
-                "someone new?"
-            )
-        find = Button(
-            t.gettext("Find me a new partner"),
-            ButtonAction(PARTNER_BUTTON, f"{PARTNER_FIND}.{exchange.program_id}"),
-        )
-        return Reply(text, buttons=((find,),))

@@ -13,8 +13,8 @@ from bot.engine import Flow, RunState
 from bot.i18n.translator import N_, Translator
 from bot.services.actors import Sender, consenting_person
 from bot.services.authorization import Authorizer, Permission
+from bot.services.dialogue_results import PARTNER_BUTTON, PARTNER_FIND
 from bot.services.dialogues import Dialogues
-from bot.services.endings import PARTNER_BUTTON, PARTNER_FIND
 from bot.services.errors import NotAMember, StaleButton, UnknownProgram
 from bot.services.letters import Delivery
 from bot.services.matching import Candidate, choose_partner

@@ -18,6 +18,7 @@ from bot.services.actors import Actor
 from bot.services.effects import EffectInterpreter, Scene
 from bot.services.endings import ConversationEndings
 from bot.services.letters import Delivery
+from bot.services.replies import Views
 from bot.storage.tables import Person, Run, RunStatus
 from bot.storage.unit_of_work import UnitOfWork
 
@@ -29,6 +30,7 @@ class FlowRunner:
         self,
         library: FlowLibrary,
         effects: EffectInterpreter,
+        views: Views,
         translator_for: Callable[[Person], Translator],
         clock: Callable[[], datetime],
     ) -> None:
@@ -36,7 +38,7 @@ class FlowRunner:
         self._effects = effects
         self._translator_for = translator_for
         self._clock = clock
-        self.endings = ConversationEndings(self, translator_for, clock)
+        self.endings = ConversationEndings(self, views, translator_for, clock)
 
     async def create_run(
         self,

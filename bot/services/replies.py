@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
-from typing import Any
+from typing import Any, Protocol
+
+from bot.i18n.translator import Translator
+from bot.services.dialogue_results import DialogueResult
 
 
 @dataclass(frozen=True)
@@ -216,3 +219,13 @@ class Outcome:
             copies=self.copies + other.copies,
             posted=self.posted + other.posted,
         )
+
+
+class Views(Protocol):
+    """Puts what a use case shows into words and buttons in the reader's language.
+
+    Implemented by bot/telegram/views and handed to the services that need it, so services
+    say what happened and never import the Telegram side. Rendering is pure: no I/O.
+    """
+
+    def render(self, result: DialogueResult, t: Translator) -> Reply: ...

@@ -78,6 +78,16 @@ class Dialogues:
         return self._database
 
     @property
+    def actors(self) -> Actors:
+        """Builds the actor context of an update (the one consent rule)."""
+        return self._actors
+
+    @property
+    def views(self) -> Views:
+        """What puts results into words and buttons."""
+        return self._views
+
+    @property
     def book(self) -> FollowUpBook:
         """Where follow-ups are written down."""
         return self._book
@@ -218,7 +228,7 @@ class Dialogues:
 
     async def _drive(self, uow: UnitOfWork, actor: Actor, run: Run, event: Event) -> Outcome:
         """The actor's event for their run, driven and committed with what it says."""
-        work = self.new_work(actor.person, actor.sender)
+        work = self.work_for(actor)
         await self._runner.drive(uow, work, run, event, actor=actor)
         return await work.seal(uow)
 
@@ -291,6 +301,10 @@ class Dialogues:
             actor_chat_id=(sender.chat_id or person.telegram_id) if sender else None,
             pressed_message_id=sender.pressed_message_id if sender else None,
         )
+
+    def work_for(self, actor: Actor) -> Delivery:
+        """A Delivery for the actor of an update."""
+        return self.new_work(actor.person, actor.sender)
 
     def translator_for(self, person: Person) -> Translator:
         """The translator for a person Palaver knows: their chosen language."""

@@ -7,6 +7,10 @@ from typing import Any, Protocol
 
 from bot.i18n.translator import Translator
 from bot.services.dialogue_results import DialogueResult
+from bot.services.exchange_results import ExchangeResult
+
+Shown = DialogueResult | ExchangeResult
+"""Everything a use case may ask a view to show."""
 
 
 @dataclass(frozen=True)
@@ -228,4 +232,4 @@ class Views(Protocol):
     say what happened and never import the Telegram side. Rendering is pure: no I/O.
     """
 
-    def render(self, result: DialogueResult, t: Translator) -> Reply: ...
+    def render(self, result: Shown, t: Translator) -> Reply: ...

@@ -28,46 +28,44 @@ from bot.services.replies import Button, ButtonAction, RelayedWords, Reply
 SELECTED_MARK = "✓ "
 
 
-class DialogueViews:
-    """Renders the conversation core's results (implements services.replies.Views)."""
-
-    def render(self, result: DialogueResult, t: Translator) -> Reply:
-        match result:
-            case FlowPrompt(run_id=run_id, text=text, hint=hint, buttons=buttons, context=context):
-                body = _text(text, t, context)
-                if hint is not None:
-                    body = f"{body}\n\n{_text(hint, t, context)}"
-                return Reply(body, buttons=_run_buttons(run_id, buttons, t, context))
-            case FlowButtonsChanged(run_id=run_id, buttons=buttons, context=context):
-                return Reply(
-                    "",
-                    buttons=_run_buttons(run_id, buttons, t, context),
-                    replaces_pressed_message=True,
-                    buttons_only=True,
+def render_dialogue(result: DialogueResult, t: Translator) -> Reply:
+    """The message for a result of the conversation core, in the reader's language."""
+    match result:
+        case FlowPrompt(run_id=run_id, text=text, hint=hint, buttons=buttons, context=context):
+            body = _text(text, t, context)
+            if hint is not None:
+                body = f"{body}\n\n{_text(hint, t, context)}"
+            return Reply(body, buttons=_run_buttons(run_id, buttons, t, context))
+        case FlowButtonsChanged(run_id=run_id, buttons=buttons, context=context):
+            return Reply(
+                "",
+                buttons=_run_buttons(run_id, buttons, t, context),
+                replaces_pressed_message=True,
+                buttons_only=True,
+            )
+        case FlowNotice(notice=notice, context=context):
+            return Reply(_text(notice, t, context))
+        case PartnerShared(heading=heading, context=context, words=words, source=source):
+            return Reply(
+                _text(heading, t, context), relayed=RelayedWords(words, source, t.language)
+            )
+        case MediaFromPartner(pseudonym=pseudonym):
+            return Reply(t.gettext("{partner} sent you this:", partner=pseudonym))
+        case SentToPartners(names=names):
+            return Reply(t.gettext("Sent to {partner}.", partner=names))
+        case PartnerGone():
+            return _partner_gone(result, t)
+        case FacilitatorAttention(pseudonym=pseudonym, reason=reason):
+            return Reply(
+                t.gettext(
+                    "{pseudonym} may need a facilitator's attention in their dialogue "
+                    "({reason}). Please check in with them.",
+                    pseudonym=pseudonym,
+                    reason=reason,
                 )
-            case FlowNotice(notice=notice, context=context):
-                return Reply(_text(notice, t, context))
-            case PartnerShared(heading=heading, context=context, words=words, source=source):
-                return Reply(
-                    _text(heading, t, context), relayed=RelayedWords(words, source, t.language)
-                )
-            case MediaFromPartner(pseudonym=pseudonym):
-                return Reply(t.gettext("{partner} sent you this:", partner=pseudonym))
-            case SentToPartners(names=names):
-                return Reply(t.gettext("Sent to {partner}.", partner=names))
-            case PartnerGone():
-                return _partner_gone(result, t)
-            case FacilitatorAttention(pseudonym=pseudonym, reason=reason):
-                return Reply(
-                    t.gettext(
-                        "{pseudonym} may need a facilitator's attention in their dialogue "
-                        "({reason}). Please check in with them.",
-                        pseudonym=pseudonym,
-                        reason=reason,
-                    )
-                )
-            case NoConversation():
-                return Reply(t.gettext("There is no conversation going on right now."))
+            )
+        case NoConversation():
+            return Reply(t.gettext("There is no conversation going on right now."))
 
 
 def _partner_gone(gone: PartnerGone, t: Translator) -> Reply:

@@ -86,7 +86,6 @@ class Exchanges:
         self._dialogues = dialogues
         self._views = dialogues.views
         self._authorizer = authorizer
-        self._consent_version = consent_version
 
     # --- pairing ---------------------------------------------------------------------------
 

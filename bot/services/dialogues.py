@@ -1,9 +1,10 @@
 """The conversation core's use cases: people's answers, button presses and commands in
 the flows they run.
 
-Each use case builds what it needs in one unit of work and commits it with the messages it
-causes; running the flows (flow_runner), interpreting their effects (effects) and ending
-conversations (endings) are the jobs of their own modules.
+Each use case looks up who acts once (actors.Actors: the one consent rule), works in one unit
+of work and commits the change with the messages it causes, worded by the injected Views.
+Running the flows (flow_runner), interpreting their effects (effects), ending conversations
+(endings) and retrying (retries) are the jobs of their own modules.
 """
 
 from __future__ import annotations
@@ -40,7 +41,8 @@ from bot.storage.unit_of_work import Database, UnitOfWork
 
 
 class Dialogues:
-    """Starts runs and turns people's answers and button presses into engine events."""
+    """The conversation core's use cases: people's answers, presses and commands become
+    engine events for their runs; other services start runs and end conversations here."""
 
     def __init__(
         self,
@@ -266,10 +268,6 @@ class Dialogues:
         return await self._runner.create_run(
             uow, person, flow, program_id=program_id, exchange_id=exchange_id
         )
-
-    async def leave_run(self, uow: UnitOfWork, work: Delivery, run: Run) -> None:
-        """End a run from outside the flow (the exchange ended)."""
-        await self._runner.leave_run(uow, work, run)
 
     async def end_conversation(
         self, uow: UnitOfWork, work: Delivery, exchange: Exchange, leaver: Person, reason: str

@@ -31,6 +31,7 @@ from bot.services.dialogues import Dialogues
 from bot.services.errors import NotAllowed, PalaverError
 from bot.storage.tables import Circle, ConversationKind, Exchange, Person, Program, RoleName
 from bot.storage.unit_of_work import Database, UnitOfWork
+from bot.telegram.views import TelegramViews
 
 KINDS = {"relayed": ConversationKind.RELAYED_CIRCLE, "group": ConversationKind.GROUP_CIRCLE}
 KIND_NAMES = {kind: name for name, kind in KINDS.items()}
@@ -222,7 +223,7 @@ def _circles(
     settings: Settings, database: Database, library: FlowLibrary, username: str
 ) -> Circles:
     catalogs = Catalogs.load(settings.locales_dir, settings.default_locale)
-    dialogues = Dialogues(database, catalogs, library, settings.consent_version)
+    dialogues = Dialogues(database, catalogs, library, settings.consent_version, TelegramViews())
     return Circles(
         dialogues,
         Authorizer(settings.admins),

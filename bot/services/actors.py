@@ -1,13 +1,17 @@
-"""Who acts: the sender of an update, and the one consent rule.
+"""Who acts: the sender of an update, the one consent rule, and the actor context.
 
 Nothing is done for or kept about a person until they have accepted the consent text in
-force now (a changed text asks everyone again). Every entry point asks `consenting_person`.
+force now (a changed text asks everyone again). Every entry point asks `consenting_person`;
+the conversation core asks it once per update, through `Actors.of`, and passes the `Actor`
+down.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
+from bot.i18n.catalogs import Catalogs
+from bot.i18n.translator import Translator
 from bot.services.errors import ConsentRequired
 from bot.storage.tables import Person
 from bot.storage.unit_of_work import UnitOfWork
@@ -40,3 +44,43 @@ async def consenting_person(
     if person is None or not person.has_consented(consent_version):
         raise ConsentRequired()
     return person
+
+
+@dataclass(frozen=True)
+class Actor:
+    """The person acting in an update, looked up once: consenting, with their translator,
+    and the sender of the update (None when Palaver acts for them, e.g. resuming)."""
+
+    person: Person
+    translator: Translator
+    sender: Sender | None = None
+
+    @property
+    def person_id(self) -> int:
+        assert self.person.id is not None
+        return self.person.id
+
+
+class Actors:
+    """Builds the actor context of an update, and translators for the people in it."""
+
+    def __init__(self, catalogs: Catalogs, consent_version: str) -> None:
+        self._catalogs = catalogs
+        self._consent_version = consent_version
+
+    async def of(self, uow: UnitOfWork, sender: Sender) -> Actor:
+        """The consenting person behind `sender`'s update; else ConsentRequired."""
+        person = await consenting_person(uow, sender, self._consent_version)
+        return self.acting(person, sender)
+
+    def acting(self, person: Person, sender: Sender | None = None) -> Actor:
+        """The actor context of a person already looked up (and known to have consented)."""
+        return Actor(person, self.translator_for(person), sender)
+
+    def translator_for(self, person: Person) -> Translator:
+        """The translator for a person Palaver knows: their chosen language."""
+        return self._catalogs.translator(self._catalogs.negotiate(person.language))
+
+    def translator_for_stranger(self, sender: Sender) -> Translator:
+        """The translator for someone Palaver does not know: their Telegram language."""
+        return self._catalogs.translator(self._catalogs.negotiate(sender.telegram_language))

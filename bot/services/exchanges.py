@@ -10,15 +10,28 @@ import logging
 from datetime import datetime, timedelta
 
 from bot.engine import Flow, RunState
-from bot.i18n.translator import N_, Translator
-from bot.services.actors import Sender, consenting_person
+from bot.services.actors import Actor, Sender
 from bot.services.authorization import Authorizer, Permission
-from bot.services.dialogues import PARTNER_BUTTON, PARTNER_FIND, Dialogues
+from bot.services.dialogue_results import PARTNER_BUTTON, PARTNER_FIND
+from bot.services.dialogues import Dialogues
 from bot.services.errors import NotAMember, StaleButton, UnknownProgram
+from bot.services.exchange_results import (
+    AlreadyInExchange,
+    AnswerAwaited,
+    ConfirmEnding,
+    ExchangeEnded,
+    ExchangeResult,
+    GoingOn,
+    NotInExchange,
+    PartnerOffer,
+    PartnerQuiet,
+    SoloOffers,
+    StillLooking,
+)
 from bot.services.letters import Delivery
 from bot.services.matching import Candidate, choose_partner
 from bot.services.moderation import Moderation
-from bot.services.replies import Button, ButtonAction, Envelope, Outcome, Reply
+from bot.services.replies import Envelope, Outcome, Reply
 from bot.storage.dialogue_repositories import RunChanged
 from bot.storage.tables import (
     Exchange,
@@ -71,8 +84,8 @@ class Exchanges:
     ) -> None:
         self._moderation = moderation or Moderation(dialogues, authorizer, consent_version)
         self._dialogues = dialogues
+        self._views = dialogues.views
         self._authorizer = authorizer
-        self._consent_version = consent_version
 
     # --- pairing ---------------------------------------------------------------------------
 
@@ -80,25 +93,21 @@ class Exchanges:
         """Look for a partner from another community; start the exchange when one is found."""
 
         async def use_case(uow: UnitOfWork) -> Outcome:
-            person = await self._person(uow, sender)
-            work = self._dialogues.new_work(person, sender)
-            await self._find(uow, work, person, program_id)
+            actor = await self._dialogues.actors.of(uow, sender)
+            work = self._dialogues.work_for(actor)
+            await self._find(uow, work, actor, program_id)
             return await work.seal(uow)
 
         return await self._dialogues.retrying(use_case)
 
     async def _find(
-        self, uow: UnitOfWork, work: Delivery, person: Person, program_id: int | None
+        self, uow: UnitOfWork, work: Delivery, actor: Actor, program_id: int | None
     ) -> None:
-        t = self._dialogues.translator_for(person)
-        current = await uow.exchanges.current_of(person.id or 0)
+        person, t = actor.person, actor.translator
+        current = await uow.exchanges.current_of(actor.person_id)
         if current is not None:
-            if current.status == ExchangeStatus.WAITING:
-                work.say(Reply(t.gettext(_STILL_LOOKING)))
-            else:
-                work.say(
-                    Reply(t.gettext("You are already in an exchange. Send /end to end it first."))
-                )
+            looking = current.status == ExchangeStatus.WAITING
+            work.say(self._views.render(StillLooking() if looking else AlreadyInExchange(), t))
             return
         program = await self._program_of(uow, person, program_id)
         await self._authorizer.require(uow, person, Permission.PARTICIPATE, program.id)
@@ -127,7 +136,7 @@ class Exchanges:
                 ),
                 [person.id or 0],
             )
-            work.say(Reply(t.gettext(_STILL_LOOKING)))
+            work.say(self._views.render(StillLooking(), t))
             return
         exchange = waiting[partner.person_id]
         if not await uow.exchanges.take_seat(exchange, person.id or 0):
@@ -170,60 +179,30 @@ class Exchanges:
 
     async def ask_to_end(self, sender: Sender) -> Outcome:
         """/end: ask for confirmation first; ending cannot be undone."""
-        return await self._confirm(
-            sender,
-            N_(
-                "Do you want to end this exchange? Your partner will be told, kindly, that it "
-                "has ended."
-            ),
-            ExchangeAction.END,
-            N_("Yes, end it"),
-        )
+        return await self._confirm(sender, ExchangeAction.END)
 
     async def ask_to_report(self, sender: Sender) -> Outcome:
         """/report: what happened, in one tap; then the program's facilitators are told."""
 
         async def use_case(uow: UnitOfWork) -> Outcome:
-            person = await self._person(uow, sender)
-            t = self._dialogues.translator_for(person)
-            if await uow.exchanges.current_of(person.id or 0) is None:
-                return Outcome(
-                    replies=(Reply(t.gettext("You are not in an exchange at the moment.")),)
-                )
-            return Outcome(
-                replies=(self._moderation.reasons(person, EXCHANGE_BUTTON, ExchangeAction.REPORT),)
-            )
+            actor = await self._dialogues.actors.of(uow, sender)
+            if await uow.exchanges.current_of(actor.person_id) is None:
+                return Outcome(replies=(self._views.render(NotInExchange(), actor.translator),))
+            reasons = self._moderation.reasons(actor.person, EXCHANGE_BUTTON, ExchangeAction.REPORT)
+            return Outcome(replies=(reasons,))
 
         return await self._dialogues.retrying(use_case)
 
     async def ask_for_new_partner(self, sender: Sender) -> Outcome:
         """/newpartner: confirm, then end this exchange and look for someone else."""
-        return await self._confirm(
-            sender,
-            N_(
-                "Do you want a new partner? This exchange will end, and I will look for someone "
-                "else from another community."
-            ),
-            ExchangeAction.NEW_PARTNER,
-            N_("Yes, find someone new"),
-        )
+        return await self._confirm(sender, ExchangeAction.NEW_PARTNER)
 
-    async def _confirm(self, sender: Sender, question: str, action: str, yes: str) -> Outcome:
+    async def _confirm(self, sender: Sender, action: str) -> Outcome:
         async def use_case(uow: UnitOfWork) -> Outcome:
-            person = await self._person(uow, sender)
-            t = self._dialogues.translator_for(person)
-            exchange = await uow.exchanges.current_of(person.id or 0)
-            if exchange is None:
-                return Outcome(
-                    replies=(Reply(t.gettext("You are not in an exchange at the moment.")),)
-                )
-            buttons = (
-                (
-                    Button(t.gettext(yes), ButtonAction(EXCHANGE_BUTTON, action)),
-                    Button(t.gettext("No, go on"), ButtonAction(EXCHANGE_BUTTON, "keep")),
-                ),
-            )
-            return Outcome(replies=(Reply(t.gettext(question), buttons=buttons),))
+            actor = await self._dialogues.actors.of(uow, sender)
+            exchange = await uow.exchanges.current_of(actor.person_id)
+            shown = NotInExchange() if exchange is None else ConfirmEnding(action)
+            return Outcome(replies=(self._views.render(shown, actor.translator),))
 
         return await self._dialogues.retrying(use_case)
 
@@ -241,47 +220,30 @@ class Exchanges:
 
     async def _kept(self, sender: Sender) -> Outcome:
         async def use_case(uow: UnitOfWork) -> Outcome:
-            person = await self._person(uow, sender)
-            t = self._dialogues.translator_for(person)
-            return Outcome(
-                replies=(
-                    Reply(t.gettext("All right, let's go on."), replaces_pressed_message=True),
-                )
-            )
+            actor = await self._dialogues.actors.of(uow, sender)
+            return Outcome(replies=(self._views.render(GoingOn(), actor.translator),))
 
         return await self._dialogues.retrying(use_case)
 
     async def _act(self, sender: Sender, action: str, argument: str = "") -> Outcome:
         async def use_case(uow: UnitOfWork) -> Outcome:
-            person = await self._person(uow, sender)
-            t = self._dialogues.translator_for(person)
-            work = self._dialogues.new_work(person, sender)
-            exchange = await uow.exchanges.current_of(person.id or 0)
+            actor = await self._dialogues.actors.of(uow, sender)
+            work = self._dialogues.work_for(actor)
+            exchange = await uow.exchanges.current_of(actor.person_id)
             if exchange is None:
-                work.notice = t.gettext("You are not in an exchange at the moment.")
+                work.notice = self._views.render(NotInExchange(), actor.translator).text
                 return work.outcome()
             if action == ExchangeAction.REPORT:
-                await self._moderation.report(uow, work, person, exchange, argument)
+                await self._moderation.report(uow, work, actor.person, exchange, argument)
                 return await work.seal(uow)
             reason = "new_partner" if action == ExchangeAction.NEW_PARTNER else "ended_by_member"
-            await self._end(uow, work, person, exchange, reason)
+            await self._dialogues.end_conversation(uow, work, exchange, actor.person, reason)
+            work.say(self._views.render(ExchangeEnded(), actor.translator))
             if action == ExchangeAction.NEW_PARTNER:
-                await self._find(uow, work, person, exchange.program_id)
+                await self._find(uow, work, actor, exchange.program_id)
             return await work.seal(uow)
 
         return await self._dialogues.retrying(use_case)
-
-    async def _end(
-        self, uow: UnitOfWork, work: Delivery, person: Person, exchange: Exchange, reason: str
-    ) -> None:
-        t = self._dialogues.translator_for(person)
-        await self._dialogues.end_conversation(uow, work, exchange, person, reason)
-        work.say(
-            Reply(
-                t.gettext("The exchange has ended. Thank you for taking part."),
-                replaces_pressed_message=True,
-            )
-        )
 
     # --- someone gone --------------------------------------------------------------------
 
@@ -404,57 +366,23 @@ class Exchanges:
 
     def nudge(self, person: Person, purpose: str) -> Reply:
         """The words of a nudge: to the silent one, or to the one left waiting."""
-        if purpose == NudgePurpose.NEW_PARTNER:
-            return self._offer_new(person)
-        t = self._dialogues.translator_for(person)
-        return Reply(
-            t.gettext(
-                "Your partner is waiting for your answer. Take your time; when "
-                "you are ready, just reply here. You can also pause or leave "
-                "with /leave."
-            )
-        )
-
-    def _offer_new(self, person: Person) -> Reply:
-        t = self._dialogues.translator_for(person)
-        return Reply(
-            t.gettext(
-                "Your partner has not answered for a while. You can keep waiting, or meet "
-                "someone new."
-            ),
-            buttons=(
-                (
-                    Button(
-                        t.gettext("Find me a new partner"),
-                        ButtonAction(EXCHANGE_BUTTON, ExchangeAction.NEW_PARTNER),
-                    ),
-                    Button(t.gettext("Keep waiting"), ButtonAction(EXCHANGE_BUTTON, "keep")),
-                ),
-            ),
-        )
+        shown = PartnerQuiet() if purpose == NudgePurpose.NEW_PARTNER else AnswerAwaited()
+        return self._views.render(shown, self._dialogues.translator_for(person))
 
     # --- joining a program leads here ------------------------------------------------------
 
     def after_joining(self, person: Person, program: Program) -> tuple[Reply, ...]:
         """What a new member of a program is offered: a partner, if the program pairs people."""
         t = self._dialogues.translator_for(person)
-        offers = self._solo_offers(program, t)
-        if not self._offers_pairs(program):
-            return offers
-        find = ButtonAction(EXCHANGE_BUTTON, f"{ExchangeAction.FIND}.{program.id}")
-        partner_offer = Reply(
-            t.gettext(
-                "When you are ready, I can introduce you to someone from another community "
-                "for a written exchange of stories."
-            ),
-            buttons=((Button(t.gettext("Find me a partner"), find),),),
-        )
-        return (*offers, partner_offer)
+        offers: list[ExchangeResult] = []
+        solo = self._solo_flows(program)
+        if solo:
+            offers.append(SoloOffers(program.id or 0, solo))
+        if self._offers_pairs(program):
+            offers.append(PartnerOffer(program.id or 0))
+        return tuple(self._views.render(offer, t) for offer in offers)
 
     # --- helpers ---------------------------------------------------------------------------
-
-    async def _person(self, uow: UnitOfWork, sender: Sender) -> Person:
-        return await consenting_person(uow, sender, self._consent_version)
 
     async def _program_of(self, uow: UnitOfWork, person: Person, program_id: int | None) -> Program:
         memberships = [
@@ -473,7 +401,8 @@ class Exchanges:
             raise UnknownProgram()
         return program
 
-    def _solo_offers(self, program: Program, t: Translator) -> tuple[Reply, ...]:
+    def _solo_flows(self, program: Program) -> tuple[tuple[str, str], ...]:
+        """The solo flows the program offers, each as its id and title."""
         solo = []
         for flow_id in program.flows:
             try:
@@ -481,24 +410,8 @@ class Exchanges:
             except KeyError:
                 continue
             if flow.kind == "solo":
-                solo.append(flow)
-        if not solo:
-            return ()
-        buttons = tuple(
-            (
-                Button(
-                    t.gettext(flow.title),
-                    ButtonAction(SOLO_BUTTON, f"{program.id}.{flow.id}"),
-                ),
-            )
-            for flow in solo
-        )
-        return (
-            Reply(
-                t.gettext("You can also take part on your own, whenever it suits you:"),
-                buttons=buttons,
-            ),
-        )
+                solo.append((flow.id, flow.title))
+        return tuple(solo)
 
     def _offers_pairs(self, program: Program) -> bool:
         try:
@@ -518,9 +431,3 @@ class Exchanges:
             if flow.kind == "pair":
                 return flow
         raise UnknownProgram()
-
-
-_STILL_LOOKING = N_(
-    "I'm looking for a partner for you from another community. I'll write as soon as I find "
-    "someone; it can take a while. You don't need to stay in this chat."
-)

@@ -3,7 +3,14 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
-from typing import Any
+from typing import Any, Protocol
+
+from bot.i18n.translator import Translator
+from bot.services.dialogue_results import DialogueResult
+from bot.services.exchange_results import ExchangeResult
+
+Shown = DialogueResult | ExchangeResult
+"""Everything a use case may ask a view to show."""
 
 
 @dataclass(frozen=True)
@@ -216,3 +223,13 @@ class Outcome:
             copies=self.copies + other.copies,
             posted=self.posted + other.posted,
         )
+
+
+class Views(Protocol):
+    """Puts what a use case shows into words and buttons in the reader's language.
+
+    Implemented by bot/telegram/views and handed to the services that need it, so services
+    say what happened and never import the Telegram side. Rendering is pure: no I/O.
+    """
+
+    def render(self, result: Shown, t: Translator) -> Reply: ...

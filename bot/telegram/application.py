@@ -48,6 +48,7 @@ from bot.telegram.rate_limits import PalaverRateLimiter
 from bot.telegram.relaying import RelayTranslator
 from bot.telegram.update_journal import UpdateJournal
 from bot.telegram.update_processor import PerSenderUpdateProcessor
+from bot.telegram.views import TelegramViews
 
 log = logging.getLogger(__name__)
 
@@ -158,6 +159,7 @@ def build_palaver(
         catalogs,
         library,
         settings.consent_version,
+        TelegramViews(),
         clock=clock,
         postbox=postbox,
     )

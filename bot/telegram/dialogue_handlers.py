@@ -9,7 +9,8 @@ from telegram import Update
 from telegram.ext import CommandHandler, MessageHandler, filters
 
 from bot.services.actors import Sender
-from bot.services.dialogues import RUN_BUTTON, Dialogues
+from bot.services.dialogue_results import RUN_BUTTON
+from bot.services.dialogues import Dialogues
 from bot.services.errors import StaleButton
 from bot.services.exchanges import EXCHANGE_BUTTON, SOLO_BUTTON, Exchanges
 from bot.services.moderation import MODERATION_BUTTON, Moderation

@@ -1,0 +1,18 @@
+"""Views: what the services show, put into messages and keyboards in the reader's language."""
+
+from __future__ import annotations
+
+from bot.i18n.translator import Translator
+from bot.services.exchange_results import ExchangeResult
+from bot.services.replies import Reply, Shown
+from bot.telegram.views.dialogue import render_dialogue
+from bot.telegram.views.exchange import render_exchange
+
+
+class TelegramViews:
+    """Renders every result a service shows (implements services.replies.Views)."""
+
+    def render(self, result: Shown, t: Translator) -> Reply:
+        if isinstance(result, ExchangeResult):
+            return render_exchange(result, t)
+        return render_dialogue(result, t)

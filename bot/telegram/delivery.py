@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Awaitable, Callable, Sequence
 
-from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
+from telegram import Chat, InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
 from telegram.error import BadRequest, Forbidden
 from telegram.ext import ExtBot
 
@@ -45,7 +45,7 @@ async def deliver(
             # below still tell them what happened.
             log.info("could not answer a button press: %s", error.message)
     if outcome.posted and send_posted is not None:
-        await send_posted(bot, outcome.posted)
+        await send_posted(bot, actor_first(outcome.posted, update.effective_chat))
     await send_letters(outcome.letters, bot, on_blocked)
     await _send_copies(outcome, bot, on_blocked)
     chat = update.effective_chat
@@ -61,6 +61,14 @@ async def deliver(
     except Forbidden:
         log.info("a person has blocked the bot; marking them so")
         await on_blocked(chat.id)
+
+
+def actor_first(envelopes: Sequence[Envelope], chat: Chat | None) -> list[Envelope]:
+    """The rows for the chat the update came from first: the person who acted is waiting
+    for them. Each chat's own rows keep their order (only that order is promised)."""
+    if chat is None:
+        return list(envelopes)
+    return sorted(envelopes, key=lambda envelope: envelope.chat_id != chat.id)
 
 
 async def send_letters(letters: Sequence[Letter], bot: ExtBot[None], on_blocked: OnBlocked) -> None:

@@ -7,6 +7,7 @@ bot process's CPU per action. Run from the repository root:
 
     .venv/bin/python -m bench.crowd --pairs 50            # SQLite, rate limiter off
     .venv/bin/python -m bench.crowd --pairs 50 --database postgresql://postgres@127.0.0.1/test
+                                                          # (a fresh database beside `test`)
 
 The load generator (the fake Bot API and the simulated people) runs in this process; Palaver
 runs as a real `palaver run` child process, so the CPU figure is Palaver's own.
@@ -29,6 +30,7 @@ from sqlalchemy import create_engine as create_sync_engine
 from sqlalchemy import text
 from sqlmodel import Session
 
+from bench.follow_up_backlog import fresh_database
 from bot.sandbox.botapi.models import ApiCall
 from bot.storage.tables import Community, Invite, InviteKind, Program
 from tests.fakebot import FakeBotApi, FakeUser
@@ -137,14 +139,27 @@ def cpu_seconds(pid: int) -> float:
 
 
 async def main() -> None:
+    args = arguments()
+    workdir = Path(tempfile.mkdtemp(prefix="palaver-crowd-"))
+    async with fresh_database(args.database, workdir) as database:
+        await crowd(database, workdir, args)
+
+
+def arguments() -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--pairs", type=int, default=50)
-    parser.add_argument("--database", default="", help="default: a fresh SQLite file")
+    parser.add_argument(
+        "--database",
+        default="",
+        help="a PostgreSQL URL: a fresh database is made beside it, and dropped afterwards "
+        "(default: a fresh SQLite file)",
+    )
     parser.add_argument("--profile", help="write a cProfile of Palaver to this file")
-    args = parser.parse_args()
+    return parser.parse_args()
 
-    workdir = Path(tempfile.mkdtemp(prefix="palaver-crowd-"))
-    database = args.database or f"sqlite:///{workdir / 'crowd.db'}"
+
+async def crowd(database: str, workdir: Path, args: argparse.Namespace) -> None:
+    """Run the crowd against a fresh, migrated `database` and print what was measured."""
     east, west = prepare(database, Path.cwd())
     async with FakeBotApi(token=TOKEN, bot_username="crowd_bot") as api:
         watch = Watch(api)

@@ -32,7 +32,6 @@ from bot.storage.tables import (
     Contribution,
     ConversationKind,
     ExchangeMember,
-    ExchangeStatus,
     MemberRole,
     Person,
 )
@@ -532,9 +531,7 @@ class CircleAgenda:
             await self.close_round(uow, work, room, circle.round_number)
         circle.state = CircleState.ENDED
         circle.round_deadline = None
-        exchange.status = ExchangeStatus.ENDED
-        exchange.ended_at = self._clock()
-        exchange.ended_reason = "completed"
+        self._dialogues.conversation_completed(exchange)
         uow.audit.record(
             "circle.ended", actor_id=room.person.id, subject_type="circle", subject_id=room.id
         )

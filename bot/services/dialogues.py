@@ -275,6 +275,10 @@ class Dialogues:
         """End a conversation early, for everyone in it (see ConversationEndings)."""
         await self._runner.endings.end_conversation(uow, work, exchange, leaver, reason)
 
+    def conversation_completed(self, exchange: Exchange) -> None:
+        """Mark a conversation as come to its end with everyone (see ConversationEndings)."""
+        self._runner.endings.completed(exchange)
+
     async def flow_of(self, uow: UnitOfWork, run: Run) -> Flow:
         """The exact flow version a run started with."""
         return await self._runner.flow_of(uow, run)

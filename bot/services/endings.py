@@ -51,7 +51,12 @@ class ConversationEndings:
             return
         runs = await uow.runs.of_exchange(run.exchange_id)
         if all(RunState.from_json(other.state).is_over for other in runs):
-            self._mark_ended(exchange, exchange.ended_reason or "completed")
+            self.completed(exchange)
+
+    def completed(self, exchange: Exchange) -> None:
+        """The conversation came to its end with everyone (a pair's flows both finished, a
+        circle's facilitator closed it)."""
+        self._mark_ended(exchange, exchange.ended_reason or "completed")
 
     async def end_conversation(
         self, uow: UnitOfWork, work: Delivery, exchange: Exchange, leaver: Person, reason: str

@@ -314,11 +314,13 @@ class Onboarding:
         return person
 
     async def _record_consent(self, uow: UnitOfWork, person: Person) -> None:
+        if person.pseudonym is None:
+            # Chosen first: looking for a free name would write the consent already, and the
+            # name after it, as two updates of the person instead of one.
+            person.pseudonym = await self._unused_pseudonym(uow)
         person.consent_given_at = utc_now()
         person.consent_version = self._consent_version
         person.consent_declined_at = None
-        if person.pseudonym is None:
-            person.pseudonym = await self._unused_pseudonym(uow)
         uow.audit.record(
             "consent.given",
             actor_id=person.id,

@@ -183,6 +183,7 @@ def build_palaver(
         database,
         catalogs,
         settings.consent_version,
+        TelegramViews(),
         invite_redeemer=joining,
         resumer=dialogues,
         on_blocked=on_blocked,

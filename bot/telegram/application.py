@@ -170,6 +170,7 @@ def build_palaver(
         database,
         catalogs,
         settings.consent_version,
+        TelegramViews(),
         after_joining=exchanges,
         postbox=postbox,
         circle_door=circles,

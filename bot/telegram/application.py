@@ -233,7 +233,7 @@ def build_palaver(
     programs = ProgramsFeature(
         responder,
         console,
-        InviteDesk(database, console),
+        InviteDesk(database, console, TelegramViews()),
         bot_username=lambda: application.bot.username,
     )
     exports = ExportFeature(responder, ExportDesk(database, console, authorizer))

@@ -14,12 +14,12 @@ from typing import TYPE_CHECKING
 
 import segno
 
-from bot.i18n.translator import N_, Translator
 from bot.services.actors import Sender
 from bot.services.authorization import Permission
-from bot.services.console_actions import InviteAction, ProgramAction, button_id
+from bot.services.console_actions import button_id
 from bot.services.errors import StaleButton
-from bot.services.replies import Button, ButtonAction, Outcome, Reply
+from bot.services.invite_results import InviteLinkShown, InviteList, LinkWithdrawn, ListedInvite
+from bot.services.replies import Outcome, Reply, Views
 from bot.storage.tables import Community, Invite, InviteKind, Program
 from bot.storage.types import utc_now
 from bot.storage.unit_of_work import Database, UnitOfWork
@@ -95,9 +95,10 @@ async def make_invite(
 class InviteDesk:
     """The organizer's invite screens: list, make, show again and revoke links."""
 
-    def __init__(self, database: Database, console: ProgramConsole) -> None:
+    def __init__(self, database: Database, console: ProgramConsole, views: Views) -> None:
         self._database = database
         self._console = console
+        self._views = views
 
     async def list(self, sender: Sender, value: str) -> Outcome:
         """The links of a program that still work, and buttons to make new ones."""
@@ -168,103 +169,44 @@ class InviteDesk:
                     program_id=invite.program_id,
                 )
             reply = await self._list_reply(uow, room)
-            revoked = Outcome(replies=(reply,), notice=room.t.gettext("The link no longer works."))
+            notice = self._views.render(LinkWithdrawn(), room.t).text
+            revoked = Outcome(replies=(reply,), notice=notice)
             return await self._console.sealed(uow, sender, revoked)
 
     # --- the messages ----------------------------------------------------------------
 
     async def _list_reply(self, uow: UnitOfWork, room: ProgramRoom) -> Reply:
-        t, program = room.t, room.program
+        program = room.program
         assert program.id is not None
         communities = await uow.communities.of_program(program.id)
         names = {c.id: c.name for c in communities}
         invites = await uow.invites.usable_of_program(program.id, utc_now())
-        lines = [t.gettext("Invite links of “{program}” that still work:", program=program.name)]
-        rows: list[tuple[Button, ...]] = []
-        for number, invite in enumerate(invites, start=1):
-            description = self._describe(t, invite, names.get(invite.community_id), program)
-            lines.append(f"{number}. {description}")
-            rows.append(
-                (
-                    Button(
-                        t.gettext("Show {number}", number=number),
-                        ButtonAction(InviteAction.SHOW, str(invite.id)),
-                    ),
-                    Button(
-                        t.gettext("Revoke {number}", number=number),
-                        ButtonAction(InviteAction.REVOKE, str(invite.id)),
-                    ),
+        shown = InviteList(
+            program_id=program.id,
+            program=program.name,
+            time_zone=program.time_zone,
+            invites=tuple(
+                ListedInvite(
+                    invite_id=invite.id or 0,
+                    kind=invite.kind,
+                    community=names.get(invite.community_id),
+                    uses=invite.uses,
+                    expires_at=invite.expires_at,
                 )
-            )
-        if not invites:
-            lines.append(t.gettext("None yet."))
-        pid = str(program.id)
-
-        def new(label: str, value: str) -> tuple[Button, ...]:
-            return (Button(label, ButtonAction(InviteAction.NEW, f"{pid}.{value}")),)
-
-        rows.append(new(t.gettext("New participant link"), InviteKind.PARTICIPANT))
-        rows += [
-            new(
-                t.gettext("Participant link for {community}", community=c.name),
-                f"{InviteKind.PARTICIPANT}.{c.id}",
-            )
-            for c in communities
-        ]
-        rows.append(new(t.gettext("Facilitator link (one-time)"), InviteKind.FACILITATOR))
-        rows.append(new(t.gettext("Co-organizer link (one-time)"), InviteKind.ORGANIZER))
-        rows.append((Button(t.gettext("« Back"), ButtonAction(ProgramAction.OPEN, pid)),))
-        return Reply("\n".join(lines), tuple(rows), replaces_pressed_message=True)
-
-    def _describe(
-        self, t: Translator, invite: Invite, community: str | None, program: Program
-    ) -> str:
-        if invite.kind is InviteKind.FACILITATOR:
-            text = t.gettext("Facilitator link, works once")
-        elif invite.kind is InviteKind.ORGANIZER:
-            text = t.gettext("Co-organizer link, works once")
-        elif community is not None:
-            text = t.gettext(
-                "Participant link for {community}, used {count} times",
-                community=community,
-                count=invite.uses,
-            )
-        else:
-            text = t.gettext("Participant link, used {count} times", count=invite.uses)
-        if invite.expires_at is not None:
-            text += " " + t.gettext(
-                "(until {moment})",
-                moment=t.format_datetime(invite.expires_at, program.time_zone),
-            )
-        return text
+                for invite in invites
+            ),
+            communities=tuple((c.id or 0, c.name) for c in communities),
+        )
+        return self._views.render(shown, room.t)
 
     def _link_reply(
         self, room: ProgramRoom, invite: Invite, community: Community | None, bot_username: str
     ) -> Reply:
-        t, program = room.t, room.program
-        link = invite_link(bot_username, invite.code)
-        purposes = {
-            InviteKind.PARTICIPANT: N_("Invite link for people joining “{program}”:"),
-            InviteKind.FACILITATOR: N_(
-                "One-time link: whoever opens it becomes a facilitator of “{program}”:"
-            ),
-            InviteKind.ORGANIZER: N_(
-                "One-time link: whoever opens it becomes an organizer of “{program}”:"
-            ),
-        }
-        lines = [t.gettext(purposes[invite.kind], program=program.name), link]
-        if community is not None:
-            lines.append(
-                t.gettext(
-                    "People who open it join {community} without being asked.",
-                    community=community.name,
-                )
-            )
-        if invite.kind is InviteKind.PARTICIPANT:
-            lines.append(t.gettext("Print the QR code on posters or show it at meetings."))
-        else:
-            lines.append(
-                t.gettext("Send it privately to one person only. It works once and expires.")
-            )
-        back = Button(t.gettext("« Invite links"), ButtonAction(InviteAction.LIST, str(program.id)))
-        return Reply("\n\n".join(lines), ((back,),), photo=qr_png(link))
+        shown = InviteLinkShown(
+            program_id=room.program.id or 0,
+            program=room.program.name,
+            kind=invite.kind,
+            link=invite_link(bot_username, invite.code),
+            community=community.name if community is not None else None,
+        )
+        return self._views.render(shown, room.t)

@@ -14,8 +14,19 @@ from typing import Protocol
 from bot.i18n.catalogs import Catalogs
 from bot.i18n.translator import Translator
 from bot.services.actors import Sender, consenting_person
-from bot.services.console_actions import NO_COMMUNITY, JoinAction, button_id
+from bot.services.console_actions import NO_COMMUNITY, button_id
 from bot.services.errors import PalaverError, StaleButton
+from bot.services.joining_results import (
+    AlreadyTakingPart,
+    CommunityChosen,
+    CommunityQuestion,
+    Joined,
+    JoiningStarted,
+    LanguagesChosen,
+    LanguagesQuestion,
+    RoleGranted,
+    RoleHeld,
+)
 from bot.services.letters import Delivery, OutboxPolicy, Postbox, worker_name
 from bot.services.program_errors import (
     InviteExpired,
@@ -28,7 +39,7 @@ from bot.services.program_errors import (
     ProgramPaused,
 )
 from bot.services.programs import grant_role
-from bot.services.replies import Button, ButtonAction, Envelope, Outcome, Reply
+from bot.services.replies import Envelope, Outcome, Reply, Views
 from bot.storage.tables import (
     Community,
     Invite,
@@ -80,6 +91,7 @@ class Joining:
         database: Database,
         catalogs: Catalogs,
         consent_version: str,
+        views: Views,
         after_joining: AfterJoining | None = None,
         postbox: Postbox | None = None,
         circle_door: CircleDoor | None = None,
@@ -88,6 +100,7 @@ class Joining:
         self._database = database
         self._catalogs = catalogs
         self._consent_version = consent_version
+        self._views = views
         self._after_joining = after_joining or NothingMoreAfterJoining()
         self._postbox = postbox or Postbox(utc_now, OutboxPolicy(worker_name()))
 
@@ -142,10 +155,8 @@ class Joining:
                     raise StaleButton()
             membership.community_id = community.id if community else None
             membership.community_chosen = True
-            choice = community.name if community else t.gettext("Prefer not to say")
-            confirmation = Reply(
-                t.gettext("You chose: {community}.", community=choice),
-                replaces_pressed_message=True,
+            confirmation = self._views.render(
+                CommunityChosen(community.name if community else None), t
             )
             replies, joined = await self._next_question(uow, t, person, program, membership)
             offers = self._after_joining.after_joining(person, program) if joined else ()
@@ -165,8 +176,8 @@ class Joining:
             # A new list, so the JSON column is seen as changed.
             membership.languages = [code for code in program.languages if code in chosen]
             t = self._translator_for(person)
-            question = self._languages_question(t, program, membership, replace=True)
-            return await self._post(uow, sender, (question,))
+            question = self._languages_question(program, membership, replace=True)
+            return await self._post(uow, sender, (self._views.render(question, t),))
 
     async def finish_languages(self, sender: Sender, value: str) -> Outcome:
         """Done under the languages question: joining is complete."""
@@ -176,10 +187,8 @@ class Joining:
                 raise NoLanguageChosen()
             membership.languages_chosen = True
             t = self._translator_for(person)
-            names = ", ".join(self._catalogs.display_name(code) for code in membership.languages)
-            confirmation = Reply(
-                t.gettext("You read: {languages}.", languages=names), replaces_pressed_message=True
-            )
+            names = tuple(self._catalogs.display_name(code) for code in membership.languages)
+            confirmation = self._views.render(LanguagesChosen(names), t)
             replies, joined = await self._next_question(uow, t, person, program, membership)
             offers = self._after_joining.after_joining(person, program) if joined else ()
             return await self._post(uow, sender, (confirmation, *replies, *offers))
@@ -234,10 +243,7 @@ class Joining:
             # Opening the link again: carry on where they stopped, or say they are in.
             replies, joined = await self._next_question(uow, t, person, program, membership)
             if joined:
-                already = t.gettext(
-                    "You are already taking part in “{program}”.", program=program.name
-                )
-                return (Reply(already),), None
+                return (self._views.render(AlreadyTakingPart(program.name), t),), None
             return replies, None
         if not await uow.invites.use(invite):
             raise InviteUsedUp()
@@ -269,11 +275,7 @@ class Joining:
             program_id=program.id,
             invite_id=invite.id,
         )
-        welcome = Reply(
-            t.gettext(
-                "You are joining “{program}”. Two short questions first.", program=program.name
-            )
-        )
+        welcome = self._views.render(JoiningStarted(program.name), t)
         replies, joined = await self._next_question(uow, t, person, program, membership)
         return (welcome, *replies), program.id if joined else None
 
@@ -282,32 +284,14 @@ class Joining:
     ) -> tuple[Reply, ...]:
         assert person.id is not None and program.id is not None
         role = ROLE_OF_INVITE[invite.kind]
-        texts = {
-            RoleName.FACILITATOR: (
-                t.gettext("You are already a facilitator of “{program}”.", program=program.name),
-                t.gettext(
-                    "You are now a facilitator of “{program}”. Thank you for helping people "
-                    "listen to each other.",
-                    program=program.name,
-                ),
-            ),
-            RoleName.ORGANIZER: (
-                t.gettext("You are already an organizer of “{program}”.", program=program.name),
-                t.gettext(
-                    "You are now an organizer of “{program}”. Send /programs to manage it.",
-                    program=program.name,
-                ),
-            ),
-        }
-        already, granted = texts[role]
         if await uow.roles.holds(person.id, role, program.id):
-            return (Reply(already),)
+            return (self._views.render(RoleHeld(role, program.name), t),)
         if not await uow.invites.use(invite):
             raise InviteUsedUp()
         grant_role(
             uow, person, program.id, role, granted_by_id=invite.created_by_id, invite_id=invite.id
         )
-        return (Reply(granted),)
+        return (self._views.render(RoleGranted(role, program.name), t),)
 
     async def _next_question(
         self,
@@ -320,64 +304,31 @@ class Joining:
         """The next joining question, or the welcome and True when joining is complete."""
         if not membership.community_chosen:
             communities = await uow.communities.of_program(program.id or 0)
-            return (self._community_question(t, program, communities),), False
+            question = CommunityQuestion(
+                program.id or 0, program.name, tuple((c.id or 0, c.name) for c in communities)
+            )
+            return (self._views.render(question, t),), False
         if not membership.languages_chosen:
             if len(program.languages) > 1:
-                return (self._languages_question(t, program, membership),), False
+                return (
+                    self._views.render(self._languages_question(program, membership), t),
+                ), False
             # With one language there is nothing to ask.
             membership.languages = list(program.languages)
             membership.languages_chosen = True
-        welcome = t.gettext(
-            "Welcome to “{program}”, {pseudonym}! You can skip any question, take a pause or "
-            "leave at any time.",
-            program=program.name,
-            pseudonym=person.pseudonym,
-        )
-        return (Reply(welcome),), True
-
-    def _community_question(
-        self, t: Translator, program: Program, communities: Sequence[Community]
-    ) -> Reply:
-        rows = [
-            (Button(c.name, ButtonAction(JoinAction.COMMUNITY, f"{program.id}.{c.id}")),)
-            for c in communities
-        ]
-        rows.append(
-            (
-                Button(
-                    t.gettext("Prefer not to say"),
-                    ButtonAction(JoinAction.COMMUNITY, f"{program.id}.{NO_COMMUNITY}"),
-                ),
-            )
-        )
-        return Reply(
-            t.gettext(
-                "Which community of “{program}” do you belong to? Organizers only ever see how "
-                "many people chose each one, never who.",
-                program=program.name,
-            ),
-            buttons=tuple(rows),
-        )
+        return (self._views.render(Joined(program.name, person.pseudonym), t),), True
 
     def _languages_question(
-        self, t: Translator, program: Program, membership: Membership, *, replace: bool = False
-    ) -> Reply:
+        self, program: Program, membership: Membership, *, replace: bool = False
+    ) -> LanguagesQuestion:
         chosen = set(membership.languages)
-        options = [
-            Button(
-                ("✓ " if code in chosen else "") + self._catalogs.display_name(code),
-                ButtonAction(JoinAction.LANGUAGE, f"{program.id}.{code}"),
-            )
-            for code in program.languages
-        ]
-        rows: list[tuple[Button, ...]] = [
-            tuple(options[i : i + 2]) for i in range(0, len(options), 2)
-        ]
-        rows.append((Button(t.gettext("Done"), ButtonAction(JoinAction.DONE, str(program.id))),))
-        return Reply(
-            t.gettext("Which of these languages can you read? Tap each one, then Done."),
-            buttons=tuple(rows),
-            replaces_pressed_message=replace,
+        return LanguagesQuestion(
+            program.id or 0,
+            tuple(
+                (code, self._catalogs.display_name(code), code in chosen)
+                for code in program.languages
+            ),
+            replaces=replace,
         )
 
     async def _member(

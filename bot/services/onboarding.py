@@ -14,8 +14,24 @@ from bot.i18n.translator import Translator
 from bot.services.actors import Sender, consenting_person
 from bot.services.errors import ConsentRequired, PalaverError, UnknownLanguage
 from bot.services.letters import Delivery, OutboxPolicy, Postbox, worker_name
+from bot.services.onboarding_results import (
+    AlreadyAgreed,
+    Apology,
+    ConsentDeclined,
+    ConsentGiven,
+    ConsentQuestion,
+    FollowUpsResumed,
+    HelpShown,
+    Home,
+    LanguageChosen,
+    LanguageQuestion,
+    NoQuestionWaiting,
+    SlowDown,
+    UnexpectedMessage,
+    UnknownCommand,
+)
 from bot.services.pseudonyms import random_pseudonym
-from bot.services.replies import Button, ButtonAction, Envelope, Outcome, Reply
+from bot.services.replies import Envelope, Outcome, Reply, Views
 from bot.storage.tables import Person
 from bot.storage.types import utc_now
 from bot.storage.unit_of_work import Database, UnitOfWork
@@ -66,6 +82,7 @@ class Onboarding:
         database: Database,
         catalogs: Catalogs,
         consent_version: str,
+        views: Views,
         invite_redeemer: InviteRedeemer | None = None,
         resumer: Resumer | None = None,
         on_blocked: Callable[[int], Awaitable[None]] | None = None,
@@ -74,6 +91,7 @@ class Onboarding:
         self._database = database
         self._catalogs = catalogs
         self._consent_version = consent_version
+        self._views = views
         self._invite_redeemer = invite_redeemer
         self._resumer = resumer
         self._on_blocked = on_blocked
@@ -101,15 +119,15 @@ class Onboarding:
             t = self.translator_for(person)
             work = self._work(sender)
             if not person.language_chosen:
-                work.say(self._language_question(t))
+                work.say(self._views.render(self._language_question(), t))
                 return await work.seal(uow)
             if not person.has_consented(self._consent_version):
-                work.say(self._consent_question(t))
+                work.say(self._views.render(ConsentQuestion(), t))
                 return await work.seal(uow)
-            work.say(self._home(t, person, returning=True))
+            work.say(self._views.render(Home(person.pseudonym, returning=True), t))
             if person.follow_ups_paused_at is not None:
                 person.follow_ups_paused_at = None  # /stop is undone by /start
-                work.say(Reply(t.gettext("Reminders and follow-ups are on again.")))
+                work.say(self._views.render(FollowUpsResumed(), t))
             welcomed = await work.seal(uow)
         invited = await self._redeem_pending_invite(person, behind=welcomed.posted)
         # "/start: see where you are": also the way back after a lost message or a restart.
@@ -119,7 +137,7 @@ class Onboarding:
     async def offer_languages(self, sender: Sender) -> Outcome:
         """/language: show the language choice."""
         t = await self.translator_for_sender(sender)
-        return Outcome(replies=(self._language_question(t),))
+        return Outcome(replies=(self._views.render(self._language_question(), t),))
 
     async def choose_language(self, sender: Sender, language: str) -> Outcome:
         """A language button: store the choice, then continue where they were."""
@@ -132,17 +150,9 @@ class Onboarding:
             person.updated_at = utc_now()
             t = self.translator_for(person)
             work = self._work(sender)
-            work.say(
-                Reply(
-                    t.gettext(
-                        "Done. I'll write to you in {language}.",
-                        language=self._catalogs.display_name(language),
-                    ),
-                    replaces_pressed_message=True,
-                )
-            )
+            work.say(self._views.render(LanguageChosen(self._catalogs.display_name(language)), t))
             if not person.has_consented(self._consent_version):
-                work.say(self._consent_question(t))
+                work.say(self._views.render(ConsentQuestion(), t))
             return await work.seal(uow)
 
     async def answer_consent(self, sender: Sender, answer: str) -> Outcome:
@@ -151,24 +161,15 @@ class Onboarding:
             person = await self._find_or_add(uow, sender)
             t = self.translator_for(person)
             if person.has_consented(self._consent_version):
-                return Outcome(notice=t.gettext("You have already agreed. Thank you."))
+                return Outcome(notice=self._views.render(AlreadyAgreed(), t).text)
             work = self._work(sender)
             if answer == ConsentAction.ACCEPT:
                 await self._record_consent(uow, person)
-                work.say(Reply(t.gettext("Thank you for agreeing."), replaces_pressed_message=True))
-                work.say(self._home(t, person, returning=False))
+                work.say(self._views.render(ConsentGiven(), t))
+                work.say(self._views.render(Home(person.pseudonym, returning=False), t))
             else:
                 self._record_refusal(uow, person)
-                work.say(
-                    Reply(
-                        t.gettext(
-                            "That's all right. I keep only your Telegram account number, your "
-                            "language and that you said no, so that I don't ask again by "
-                            "mistake. If you change your mind, send /start."
-                        ),
-                        replaces_pressed_message=True,
-                    )
-                )
+                work.say(self._views.render(ConsentDeclined(), t))
             agreed = await work.seal(uow)
         if answer != ConsentAction.ACCEPT:
             return agreed
@@ -177,58 +178,28 @@ class Onboarding:
     async def help(self, sender: Sender) -> Outcome:
         """/help: what Palaver is and what this person can do now."""
         t = await self.translator_for_sender(sender)
-        return Outcome(replies=(Reply(self._help_text(t)),))
+        return Outcome(replies=(self._views.render(HelpShown(), t),))
 
     async def unknown_command(self, sender: Sender, command: str) -> Outcome:
         """A command Palaver does not have."""
         t = await self.translator_for_sender(sender)
-        return Outcome(
-            replies=(
-                Reply(
-                    t.gettext(
-                        "I don't know the command {command}. Send /help to see what I can do.",
-                        command=command[:40],
-                    )
-                ),
-            )
-        )
+        return Outcome(replies=(self._views.render(UnknownCommand(command), t),))
 
     async def unexpected_message(self, sender: Sender) -> Outcome:
         """A sticker, photo, voice note or anything else that is not text."""
         t = await self.translator_for_sender(sender)
-        return Outcome(
-            replies=(
-                Reply(
-                    t.gettext(
-                        "I can only read text messages and button presses here. "
-                        "Send /help to see what I can do."
-                    )
-                ),
-            )
-        )
+        return Outcome(replies=(self._views.render(UnexpectedMessage(), t),))
 
     async def text_without_question(self, sender: Sender) -> Outcome:
         """Text when no question is waiting for an answer."""
         t = await self.translator_for_sender(sender)
-        return Outcome(
-            replies=(
-                Reply(
-                    t.gettext(
-                        "Thank you. No question is waiting for an answer right now. "
-                        "Send /help to see what I can do."
-                    )
-                ),
-            )
-        )
+        return Outcome(replies=(self._views.render(NoQuestionWaiting(), t),))
 
     async def slow_down(self, sender: Sender) -> Outcome:
         """They sent many messages within seconds; the extra ones were not read."""
         t = self._catalogs.translator(self._catalogs.negotiate(sender.telegram_language))
-        text = t.gettext(
-            "You are sending messages faster than I can read them. Please wait a few seconds; "
-            "the messages you sent just now were not read, so send again what matters."
-        )
-        return Outcome(notice=text) if sender.pressed_button else Outcome(replies=(Reply(text),))
+        reply = self._views.render(SlowDown(), t)
+        return Outcome(notice=reply.text) if sender.pressed_button else Outcome(replies=(reply,))
 
     async def apology(self, sender: Sender) -> Outcome:
         """Something failed on Palaver's side while handling their update.
@@ -236,9 +207,7 @@ class Onboarding:
         Uses Telegram's language, not the database: the failure may be the database.
         """
         t = self._catalogs.translator(self._catalogs.negotiate(sender.telegram_language))
-        return Outcome(
-            replies=(Reply(t.gettext("Sorry, something went wrong on my side. Please try again.")),)
-        )
+        return Outcome(replies=(self._views.render(Apology(), t),))
 
     async def refusal(self, sender: Sender, error: PalaverError) -> Outcome:
         """A failure they caused (a stale button, an unknown language), in their language."""
@@ -353,79 +322,11 @@ class Onboarding:
 
     # --- the messages ----------------------------------------------------------------
 
-    def _language_question(self, t: Translator) -> Reply:
-        buttons = tuple(
-            (
-                Button(
-                    self._catalogs.display_name(language),
-                    ButtonAction(LanguageAction.CHOOSE, language),
-                ),
-            )
-            for language in self._catalogs.languages
-        )
-        return Reply(t.gettext("Which language would you like me to use?"), buttons=buttons)
-
-    def _consent_question(self, t: Translator) -> Reply:
-        text = "\n\n".join(
-            (
-                t.gettext("Before we start, here is what Palaver keeps about you:"),
-                t.gettext(
-                    "• your Telegram account number and the language you choose;\n"
-                    "• a made-up name that other people see instead of your real name;\n"
-                    "• your answers in the dialogues you join, so that they can go on."
-                ),
-                t.gettext(
-                    "Organizers see only summaries, never who said what. Chats with bots on "
-                    "Telegram are not end-to-end encrypted, so please never share anything "
-                    "that could identify you or someone else."
-                ),
-                t.gettext(
-                    "What you write to a partner is erased after the program's retention "
-                    "period (30 days unless the organizers chose otherwise). Send /mydata at "
-                    "any time to see everything kept about you, and /forget to erase it."
-                ),
-                t.gettext("You can stop at any time. Do you agree?"),
-            )
-        )
-        buttons = (
-            (
-                Button(t.gettext("Accept"), ButtonAction(ConsentAction.KIND, ConsentAction.ACCEPT)),
-                Button(
-                    t.gettext("Decline"), ButtonAction(ConsentAction.KIND, ConsentAction.DECLINE)
-                ),
-            ),
-        )
-        return Reply(text, buttons=buttons)
-
-    def _home(self, t: Translator, person: Person, *, returning: bool) -> Reply:
-        greeting = (
-            t.gettext("Welcome back, {pseudonym}.", pseudonym=person.pseudonym)
-            if returning
-            else t.gettext(
-                "Welcome, {pseudonym}! This is your name in Palaver: other people see it, "
-                "never your Telegram name.",
-                pseudonym=person.pseudonym,
-            )
-        )
-        return Reply(f"{greeting}\n\n{self._help_text(t)}")
-
-    def _help_text(self, t: Translator) -> str:
-        return "\n\n".join(
-            (
-                t.gettext(
-                    "Palaver helps people from different communities listen to each other "
-                    "and talk things through, one conversation at a time."
-                ),
-                t.gettext(
-                    "When an organizer invites you to a dialogue program, open their link "
-                    "and I will guide you from there."
-                ),
-                t.gettext(
-                    "/start: begin, or see where you are\n"
-                    "/language: choose your language\n"
-                    "/help: show this message"
-                ),
-                t.gettext("You can always skip a question, take a pause, or leave."),
+    def _language_question(self) -> LanguageQuestion:
+        return LanguageQuestion(
+            tuple(
+                (language, self._catalogs.display_name(language))
+                for language in self._catalogs.languages
             )
         )
 

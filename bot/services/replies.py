@@ -8,8 +8,11 @@ from typing import Any, Protocol
 from bot.i18n.translator import Translator
 from bot.services.dialogue_results import DialogueResult
 from bot.services.exchange_results import ExchangeResult
+from bot.services.invite_results import InviteResult
+from bot.services.joining_results import JoiningResult
+from bot.services.onboarding_results import OnboardingResult
 
-Shown = DialogueResult | ExchangeResult
+Shown = DialogueResult | ExchangeResult | OnboardingResult | JoiningResult | InviteResult
 """Everything a use case may ask a view to show."""
 
 

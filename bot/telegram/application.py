@@ -170,6 +170,7 @@ def build_palaver(
         database,
         catalogs,
         settings.consent_version,
+        TelegramViews(),
         after_joining=exchanges,
         postbox=postbox,
         circle_door=circles,
@@ -183,6 +184,7 @@ def build_palaver(
         database,
         catalogs,
         settings.consent_version,
+        TelegramViews(),
         invite_redeemer=joining,
         resumer=dialogues,
         on_blocked=on_blocked,
@@ -231,7 +233,7 @@ def build_palaver(
     programs = ProgramsFeature(
         responder,
         console,
-        InviteDesk(database, console),
+        InviteDesk(database, console, TelegramViews()),
         bot_username=lambda: application.bot.username,
     )
     exports = ExportFeature(responder, ExportDesk(database, console, authorizer))

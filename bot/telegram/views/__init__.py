@@ -4,9 +4,15 @@ from __future__ import annotations
 
 from bot.i18n.translator import Translator
 from bot.services.exchange_results import ExchangeResult
+from bot.services.invite_results import InviteResult
+from bot.services.joining_results import JoiningResult
+from bot.services.onboarding_results import OnboardingResult
 from bot.services.replies import Reply, Shown
 from bot.telegram.views.dialogue import render_dialogue
 from bot.telegram.views.exchange import render_exchange
+from bot.telegram.views.invites import render_invites
+from bot.telegram.views.joining import render_joining
+from bot.telegram.views.onboarding import render_onboarding
 
 
 class TelegramViews:
@@ -15,4 +21,10 @@ class TelegramViews:
     def render(self, result: Shown, t: Translator) -> Reply:
         if isinstance(result, ExchangeResult):
             return render_exchange(result, t)
+        if isinstance(result, OnboardingResult):
+            return render_onboarding(result, t)
+        if isinstance(result, JoiningResult):
+            return render_joining(result, t)
+        if isinstance(result, InviteResult):
+            return render_invites(result, t)
         return render_dialogue(result, t)

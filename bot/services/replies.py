@@ -8,8 +8,9 @@ from typing import Any, Protocol
 from bot.i18n.translator import Translator
 from bot.services.dialogue_results import DialogueResult
 from bot.services.exchange_results import ExchangeResult
+from bot.services.program_results import ProgramResult
 
-Shown = DialogueResult | ExchangeResult
+Shown = DialogueResult | ExchangeResult | ProgramResult
 """Everything a use case may ask a view to show."""
 
 

@@ -588,7 +588,7 @@ class ProgramConsole:
             closed=program.status is ProgramStatus.CLOSED,
             holders=tuple(
                 RoleHolder(
-                    role_id=_role_id(role),
+                    role_id=_id(role),
                     role=role.name,
                     pseudonym=holder.pseudonym,
                     is_reader=holder.id == room.person.id,
@@ -693,11 +693,6 @@ def _setting(name: str) -> Setting | None:
         return None
 
 
-def _id(row: Person | Program | Community) -> int:
+def _id(row: Person | Program | Community | Role) -> int:
     assert row.id is not None, "a row used before it was flushed"
     return row.id
-
-
-def _role_id(role: Role) -> int:
-    assert role.id is not None, "a role used before it was flushed"
-    return role.id

@@ -15,7 +15,7 @@ from bot.i18n.catalogs import Catalogs
 from bot.i18n.translator import N_, Translator
 from bot.services.actors import Sender, consenting_person
 from bot.services.authorization import Authorizer, Permission
-from bot.services.console_actions import InviteAction, ProgramAction, StatusChange, button_id
+from bot.services.console_actions import StatusChange, button_id
 from bot.services.errors import NotAllowed, PalaverError, StaleButton
 from bot.services.letters import Delivery, OutboxPolicy, Postbox, worker_name
 from bot.services.program_errors import (
@@ -25,8 +25,27 @@ from bot.services.program_errors import (
     ProgramClosed,
     ProgramNotFound,
 )
+from bot.services.program_results import (
+    AnswerRefused,
+    ConfirmClose,
+    ConsoleStopped,
+    NewProgramSummary,
+    PeopleCounts,
+    ProgramCard,
+    ProgramCreated,
+    ProgramEntry,
+    ProgramList,
+    RoleHolder,
+    RoleRevoked,
+    RolesList,
+    SettingOption,
+    SettingQuestion,
+    SettingSaved,
+    SettingsMenu,
+    SettingsShown,
+    StatusChanged,
+)
 from bot.services.program_settings import (
-    NO_QUIET_HOURS,
     PENDING_INPUT_LIFETIME,
     SETTING_INPUT,
     ProgramSettings,
@@ -41,13 +60,10 @@ from bot.services.program_settings import (
     parse_yes_no,
     settings_from_draft,
 )
-from bot.services.replies import Button, ButtonAction, Outcome, Reply
+from bot.services.replies import Outcome, Reply, Views
 from bot.storage.tables import (
     CircleState,
     Community,
-    FollowUpKind,
-    FollowUpStatus,
-    InviteKind,
     MembershipStatus,
     PendingInput,
     Person,
@@ -62,87 +78,8 @@ from bot.storage.unit_of_work import Database, UnitOfWork
 # A wizard left alone this long no longer captures what the organizer types: by then the
 # text is far more likely meant for a dialogue.
 CONFIRM = "confirm"
-BUTTON_LABEL_LENGTH = 40
 
 
-SETTING_LABELS: dict[Setting, str] = {
-    Setting.NAME: N_("Name"),
-    Setting.COMMUNITIES: N_("Communities"),
-    Setting.LANGUAGES: N_("Languages"),
-    Setting.DEFAULT_LANGUAGE: N_("Main language"),
-    Setting.FLOWS: N_("Dialogues"),
-    Setting.SAME_LANGUAGE_PAIRS: N_("Same-language pairs"),
-    Setting.TIME_ZONE: N_("Time zone"),
-    Setting.QUIET_HOURS: N_("Quiet hours"),
-    Setting.MIN_GROUP_SIZE: N_("Smallest group in exports"),
-    Setting.RETENTION_DAYS: N_("Days to keep relayed words"),
-    Setting.CONSENT_VERSION: N_("Consent text version"),
-}
-
-SETTING_QUESTIONS: dict[Setting, str] = {
-    Setting.NAME: N_(
-        "What is the program called? For example: Neighbours across the river, spring 2027"
-    ),
-    Setting.COMMUNITIES: N_(
-        "Which communities does it bring together? Send their names, one per line or "
-        "separated by commas (at least two). People choose theirs when they join, or "
-        "“prefer not to say”."
-    ),
-    Setting.LANGUAGES: N_("Which languages will people use? Tap each one, then Done."),
-    Setting.DEFAULT_LANGUAGE: N_("Which of them is the program's main language?"),
-    Setting.FLOWS: N_("Which dialogues does the program offer? Tap each one, then Done."),
-    Setting.SAME_LANGUAGE_PAIRS: N_(
-        "Should partners always share a language? If not, people may be paired across languages."
-    ),
-    Setting.TIME_ZONE: N_(
-        "Which time zone is the program in? Send its name, like Europe/Kyiv, or tap UTC."
-    ),
-    Setting.QUIET_HOURS: N_(
-        "When should I stay quiet? Send hours like 22-7 (no reminders from 22:00 to 7:00 in "
-        "the program's time zone), or tap No quiet hours."
-    ),
-    Setting.MIN_GROUP_SIZE: N_(
-        "In exports, groups smaller than this are hidden so that nobody can be singled out. "
-        "Send a number, or tap the recommended one."
-    ),
-    Setting.RETENTION_DAYS: N_(
-        "After how many days should I delete the words people relayed to each other? Send a "
-        "number, or tap the usual one."
-    ),
-    Setting.CONSENT_VERSION: N_(
-        "Which version of the consent text applies to this program? Tap the current one, or "
-        "send another."
-    ),
-}
-
-STATUS_LABELS: dict[ProgramStatus, str] = {
-    ProgramStatus.ACTIVE: N_("open"),
-    ProgramStatus.PAUSED: N_("paused"),
-    ProgramStatus.CLOSED: N_("closed"),
-}
-
-ROLE_LABELS: dict[RoleName, str] = {
-    RoleName.PARTICIPANT: N_("participant"),
-    RoleName.FACILITATOR: N_("facilitator"),
-    RoleName.ORGANIZER: N_("organizer"),
-}
-
-
-FOLLOW_UP_KIND = {
-    FollowUpKind.FLOW: N_("later flows and surveys"),
-    FollowUpKind.COMMITMENT_CHECKIN: N_("commitment check-ins"),
-    FollowUpKind.EXCHANGE_NUDGE: N_("nudges in exchanges"),
-    FollowUpKind.CIRCLE_REMINDER: N_("circle reminders"),
-    FollowUpKind.ANNOUNCEMENT: N_("announcements"),
-}
-FOLLOW_UP_STATUS = {
-    FollowUpStatus.PENDING: N_("scheduled"),
-    FollowUpStatus.QUEUED: N_("sending"),
-    FollowUpStatus.DONE: N_("sent"),
-    FollowUpStatus.CANCELLED: N_("cancelled"),
-    FollowUpStatus.EXPIRED: N_("expired"),
-    FollowUpStatus.FAILED: N_("failed"),
-}
 # Here rather than in services/circles.py, which imports this module: the People screen
 # counts circles per state, and the circle's own card names its state with the same words.
 CIRCLE_STATE = {
@@ -171,12 +108,14 @@ class ProgramConsole:
         catalogs: Catalogs,
         authorizer: Authorizer,
         choices: SettingChoices,
+        views: Views,
         postbox: Postbox | None = None,
     ) -> None:
         self._database = database
         self._catalogs = catalogs
         self._authorizer = authorizer
         self._choices = choices
+        self._views = views
         self._postbox = postbox or Postbox(utc_now, OutboxPolicy(worker_name()))
 
     async def sealed(self, uow: UnitOfWork, sender: Sender, outcome: Outcome) -> Outcome:
@@ -208,27 +147,9 @@ class ProgramConsole:
             return await self.sealed(uow, sender, self._list(person, programs, may_create))
 
     def _list(self, person: Person, programs: list[Program], may_create: bool) -> Outcome:
-        t = self.translator_for(person)
-        if programs:
-            lines = [t.gettext("Your programs:")]
-            lines += [
-                t.gettext(
-                    "• {program} ({status})",
-                    program=program.name,
-                    status=t.gettext(STATUS_LABELS[program.status]),
-                )
-                for program in programs
-            ]
-            text = "\n".join(lines)
-        else:
-            text = t.gettext("You don't organize any program yet.")
-        buttons = [
-            (Button(_short(program.name), ButtonAction(ProgramAction.OPEN, str(program.id))),)
-            for program in programs
-        ]
-        if may_create:
-            buttons.append((Button(t.gettext("New program"), ButtonAction(ProgramAction.NEW)),))
-        return Outcome(replies=(Reply(text, buttons=tuple(buttons)),))
+        entries = tuple(ProgramEntry(_id(p), p.name, p.status) for p in programs)
+        shown = ProgramList(entries, may_create)
+        return Outcome(replies=(self._views.render(shown, self.translator_for(person)),))
 
     async def open_program(self, sender: Sender, value: str) -> Outcome:
         """A program's card: its settings, status and what the organizer can do with it."""
@@ -238,9 +159,8 @@ class ProgramConsole:
             may_manage = await self._authorizer.allows(
                 uow, room.person, Permission.MANAGE_PROGRAM, room.program.id
             )
-        return Outcome(
-            replies=(self._card(room, communities, may_manage, replaces_pressed_message=True),)
-        )
+        card = self._card(room, communities, may_manage, replaces_pressed_message=True)
+        return Outcome(replies=(card,))
 
     # --- "New program" and editing: one question at a time --------------------------------
 
@@ -284,7 +204,7 @@ class ProgramConsole:
                 )
             except PalaverError as error:
                 # Ask again, saying what was wrong; nothing of this answer is kept.
-                problem = Reply(t.gettext(error.message, **error.params))
+                problem = self._views.render(AnswerRefused(error.message, error.params), t)
                 if setting is None:
                     return Outcome(replies=(problem,))
                 return Outcome(replies=(problem, self._question(t, setting, pending.draft)))
@@ -348,14 +268,7 @@ class ProgramConsole:
             communities = await uow.communities.of_program(_id(program))
             t = self.translator_for(person)
             room = ProgramRoom(person, program, t)
-            ready = Reply(
-                t.gettext(
-                    "“{program}” is ready. Next, make invite links for participants and "
-                    "facilitators.",
-                    program=program.name,
-                ),
-                replaces_pressed_message=True,
-            )
+            ready = self._views.render(ProgramCreated(program.name), t)
             card = self._card(room, communities, may_manage=True)
             return await self.sealed(uow, sender, Outcome(replies=(ready, card)))
 
@@ -365,39 +278,15 @@ class ProgramConsole:
             person = await self.organizer(uow, sender)
             await uow.pending_inputs.clear(_id(person))
             t = self.translator_for(person)
-            stopped = Reply(
-                t.gettext("Stopped. Nothing was changed."), replaces_pressed_message=True
-            )
+            stopped = self._views.render(ConsoleStopped(), t)
             return await self.sealed(uow, sender, Outcome(replies=(stopped,)))
 
     async def settings_menu(self, sender: Sender, value: str) -> Outcome:
         """The settings of a program, each a button that asks for it anew."""
         async with self._database.unit_of_work() as uow:
             room = await self.room(uow, sender, value, Permission.MANAGE_PROGRAM, writable=True)
-        t = room.t
-        program_id = _id(room.program)
-        buttons = tuple(
-            (
-                Button(
-                    t.gettext(SETTING_LABELS[setting]),
-                    ButtonAction(ProgramAction.EDIT, f"{program_id}.{setting}"),
-                ),
-            )
-            for setting in Setting
-        )
-        back = Button(t.gettext("« Back"), ButtonAction(ProgramAction.OPEN, str(program_id)))
-        return Outcome(
-            replies=(
-                Reply(
-                    t.gettext(
-                        "Which setting of “{program}” do you want to change?",
-                        program=room.program.name,
-                    ),
-                    buttons=(*buttons, (back,)),
-                    replaces_pressed_message=True,
-                ),
-            )
-        )
+        menu = SettingsMenu(_id(room.program), room.program.name)
+        return Outcome(replies=(self._views.render(menu, room.t),))
 
     async def edit(self, sender: Sender, value: str) -> Outcome:
         """Ask for one setting of an existing program."""
@@ -426,25 +315,8 @@ class ProgramConsole:
             )
             t, program = room.t, room.program
             if change == StatusChange.ASK_TO_CLOSE:
-                buttons = (
-                    (
-                        Button(
-                            t.gettext("Yes, close it"),
-                            ButtonAction(
-                                ProgramAction.STATUS, f"{program.id}.{StatusChange.CLOSE}"
-                            ),
-                        ),
-                        Button(
-                            t.gettext("« Back"), ButtonAction(ProgramAction.OPEN, str(program.id))
-                        ),
-                    ),
-                )
-                text = t.gettext(
-                    "Close “{program}” for good? Nobody can join it any more and it can't be "
-                    "changed, but you can still see its numbers and export them.",
-                    program=program.name,
-                )
-                return Outcome(replies=(Reply(text, buttons, replaces_pressed_message=True),))
+                ask = ConfirmClose(_id(program), program.name)
+                return Outcome(replies=(self._views.render(ask, t),))
             new_status = {
                 StatusChange.PAUSE: ProgramStatus.PAUSED,
                 StatusChange.RESUME: ProgramStatus.ACTIVE,
@@ -461,13 +333,9 @@ class ProgramConsole:
                     subject_id=program.id,
                 )
             communities = await uow.communities.of_program(_id(program))
-            notices = {
-                ProgramStatus.PAUSED: N_("Paused: nobody can join and no reminders are sent."),
-                ProgramStatus.ACTIVE: N_("Open again."),
-                ProgramStatus.CLOSED: N_("Closed. It stays readable and exportable."),
-            }
             card = self._card(room, communities, may_manage=True, replaces_pressed_message=True)
-            changed = Outcome(replies=(card,), notice=t.gettext(notices[new_status]))
+            notice = self._views.render(StatusChanged(new_status), t).text
+            changed = Outcome(replies=(card,), notice=notice)
             return await self.sealed(uow, sender, changed)
 
     # --- people and roles ----------------------------------------------------------------
@@ -487,48 +355,20 @@ class ProgramConsole:
             finished = await uow.memberships.count_finished(program_id)
             follow_ups = await uow.follow_ups.counts(program_id)
             circles = await uow.circles.counts(program_id)
-        t = room.t
-        lines = [t.gettext("People in “{program}”", program=room.program.name), ""]
-        lines += [
-            t.gettext("• {community}: {count}", community=c.name, count=per_community[c.id])
-            for c in communities
-        ]
-        lines.append(
-            t.gettext("• prefer not to say, or not chosen yet: {count}", count=per_community[None])
+        counts = PeopleCounts(
+            program_id=program_id,
+            name=room.program.name,
+            per_community=tuple((c.name, per_community[c.id]) for c in communities),
+            undisclosed=per_community[None],
+            joined=per_status[MembershipStatus.JOINED],
+            consented=consented,
+            in_exchange=in_exchange,
+            finished=finished,
+            left=per_status[MembershipStatus.LEFT],
+            follow_ups=follow_ups,
+            circles=circles,
         )
-        lines += [
-            "",
-            t.gettext("Joined: {count}", count=per_status[MembershipStatus.JOINED]),
-            t.gettext("Agreed to the current consent text: {count}", count=consented),
-            t.gettext("In an exchange now: {count}", count=in_exchange),
-            t.gettext("Finished a dialogue: {count}", count=finished),
-            t.gettext("Left: {count}", count=per_status[MembershipStatus.LEFT]),
-        ]
-        if follow_ups:
-            lines += ["", t.gettext("Follow-ups (reminders, check-ins, surveys):")]
-            for kind in FollowUpKind:
-                statuses = {s: n for (k, s), n in follow_ups.items() if k == kind}
-                if statuses:
-                    parts = ", ".join(
-                        t.gettext(
-                            "{status}: {count}", status=t.gettext(FOLLOW_UP_STATUS[st]), count=n
-                        )
-                        for st, n in sorted(statuses.items())
-                    )
-                    lines.append(f"• {t.gettext(FOLLOW_UP_KIND[kind])}: {parts}")
-        if circles:
-            states = ", ".join(
-                t.gettext(
-                    "{status}: {count}", status=t.gettext(CIRCLE_STATE[state]), count=circles[state]
-                )
-                for state in CircleState
-                if state in circles
-            )
-            lines += ["", t.gettext("Circles: {states}", states=states)]
-        back = Button(t.gettext("« Back"), ButtonAction(ProgramAction.OPEN, str(program_id)))
-        return Outcome(
-            replies=(Reply("\n".join(lines), ((back,),), replaces_pressed_message=True),)
-        )
+        return Outcome(replies=(self._views.render(counts, room.t),))
 
     async def roles(self, sender: Sender, value: str) -> Outcome:
         """Facilitators and organizers by pseudonym, each with a button to revoke the role."""
@@ -565,7 +405,7 @@ class ProgramConsole:
             )
             revoked = Outcome(
                 replies=(self._roles_reply(room, holders),),
-                notice=room.t.gettext("Role revoked."),
+                notice=self._views.render(RoleRevoked(), room.t).text,
             )
             return await self.sealed(uow, sender, revoked)
 
@@ -638,21 +478,10 @@ class ProgramConsole:
             await uow.pending_inputs.put(_id(person), following[0], draft, None)
             return Outcome(replies=(self._question(t, following[0], draft, replace=replace),))
         await uow.pending_inputs.put(_id(person), CONFIRM, draft, None)
-        summary = settings_from_draft(draft, self._choices)
-        buttons = (
-            (
-                Button(t.gettext("Create program"), ButtonAction(ProgramAction.CREATE)),
-                Button(t.gettext("Cancel"), ButtonAction(ProgramAction.CANCEL)),
-            ),
+        summary = NewProgramSummary(
+            self._shown(settings_from_draft(draft, self._choices)), replace=replace
         )
-        text = "\n\n".join(
-            (
-                t.gettext("Here is the new program. Create it?"),
-                self._describe(t, summary),
-                t.gettext("You can change every setting later."),
-            )
-        )
-        return Outcome(replies=(Reply(text, buttons, replaces_pressed_message=replace),))
+        return Outcome(replies=(self._views.render(summary, t),))
 
     async def _change_setting(
         self,
@@ -688,15 +517,8 @@ class ProgramConsole:
         await uow.programs.flush()
         communities = await uow.communities.of_program(program_id)
         room = ProgramRoom(person, program, t)
-        return Outcome(
-            replies=(
-                Reply(
-                    t.gettext("Saved: {setting}.", setting=t.gettext(SETTING_LABELS[setting])),
-                    replaces_pressed_message=True,
-                ),
-                self._card(room, communities, may_manage=True),
-            )
-        )
+        saved = self._views.render(SettingSaved(setting), t)
+        return Outcome(replies=(saved, self._card(room, communities, may_manage=True)))
 
     def _options(self, setting: Setting) -> tuple[str, ...]:
         if setting is Setting.LANGUAGES:
@@ -709,86 +531,34 @@ class ProgramConsole:
         self, t: Translator, setting: Setting, draft: dict[str, Any], *, replace: bool = False
     ) -> Reply:
         """The question for one setting, with its buttons and Cancel."""
-        rows: list[tuple[Button, ...]] = []
-
-        def answer(label: str, option: str) -> Button:
-            return Button(label, ButtonAction(ProgramAction.ANSWER, f"{setting}.{option}"))
-
-        kind = SETTING_INPUT[setting]
-        if kind is SettingInput.MULTIPLE_CHOICE:
+        options: tuple[SettingOption, ...] = ()
+        if SETTING_INPUT[setting] is SettingInput.MULTIPLE_CHOICE:
             chosen = set(draft.get(setting, []))
-            options = [
-                answer(
-                    ("✓ " if option in chosen else "") + self._option_label(setting, option),
-                    option,
-                )
+            options = tuple(
+                SettingOption(option, self._option_label(setting, option), option in chosen)
                 for option in self._options(setting)
-            ]
-            rows += [tuple(options[i : i + 2]) for i in range(0, len(options), 2)]
-            rows.append(
-                (Button(t.gettext("Done"), ButtonAction(ProgramAction.DONE, str(setting))),)
             )
         elif setting is Setting.DEFAULT_LANGUAGE:
-            rows += [
-                (answer(self._catalogs.display_name(code), code),)
+            options = tuple(
+                SettingOption(code, self._catalogs.display_name(code))
                 for code in draft.get(Setting.LANGUAGES, [])
-            ]
-        elif setting is Setting.SAME_LANGUAGE_PAIRS:
-            rows.append((answer(t.gettext("Yes"), "yes"), answer(t.gettext("No"), "no")))
-        elif setting is Setting.TIME_ZONE:
-            rows.append((answer("UTC", "UTC"),))
-        elif setting is Setting.QUIET_HOURS:
-            rows.append((answer(t.gettext("No quiet hours"), NO_QUIET_HOURS),))
-        elif setting is Setting.MIN_GROUP_SIZE:
-            rows.append((answer("5", "5"),))
-        elif setting is Setting.RETENTION_DAYS:
-            rows.append((answer("30", "30"),))
+            )
         elif setting is Setting.CONSENT_VERSION:
             version = self._choices.consent_version
-            rows.append((answer(version, version),))
-        rows.append((Button(t.gettext("Cancel"), ButtonAction(ProgramAction.CANCEL)),))
-        return Reply(
-            t.gettext(SETTING_QUESTIONS[setting]),
-            buttons=tuple(rows),
-            replaces_pressed_message=replace,
-        )
+            options = (SettingOption(version, version),)
+        return self._views.render(SettingQuestion(setting, options, replace), t)
 
     def _option_label(self, setting: Setting, option: str) -> str:
         if setting is Setting.LANGUAGES:
             return self._catalogs.display_name(option)
         return option
 
-    def _describe(self, t: Translator, settings: ProgramSettings) -> str:
-        """Every setting on its own line, for the summary and the program card."""
-        quiet = (
-            t.gettext(
-                "from {start}:00 to {end}:00",
-                start=settings.quiet_hours[0],
-                end=settings.quiet_hours[1],
-            )
-            if settings.quiet_hours
-            else t.gettext("none")
-        )
-        values: dict[Setting, str] = {
-            Setting.NAME: settings.name,
-            Setting.COMMUNITIES: ", ".join(settings.communities),
-            Setting.LANGUAGES: ", ".join(
-                self._catalogs.display_name(code) for code in settings.languages
-            ),
-            Setting.DEFAULT_LANGUAGE: self._catalogs.display_name(settings.default_language),
-            Setting.FLOWS: ", ".join(settings.flows),
-            Setting.SAME_LANGUAGE_PAIRS: t.gettext("Yes")
-            if settings.same_language_pairs
-            else t.gettext("No"),
-            Setting.TIME_ZONE: settings.time_zone,
-            Setting.QUIET_HOURS: quiet,
-            Setting.MIN_GROUP_SIZE: str(settings.min_group_size),
-            Setting.RETENTION_DAYS: str(settings.retention_days),
-            Setting.CONSENT_VERSION: settings.consent_version,
-        }
-        return "\n".join(
-            t.gettext("{setting}: {value}", setting=t.gettext(SETTING_LABELS[s]), value=v)
-            for s, v in values.items()
+    def _shown(self, settings: ProgramSettings) -> SettingsShown:
+        """The settings as shown, each language by its own name."""
+        return SettingsShown(
+            settings,
+            language_names=tuple(self._catalogs.display_name(code) for code in settings.languages),
+            default_language_name=self._catalogs.display_name(settings.default_language),
         )
 
     def _card(
@@ -799,93 +569,34 @@ class ProgramConsole:
         *,
         replaces_pressed_message: bool = False,
     ) -> Reply:
-        t, program = room.t, room.program
-        settings = _settings_of(program, communities)
-        text = "\n\n".join(
-            (
-                t.gettext(
-                    "“{program}” is {status}.",
-                    program=program.name,
-                    status=t.gettext(STATUS_LABELS[program.status]),
-                ),
-                self._describe(t, settings),
-            )
+        program = room.program
+        card = ProgramCard(
+            program_id=_id(program),
+            name=program.name,
+            status=program.status,
+            settings=self._shown(_settings_of(program, communities)),
+            may_manage=may_manage,
+            replaces_pressed_message=replaces_pressed_message,
         )
-        pid = str(program.id)
-
-        def button(label: str, kind: str, value: str = pid) -> Button:
-            return Button(t.gettext(label), ButtonAction(kind, value))
-
-        rows: list[tuple[Button, ...]] = []
-        if may_manage and program.status is not ProgramStatus.CLOSED:
-            rows.append(
-                (
-                    button(N_("Settings"), ProgramAction.SETTINGS),
-                    button(N_("Invite links"), InviteAction.LIST),
-                )
-            )
-            rows.append(
-                (
-                    button(N_("People"), ProgramAction.PEOPLE),
-                    button(N_("Roles"), ProgramAction.ROLES),
-                )
-            )
-            pause_or_resume = (
-                button(N_("Resume"), ProgramAction.STATUS, f"{pid}.{StatusChange.RESUME}")
-                if program.status is ProgramStatus.PAUSED
-                else button(N_("Pause"), ProgramAction.STATUS, f"{pid}.{StatusChange.PAUSE}")
-            )
-            rows.append(
-                (
-                    pause_or_resume,
-                    button(N_("Close"), ProgramAction.STATUS, f"{pid}.{StatusChange.ASK_TO_CLOSE}"),
-                )
-            )
-        else:
-            rows.append((button(N_("People"), ProgramAction.PEOPLE),))
-        rows.append((button(N_("« My programs"), ProgramAction.LIST, ""),))
-        return Reply(text, tuple(rows), replaces_pressed_message=replaces_pressed_message)
+        return self._views.render(card, room.t)
 
     def _roles_reply(self, room: ProgramRoom, holders: Sequence[tuple[Role, Person]]) -> Reply:
-        t, program = room.t, room.program
-        lines = [t.gettext("Roles in “{program}”:", program=program.name)]
-        rows: list[tuple[Button, ...]] = []
-        for role, holder in holders:
-            role_label = t.gettext(ROLE_LABELS[role.name])
-            name = holder.pseudonym or t.gettext("(no name yet)")
-            lines.append(t.gettext("• {name}: {role}", name=name, role=role_label))
-            if holder.id != room.person.id:
-                rows.append(
-                    (
-                        Button(
-                            t.gettext("Revoke {name} ({role})", name=name, role=role_label),
-                            ButtonAction(ProgramAction.REVOKE_ROLE, str(role.id)),
-                        ),
-                    )
+        program = room.program
+        roles = RolesList(
+            program_id=_id(program),
+            name=program.name,
+            closed=program.status is ProgramStatus.CLOSED,
+            holders=tuple(
+                RoleHolder(
+                    role_id=_id(role),
+                    role=role.name,
+                    pseudonym=holder.pseudonym,
+                    is_reader=holder.id == room.person.id,
                 )
-        lines += [
-            "",
-            t.gettext(
-                "To give someone a role, send them a one-time invite link: whoever opens it "
-                "gets the role."
+                for role, holder in holders
             ),
-        ]
-        pid = str(program.id)
-        if program.status is not ProgramStatus.CLOSED:
-            rows.append(
-                (
-                    Button(
-                        t.gettext("Facilitator link"),
-                        ButtonAction(InviteAction.NEW, f"{pid}.{InviteKind.FACILITATOR}"),
-                    ),
-                    Button(
-                        t.gettext("Co-organizer link"),
-                        ButtonAction(InviteAction.NEW, f"{pid}.{InviteKind.ORGANIZER}"),
-                    ),
-                )
-            )
-        rows.append((Button(t.gettext("« Back"), ButtonAction(ProgramAction.OPEN, pid)),))
-        return Reply("\n".join(lines), tuple(rows), replaces_pressed_message=True)
+        )
+        return self._views.render(roles, room.t)
 
 
 async def create_program(
@@ -982,10 +693,6 @@ def _setting(name: str) -> Setting | None:
         return None
 
 
-def _id(row: Person | Program | Community) -> int:
+def _id(row: Person | Program | Community | Role) -> int:
     assert row.id is not None, "a row used before it was flushed"
     return row.id
-
-
-def _short(label: str) -> str:
-    return label if len(label) <= BUTTON_LABEL_LENGTH else label[: BUTTON_LABEL_LENGTH - 1] + "…"

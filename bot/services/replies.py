@@ -11,8 +11,16 @@ from bot.services.exchange_results import ExchangeResult
 from bot.services.invite_results import InviteResult
 from bot.services.joining_results import JoiningResult
 from bot.services.onboarding_results import OnboardingResult
+from bot.services.program_results import ProgramResult
 
-Shown = DialogueResult | ExchangeResult | OnboardingResult | JoiningResult | InviteResult
+Shown = (
+    DialogueResult
+    | ExchangeResult
+    | OnboardingResult
+    | JoiningResult
+    | InviteResult
+    | ProgramResult
+)
 """Everything a use case may ask a view to show."""
 
 

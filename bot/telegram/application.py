@@ -199,6 +199,7 @@ def build_palaver(
             flows=offered_flows(library),
             consent_version=settings.consent_version,
         ),
+        dialogues.views,
         postbox=postbox,
     )
     journal = UpdateJournal(database)

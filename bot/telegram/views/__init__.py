@@ -7,12 +7,14 @@ from bot.services.exchange_results import ExchangeResult
 from bot.services.invite_results import InviteResult
 from bot.services.joining_results import JoiningResult
 from bot.services.onboarding_results import OnboardingResult
+from bot.services.program_results import ProgramResult
 from bot.services.replies import Reply, Shown
 from bot.telegram.views.dialogue import render_dialogue
 from bot.telegram.views.exchange import render_exchange
 from bot.telegram.views.invites import render_invites
 from bot.telegram.views.joining import render_joining
 from bot.telegram.views.onboarding import render_onboarding
+from bot.telegram.views.program import render_program
 
 
 class TelegramViews:
@@ -27,4 +29,6 @@ class TelegramViews:
             return render_joining(result, t)
         if isinstance(result, InviteResult):
             return render_invites(result, t)
+        if isinstance(result, ProgramResult):
+            return render_program(result, t)
         return render_dialogue(result, t)

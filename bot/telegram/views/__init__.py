@@ -4,9 +4,11 @@ from __future__ import annotations
 
 from bot.i18n.translator import Translator
 from bot.services.exchange_results import ExchangeResult
+from bot.services.privacy_results import PrivacyResult
 from bot.services.replies import Reply, Shown
 from bot.telegram.views.dialogue import render_dialogue
 from bot.telegram.views.exchange import render_exchange
+from bot.telegram.views.privacy import render_privacy
 
 
 class TelegramViews:
@@ -15,4 +17,6 @@ class TelegramViews:
     def render(self, result: Shown, t: Translator) -> Reply:
         if isinstance(result, ExchangeResult):
             return render_exchange(result, t)
+        if isinstance(result, PrivacyResult):
+            return render_privacy(result, t)
         return render_dialogue(result, t)

@@ -8,9 +8,10 @@ from typing import Any, Protocol
 from bot.i18n.translator import Translator
 from bot.services.dialogue_results import DialogueResult
 from bot.services.exchange_results import ExchangeResult
+from bot.services.moderation_results import ModerationResult
 from bot.services.privacy_results import PrivacyResult
 
-Shown = DialogueResult | ExchangeResult | PrivacyResult
+Shown = DialogueResult | ExchangeResult | PrivacyResult | ModerationResult
 """Everything a use case may ask a view to show."""
 
 

@@ -8,10 +8,11 @@ from typing import Any, Protocol
 from bot.i18n.translator import Translator
 from bot.services.dialogue_results import DialogueResult
 from bot.services.exchange_results import ExchangeResult
+from bot.services.follow_up_results import FollowUpResult
 from bot.services.moderation_results import ModerationResult
 from bot.services.privacy_results import PrivacyResult
 
-Shown = DialogueResult | ExchangeResult | PrivacyResult | ModerationResult
+Shown = DialogueResult | ExchangeResult | PrivacyResult | ModerationResult | FollowUpResult
 """Everything a use case may ask a view to show."""
 
 

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 from bot.i18n.translator import Translator
 from bot.services.exchange_results import ExchangeResult
+from bot.services.follow_up_results import FollowUpResult
 from bot.services.moderation_results import ModerationResult
 from bot.services.privacy_results import PrivacyResult
 from bot.services.replies import Reply, Shown
 from bot.telegram.views.dialogue import render_dialogue
 from bot.telegram.views.exchange import render_exchange
+from bot.telegram.views.follow_ups import render_follow_up
 from bot.telegram.views.moderation import render_moderation
 from bot.telegram.views.privacy import render_privacy
 
@@ -23,4 +25,6 @@ class TelegramViews:
             return render_privacy(result, t)
         if isinstance(result, ModerationResult):
             return render_moderation(result, t)
+        if isinstance(result, FollowUpResult):
+            return render_follow_up(result, t)
         return render_dialogue(result, t)

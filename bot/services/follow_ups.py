@@ -35,6 +35,7 @@ from bot.services.follow_up_results import (
     CircleRemindersCancelled,
     CommitmentDone,
     CommitmentDropped,
+    FollowUpResult,
     FollowUpsPaused,
     ProgramSchedule,
     Scheduled,
@@ -354,7 +355,7 @@ class FollowUps:
             await uow.follow_ups.cancel_pending_for_commitment(commitment_id, "answered")
             if answer == CheckinAnswer.DONE:
                 commitment.status, commitment.closed_at = CommitmentStatus.DONE, now
-                answered: CommitmentDone | CommitmentDropped | CheckinPostponed = CommitmentDone()
+                answered: FollowUpResult = CommitmentDone()
             elif answer == CheckinAnswer.DROP:
                 commitment.status, commitment.closed_at = CommitmentStatus.DROPPED, now
                 answered = CommitmentDropped()

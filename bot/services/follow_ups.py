@@ -17,14 +17,33 @@ from datetime import datetime, timedelta
 from functools import partial
 
 from bot.clock import Clock
-from bot.i18n.translator import N_, Translator
+from bot.i18n.translator import N_
 from bot.scheduling.quiet_hours import next_allowed
-from bot.scheduling.time_zones import UnknownTimeZone, describe_offset, parse_time_zone
+from bot.scheduling.time_zones import UnknownTimeZone, parse_time_zone
 from bot.services.actors import Sender, consenting_person
 from bot.services.authorization import Authorizer, Permission
 from bot.services.dialogues import Dialogues
 from bot.services.errors import NotAllowed, PalaverError, StaleButton
 from bot.services.exchanges import Exchanges
+from bot.services.follow_up_results import (
+    AnnouncementArrived,
+    AnnouncementCancelled,
+    AskAgainWhen,
+    CheckinPostponed,
+    CheckinQuestion,
+    CircleReminder,
+    CircleRemindersCancelled,
+    CommitmentDone,
+    CommitmentDropped,
+    FollowUpResult,
+    FollowUpsPaused,
+    ProgramSchedule,
+    Scheduled,
+    ScheduledAnnouncement,
+    ScheduledCircleReminders,
+    TimeZoneSet,
+    YourTimeZone,
+)
 from bot.services.letters import Delivery
 from bot.services.owed import (
     CIRCLE_REMINDERS,
@@ -37,7 +56,7 @@ from bot.services.owed import (
     zone_from_button,
     zone_key_for,
 )
-from bot.services.replies import Button, ButtonAction, Outcome, RelayedWords, Reply
+from bot.services.replies import Outcome, Reply
 from bot.storage.tables import (
     Admission,
     CircleState,
@@ -102,6 +121,7 @@ class FollowUps:
         consent_version: str,
     ) -> None:
         self._dialogues = dialogues
+        self._views = dialogues.views
         self._exchanges = exchanges
         self._authorizer = authorizer
         self._policy = policy
@@ -287,18 +307,13 @@ class FollowUps:
             case FollowUpKind.ANNOUNCEMENT:
                 payload = follow_up.payload or {}
                 program = await uow.programs.get(follow_up.program_id or 0)
-                heading = (
-                    t.gettext("A message from your circle's facilitators:")
-                    if follow_up.exchange_id is not None
-                    else t.gettext(
-                        "A message from the organizers of {program}:",
-                        program=program.name if program else "",
-                    )
+                announcement = AnnouncementArrived(
+                    in_circle=follow_up.exchange_id is not None,
+                    program=program.name if program else "",
+                    words=str(payload["text"]),
+                    source=str(payload.get("language", t.language)),
                 )
-                words = RelayedWords(
-                    str(payload["text"]), str(payload.get("language", t.language)), t.language
-                )
-                work.write(person.telegram_id, Reply(heading, relayed=words))
+                work.write(person.telegram_id, self._views.render(announcement, t))
             case FollowUpKind.CIRCLE_REMINDER:
                 found = await uow.circles.get(follow_up.exchange_id or 0)
                 assert found is not None
@@ -306,38 +321,19 @@ class FollowUps:
                 assert circle.starts_at is not None
                 program = await uow.programs.get(exchange.program_id)
                 flow = self._dialogues.library.latest(exchange.flow_id)
-                work.write(
-                    person.telegram_id,
-                    Reply(
-                        t.gettext(
-                            "A reminder: your circle “{title}” begins {when}. See you there.",
-                            title=t.gettext(flow.title),
-                            when=t.format_datetime(circle.starts_at, zone_for(person, program)),
-                        )
-                    ),
+                reminder = CircleReminder(
+                    title=flow.title,
+                    starts_at=circle.starts_at,
+                    zone=zone_for(person, program),
                 )
+                work.write(person.telegram_id, self._views.render(reminder, t))
         return bool(work.postings)
 
     # --- commitment check-ins ------------------------------------------------------------
 
     def _checkin_question(self, person: Person, commitment: Commitment) -> Reply:
         t = self._dialogues.translator_for(person)
-        cid = commitment.id
-
-        def button(label: str, answer: CheckinAnswer) -> Button:
-            return Button(label, ButtonAction(CHECKIN_BUTTON, f"{answer.value}.{cid}"))
-
-        return Reply(
-            t.gettext(
-                "Today is the day you set for your commitment:\n\n{what}\n\nHow is it going?",
-                what=commitment.what,
-            ),
-            buttons=(
-                (button(t.gettext("Done"), CheckinAnswer.DONE),),
-                (button(t.gettext("Not yet"), CheckinAnswer.NOT_YET),),
-                (button(t.gettext("Let it go"), CheckinAnswer.DROP),),
-            ),
-        )
+        return self._views.render(CheckinQuestion(commitment.id, commitment.what), t)
 
     async def answer_checkin(self, sender: Sender, value: str) -> Outcome:
         """A check-in button: done, not yet (then: when?), or let it go."""
@@ -359,20 +355,16 @@ class FollowUps:
             await uow.follow_ups.cancel_pending_for_commitment(commitment_id, "answered")
             if answer == CheckinAnswer.DONE:
                 commitment.status, commitment.closed_at = CommitmentStatus.DONE, now
-                text = t.gettext("Well done, and thank you for telling me.")
+                answered: FollowUpResult = CommitmentDone()
             elif answer == CheckinAnswer.DROP:
                 commitment.status, commitment.closed_at = CommitmentStatus.DROPPED, now
-                text = t.gettext(
-                    "Thank you for telling me. Letting something go is part of the work too."
-                )
+                answered = CommitmentDropped()
             else:
                 program = await _program_of(uow, commitment)
                 zone = zone_for(person, program)
                 commitment.due = (now.astimezone(zone) + timedelta(days=days)).date()
                 await self.book.owe_checkin(uow, work, person, program, commitment, now)
-                text = t.gettext(
-                    "All right. I will ask again on {day}.", day=t.format_date(commitment.due)
-                )
+                answered = CheckinPostponed(commitment.due)
             uow.add(commitment)
             uow.audit.record(
                 "commitment.checked_in",
@@ -381,34 +373,14 @@ class FollowUps:
                 subject_id=commitment.id,
                 answer=answer.value,
             )
-            work.say(Reply(text, replaces_pressed_message=True))
+            work.say(self._views.render(answered, t))
             return await work.seal(uow)
 
         return await self._dialogues.retrying(use_case)
 
     def _later_question(self, person: Person, commitment: Commitment) -> Reply:
         t = self._dialogues.translator_for(person)
-        labels = {
-            3: t.gettext("In 3 days"),
-            7: t.gettext("In a week"),
-            14: t.gettext("In two weeks"),
-            30: t.gettext("In a month"),
-        }
-        return Reply(
-            t.gettext("No problem. When shall I ask again?"),
-            buttons=tuple(
-                (
-                    Button(
-                        labels[days],
-                        ButtonAction(
-                            CHECKIN_BUTTON, f"{CheckinAnswer.IN_DAYS.value}.{commitment.id}.{days}"
-                        ),
-                    ),
-                )
-                for days in LATER_CHOICES
-            ),
-            replaces_pressed_message=True,
-        )
+        return self._views.render(AskAgainWhen(commitment.id), t)
 
     # --- a person's say: /stop, /start, /timezone ----------------------------------------
 
@@ -422,14 +394,7 @@ class FollowUps:
             if person.follow_ups_paused_at is None:
                 person.follow_ups_paused_at = self._clock()
                 uow.add(person)
-            work.say(
-                Reply(
-                    t.gettext(
-                        "Paused: I will send you no reminders, check-ins or surveys until you "
-                        "send /start. Nothing is lost; /forget erases everything."
-                    )
-                )
-            )
+            work.say(self._views.render(FollowUpsPaused(), t))
             return await work.seal(uow)
 
         return await self._dialogues.retrying(use_case)
@@ -444,15 +409,7 @@ class FollowUps:
                 program = await self._first_program(uow, person)
                 t = self._dialogues.translator_for(person)
                 key = zone_key_for(person, program)
-                work.say(
-                    Reply(
-                        t.gettext(
-                            "Your time zone: {zone} ({offset}).",
-                            zone=key.replace("_", " "),
-                            offset=describe_offset(key, self._clock()),
-                        )
-                    )
-                )
+                work.say(self._views.render(YourTimeZone(key, self._clock()), t))
                 work.say(self.book.time_zone_question(person, program))
                 return await work.seal(uow)
             try:
@@ -492,17 +449,8 @@ class FollowUps:
         }
         await self.book.move_checkins(uow, person, programs)
         t = self._dialogues.translator_for(person)
-        now = self._clock()
-        work.say(
-            Reply(
-                t.gettext(
-                    "Thank you. Your time zone is now {zone}; it is {time} there.",
-                    zone=key.replace("_", " "),
-                    time=t.format_time(now, zone_for(person, None)),
-                ),
-                replaces_pressed_message=replaces,
-            )
-        )
+        shown = TimeZoneSet(key, self._clock(), zone_for(person, None), replaces)
+        work.say(self._views.render(shown, t))
 
     async def _person(self, uow: UnitOfWork, sender: Sender) -> Person:
         return await consenting_person(uow, sender, self._consent_version, for_update=True)
@@ -524,80 +472,39 @@ class FollowUps:
             programs = await self._programs_facilitated(uow, person)
             if not programs:
                 raise NotAllowed()
-            lines: list[str] = []
-            rows: list[tuple[Button, ...]] = []
-            for program in programs:
-                lines.append(f"“{program.name}”")
-                batches = _batches(await uow.follow_ups.pending_announcements(program.id or 0))
-                if not batches:
-                    lines.append(t.gettext("No announcements scheduled."))
-                for batch, owed in batches.items():
-                    first = owed[0]
-                    words = str((first.payload or {}).get("text", ""))
-                    when = t.format_datetime(first.due_at, program.time_zone)
-                    lines.append(
-                        t.ngettext(
-                            "{when}: “{words}”, to {count} person",
-                            "{when}: “{words}”, to {count} people",
-                            len(owed),
-                            when=when,
-                            words=_preview(words),
-                        )
-                    )
-                    rows.append(
-                        (
-                            Button(
-                                t.gettext("Cancel: {words}", words=_preview(words, 24)),
-                                ButtonAction(ANNOUNCEMENT_BUTTON, f"{program.id}.{batch}"),
-                            ),
-                        )
-                    )
-                await self._circle_reminders(uow, t, program, lines, rows)
-                lines.append("")
-            lines.append(
-                t.gettext(
-                    "Operators schedule announcements with: palaver followups announce. Each "
-                    "person gets them outside their quiet hours."
-                )
-            )
+            schedules = tuple([await self._schedule(uow, program) for program in programs])
             work = self._dialogues.new_work(person, sender)
-            work.say(Reply("\n".join(lines), buttons=tuple(rows)))
+            work.say(self._views.render(Scheduled(schedules), t))
             return await work.seal(uow)
 
         return await self._dialogues.retrying(use_case)
 
-    async def _circle_reminders(
-        self,
-        uow: UnitOfWork,
-        t: Translator,
-        program: Program,
-        lines: list[str],
-        rows: list[tuple[Button, ...]],
-    ) -> None:
-        """The reminders owed for each of the program's circles, with a button to cancel."""
+    async def _schedule(self, uow: UnitOfWork, program: Program) -> ProgramSchedule:
+        """The announcements and circle reminders the program still has to send."""
+        announcements = tuple(
+            ScheduledAnnouncement(
+                batch=batch,
+                words=str((owed[0].payload or {}).get("text", "")),
+                due_at=owed[0].due_at,
+                people=len(owed),
+            )
+            for batch, owed in _batches(
+                await uow.follow_ups.pending_announcements(program.id or 0)
+            ).items()
+        )
         by_circle: dict[int, list[FollowUp]] = {}
         for follow_up in await uow.follow_ups.pending_circle_reminders(program.id or 0):
             by_circle.setdefault(follow_up.exchange_id or 0, []).append(follow_up)
-        for circle_id, owed in by_circle.items():
-            lines.append(
-                t.ngettext(
-                    "Circle {circle}: {count} reminder, the next on {when}",
-                    "Circle {circle}: {count} reminders, the next on {when}",
-                    len(owed),
-                    circle=circle_id,
-                    when=t.format_datetime(owed[0].due_at, program.time_zone),
-                )
-            )
-            rows.append(
-                (
-                    Button(
-                        t.gettext("Cancel circle {circle}'s reminders", circle=circle_id),
-                        ButtonAction(
-                            ANNOUNCEMENT_BUTTON, f"{program.id}.{CIRCLE_BATCH}{circle_id}"
-                        ),
-                    ),
-                )
-            )
+        return ProgramSchedule(
+            program_id=program.id or 0,
+            name=program.name,
+            time_zone=program.time_zone,
+            announcements=announcements,
+            circle_reminders=tuple(
+                ScheduledCircleReminders(circle_id, len(owed), owed[0].due_at)
+                for circle_id, owed in by_circle.items()
+            ),
+        )
 
     async def cancel_announcement(self, sender: Sender, value: str) -> Outcome:
         """The cancel button of a scheduled announcement (cancelled for everyone not yet
@@ -623,16 +530,7 @@ class FollowUps:
             )
             t = self._dialogues.translator_for(person)
             work = self._dialogues.new_work(person, sender)
-            work.say(
-                Reply(
-                    t.ngettext(
-                        "Cancelled: {count} person will not get it.",
-                        "Cancelled: {count} people will not get it.",
-                        len(owed),
-                    ),
-                    replaces_pressed_message=True,
-                )
-            )
+            work.say(self._views.render(AnnouncementCancelled(len(owed)), t))
             return await work.seal(uow)
 
         return await self._dialogues.retrying(use_case)
@@ -656,16 +554,7 @@ class FollowUps:
         )
         t = self._dialogues.translator_for(person)
         work = self._dialogues.new_work(person, sender)
-        work.say(
-            Reply(
-                t.ngettext(
-                    "Cancelled: {count} reminder will not be sent.",
-                    "Cancelled: {count} reminders will not be sent.",
-                    count,
-                ),
-                replaces_pressed_message=True,
-            )
-        )
+        work.say(self._views.render(CircleRemindersCancelled(count), t))
         return await work.seal(uow)
 
     async def _programs_facilitated(self, uow: UnitOfWork, person: Person) -> list[Program]:
@@ -687,10 +576,6 @@ def _batches(follow_ups: list[FollowUp]) -> dict[str, list[FollowUp]]:
         batch = str((follow_up.payload or {}).get("batch", follow_up.id))
         found.setdefault(batch, []).append(follow_up)
     return found
-
-
-def _preview(words: str, length: int = 60) -> str:
-    return words if len(words) <= length else words[: length - 1].rstrip() + "…"
 
 
 CIRCLE_BATCH = "circle"

@@ -17,7 +17,18 @@ from bot.services.authorization import Authorizer, Permission
 from bot.services.dialogues import Dialogues
 from bot.services.errors import StaleButton
 from bot.services.letters import Delivery
-from bot.services.replies import Button, ButtonAction, Outcome, Reply
+from bot.services.moderation_results import (
+    ExchangeEndedByFacilitator,
+    FacilitatorWarning,
+    RemovedFromProgram,
+    ReportAlert,
+    ReportAlreadyHandled,
+    ReportHandled,
+    ReportLookedAt,
+    ReportReasons,
+    ReportReceived,
+)
+from bot.services.replies import Outcome, Reply
 from bot.storage.tables import (
     Exchange,
     ExchangeStatus,
@@ -59,12 +70,6 @@ class ModerationAction(enum.StrEnum):
     REMOVE = "remove"
 
 
-ACTION_LABELS = {
-    ModerationAction.DISMISS: N_("Dismiss"),
-    ModerationAction.WARN: N_("Warn"),
-    ModerationAction.END: N_("End the exchange"),
-    ModerationAction.REMOVE: N_("Remove from the program"),
-}
 OUTCOME_OF = {
     ModerationAction.DISMISS: ReportOutcome.DISMISSED,
     ModerationAction.WARN: ReportOutcome.WARNED,
@@ -78,6 +83,7 @@ class Moderation:
 
     def __init__(self, dialogues: Dialogues, authorizer: Authorizer, consent_version: str):
         self._dialogues = dialogues
+        self._views = dialogues.views
         self._authorizer = authorizer
         self._consent_version = consent_version
 
@@ -86,18 +92,7 @@ class Moderation:
     def reasons(self, person: Person, action_kind: str, report_action: str) -> Reply:
         """/report: why, in one tap (or go on)."""
         t = self._dialogues.translator_for(person)
-        rows = tuple(
-            (Button(t.gettext(label), ButtonAction(action_kind, f"{report_action}.{reason}")),)
-            for reason, label in REASON_LABELS.items()
-        )
-        return Reply(
-            t.gettext(
-                "Do you want to report your partner to the facilitators? Tap what happened. "
-                "They will see your exchange's last messages and pseudonyms, and look into it. "
-                "Your partner is not told who reported."
-            ),
-            buttons=(*rows, (Button(t.gettext("No, go on"), ButtonAction(action_kind, "keep")),)),
-        )
+        return self._views.render(ReportReasons(action_kind, report_action), t)
 
     async def report(
         self, uow: UnitOfWork, work: Delivery, person: Person, exchange: Exchange, reason: str
@@ -121,79 +116,27 @@ class Moderation:
             subject_id=exchange.id,
             reason=chosen.value,
         )
-        context = await self._last_messages(uow, exchange, person)
+        alert = ReportAlert(
+            report_id=report.id or 0,
+            reporter=person.pseudonym,
+            reported=partner.pseudonym if partner else None,
+            reason=report.reason or ReportReason.OTHER.value,
+            last_messages=await self._last_messages(uow, exchange, person),
+        )
         for facilitator in await uow.exchanges.facilitators_of(exchange.program_id):
             if facilitator.id in (person.id, partner.id if partner else None):
                 continue  # never alert someone about their own exchange
-            work.write(
-                facilitator.telegram_id,
-                self._alert(facilitator, report, person, partner, context),
-            )
+            ft = self._dialogues.translator_for(facilitator)
+            work.write(facilitator.telegram_id, self._views.render(alert, ft))
         t = self._dialogues.translator_for(person)
-        work.say(
-            Reply(
-                t.gettext(
-                    "Thank you for telling us. A facilitator will look into it. You can end the "
-                    "exchange with /end, or ask for a new partner with /newpartner."
-                ),
-                replaces_pressed_message=True,
-            )
-        )
+        work.say(self._views.render(ReportReceived(), t))
 
     async def _last_messages(
         self, uow: UnitOfWork, exchange: Exchange, reporter: Person
-    ) -> list[tuple[bool, str | None]]:
+    ) -> tuple[tuple[bool, str | None], ...]:
         """The exchange's last words as the reporter saw them: (written by the reporter, text)."""
         found = await uow.exchanges.last_relayed(exchange.id or 0, CONTEXT_MESSAGES)
-        return [(m.sender_id == reporter.id, m.text) for m in found]
-
-    def _alert(
-        self,
-        facilitator: Person,
-        report: Report,
-        reporter: Person,
-        reported: Person | None,
-        context: list[tuple[bool, str | None]],
-    ) -> Reply:
-        t = self._dialogues.translator_for(facilitator)
-        reporter_name = reporter.pseudonym or "?"
-        reported_name = reported.pseudonym if reported and reported.pseudonym else "?"
-        lines = [
-            t.gettext(
-                "Report: {reporter} reported their exchange partner {reported}.",
-                reporter=reporter_name,
-                reported=reported_name,
-            ),
-            t.gettext(
-                "Reason: {reason}",
-                reason=t.gettext(REASON_LABELS[ReportReason(report.reason or "other")]),
-            ),
-            "",
-        ]
-        if context:
-            lines.append(
-                t.gettext("The last messages, as {reporter} saw them:", reporter=reporter_name)
-            )
-            for by_reporter, text in context:
-                author = reporter_name if by_reporter else reported_name
-                shown = (
-                    t.gettext("(erased)")
-                    if text is None
-                    else text[:CONTEXT_LENGTH] + ("…" if len(text) > CONTEXT_LENGTH else "")
-                )
-                lines.append(f"— {author}: {shown}")
-        else:
-            lines.append(t.gettext("They have not written to each other yet."))
-        rows = tuple(
-            (
-                Button(
-                    t.gettext(label),
-                    ButtonAction(MODERATION_BUTTON, f"{action}.{report.id}"),
-                ),
-            )
-            for action, label in ACTION_LABELS.items()
-        )
-        return Reply("\n".join(lines), buttons=rows)
+        return tuple((m.sender_id == reporter.id, m.text) for m in found)
 
     # --- the facilitator -----------------------------------------------------------------
 
@@ -217,13 +160,9 @@ class Moderation:
             t = self._dialogues.translator_for(facilitator)
             work = self._dialogues.new_work(facilitator, sender)
             if report.outcome != ReportOutcome.OPEN:
-                work.notice = t.gettext("This report has already been handled.")
-                work.say(
-                    Reply(
-                        t.gettext("This report has already been handled."),
-                        replaces_pressed_message=True,
-                    )
-                )
+                handled = self._views.render(ReportAlreadyHandled(), t)
+                work.notice = handled.text
+                work.say(handled)
                 return await work.seal(uow)
             reporter = await uow.people.by_id(report.reporter_id) if report.reporter_id else None
             reported = await uow.people.by_id(report.reported_id) if report.reported_id else None
@@ -241,21 +180,9 @@ class Moderation:
             )
             if reporter is not None and reporter.blocked_bot_at is None:
                 rt = self._dialogues.translator_for(reporter)
-                looked = (
-                    rt.gettext("A facilitator has looked at your report. Thank you for telling us.")
-                    if action == ModerationAction.DISMISS
-                    else rt.gettext(
-                        "A facilitator has looked at your report and acted on it. Thank "
-                        "you for telling us."
-                    )
-                )
-                work.write(reporter.telegram_id, Reply(looked))
-            work.say(
-                Reply(
-                    t.gettext("Done: {outcome}.", outcome=t.gettext(ACTION_LABELS[action])),
-                    replaces_pressed_message=True,
-                )
-            )
+                looked = ReportLookedAt(acted=action != ModerationAction.DISMISS)
+                work.write(reporter.telegram_id, self._views.render(looked, rt))
+            work.say(self._views.render(ReportHandled(action), t))
             return await work.seal(uow)
 
         return await self._dialogues.retrying(use_case)
@@ -272,26 +199,14 @@ class Moderation:
             return
         rt = self._dialogues.translator_for(reported)
         if action == ModerationAction.WARN:
-            work.write(
-                reported.telegram_id,
-                Reply(
-                    rt.gettext(
-                        "A message from the facilitators: please keep to the agreements of "
-                        "this exchange. Be respectful, and never share anything that could "
-                        "identify anyone. Thank you."
-                    )
-                ),
-            )
+            work.write(reported.telegram_id, self._views.render(FacilitatorWarning(), rt))
             return
         if exchange.status != ExchangeStatus.ENDED:
             await self._dialogues.end_conversation(
                 uow, work, exchange, reported, "ended_by_facilitator"
             )
         if action == ModerationAction.END:
-            work.write(
-                reported.telegram_id,
-                Reply(rt.gettext("A facilitator has ended this exchange.")),
-            )
+            work.write(reported.telegram_id, self._views.render(ExchangeEndedByFacilitator(), rt))
             return
         membership = await uow.exchanges.membership(reported.id or 0, exchange.program_id)
         if membership is not None:
@@ -299,14 +214,7 @@ class Moderation:
             membership.left_at = self._dialogues.now()
             uow.add(membership)
         await uow.exchanges.remove_participant(reported.id or 0, exchange.program_id)
-        work.write(
-            reported.telegram_id,
-            Reply(
-                rt.gettext(
-                    "A facilitator has ended this exchange and removed you from the program."
-                )
-            ),
-        )
+        work.write(reported.telegram_id, self._views.render(RemovedFromProgram(), rt))
 
 
 def _parse(value: str) -> tuple[ModerationAction, int]:

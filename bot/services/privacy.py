@@ -20,7 +20,14 @@ from bot.services.actors import Sender
 from bot.services.dialogues import Dialogues
 from bot.services.errors import ConsentRequired, StaleButton
 from bot.services.letters import Delivery
-from bot.services.replies import Button, ButtonAction, Document, Outcome, Reply
+from bot.services.privacy_results import (
+    ConfirmForgetting,
+    Forgotten,
+    NothingErased,
+    NothingKept,
+    YourData,
+)
+from bot.services.replies import Outcome
 from bot.storage.tables import (
     Answer,
     Commitment,
@@ -59,6 +66,7 @@ class Privacy:
         self, dialogues: Dialogues, consent_version: str, circles: CircleSeats | None = None
     ) -> None:
         self._dialogues = dialogues
+        self._views = dialogues.views
         self._consent_version = consent_version
         self._circles = circles
 
@@ -75,17 +83,7 @@ class Privacy:
             document = json.dumps(
                 await self._everything_about(uow, person), indent=2, ensure_ascii=False
             ).encode()
-            return Outcome(
-                replies=(
-                    Reply(
-                        t.gettext(
-                            "Here is everything Palaver keeps about you. To erase it all, send "
-                            "/forget."
-                        ),
-                        document=Document("palaver-my-data.json", document),
-                    ),
-                )
-            )
+            return Outcome(replies=(self._views.render(YourData(document), t),))
 
         return await self._dialogues.retrying(use_case)
 
@@ -222,27 +220,9 @@ class Privacy:
             person = await uow.people.by_telegram_id(sender.telegram_id)
             if person is None:
                 t = self._dialogues.translator_for_stranger(sender)
-                return Outcome(replies=(Reply(t.gettext("Palaver keeps nothing about you.")),))
+                return Outcome(replies=(self._views.render(NothingKept(), t),))
             t = self._dialogues.translator_for(person)
-            buttons = (
-                (
-                    Button(t.gettext("Yes, erase everything"), ButtonAction(FORGET_BUTTON, "yes")),
-                    Button(t.gettext("No, keep it"), ButtonAction(FORGET_BUTTON, "no")),
-                ),
-            )
-            return Outcome(
-                replies=(
-                    Reply(
-                        t.gettext(
-                            "Do you want Palaver to erase everything it keeps about you: your "
-                            "name here, your answers, your words to partners, your programs and "
-                            "planned reminders? A conversation under way will end. This cannot "
-                            "be undone."
-                        ),
-                        buttons=buttons,
-                    ),
-                )
-            )
+            return Outcome(replies=(self._views.render(ConfirmForgetting(), t),))
 
         return await self._dialogues.retrying(use_case)
 
@@ -250,9 +230,7 @@ class Privacy:
         """The confirmation buttons of /forget."""
         if value == "no":
             t = await self._dialogues.translator_for_sender(sender)
-            return Outcome(
-                replies=(Reply(t.gettext("Nothing was erased."), replaces_pressed_message=True),)
-            )
+            return Outcome(replies=(self._views.render(NothingErased(), t),))
         if value != "yes":
             raise StaleButton()
 
@@ -260,19 +238,11 @@ class Privacy:
             person = await uow.people.by_telegram_id(sender.telegram_id, for_update=True)
             if person is None:
                 t = self._dialogues.translator_for_stranger(sender)
-                return Outcome(notice=t.gettext("Palaver keeps nothing about you."))
+                return Outcome(notice=self._views.render(NothingKept(), t).text)
             t = self._dialogues.translator_for(person)
             work = self._dialogues.new_work(person, sender)
             await self._erase(uow, work, person)
-            work.say(
-                Reply(
-                    t.gettext(
-                        "Everything Palaver kept about you has been erased. Thank you for "
-                        "the time you gave. If you ever want to come back, send /start."
-                    ),
-                    replaces_pressed_message=True,
-                )
-            )
+            work.say(self._views.render(Forgotten(), t))
             return await work.seal(uow)
 
         return await self._dialogues.retrying(use_case)

@@ -8,9 +8,12 @@ from typing import Any, Protocol
 from bot.i18n.translator import Translator
 from bot.services.dialogue_results import DialogueResult
 from bot.services.exchange_results import ExchangeResult
+from bot.services.follow_up_results import FollowUpResult
 from bot.services.invite_results import InviteResult
 from bot.services.joining_results import JoiningResult
+from bot.services.moderation_results import ModerationResult
 from bot.services.onboarding_results import OnboardingResult
+from bot.services.privacy_results import PrivacyResult
 from bot.services.program_results import ProgramResult
 
 Shown = (
@@ -20,6 +23,9 @@ Shown = (
     | JoiningResult
     | InviteResult
     | ProgramResult
+    | PrivacyResult
+    | ModerationResult
+    | FollowUpResult
 )
 """Everything a use case may ask a view to show."""
 

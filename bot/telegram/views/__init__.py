@@ -4,16 +4,22 @@ from __future__ import annotations
 
 from bot.i18n.translator import Translator
 from bot.services.exchange_results import ExchangeResult
+from bot.services.follow_up_results import FollowUpResult
 from bot.services.invite_results import InviteResult
 from bot.services.joining_results import JoiningResult
+from bot.services.moderation_results import ModerationResult
 from bot.services.onboarding_results import OnboardingResult
+from bot.services.privacy_results import PrivacyResult
 from bot.services.program_results import ProgramResult
 from bot.services.replies import Reply, Shown
 from bot.telegram.views.dialogue import render_dialogue
 from bot.telegram.views.exchange import render_exchange
+from bot.telegram.views.follow_ups import render_follow_up
 from bot.telegram.views.invites import render_invites
 from bot.telegram.views.joining import render_joining
+from bot.telegram.views.moderation import render_moderation
 from bot.telegram.views.onboarding import render_onboarding
+from bot.telegram.views.privacy import render_privacy
 from bot.telegram.views.program import render_program
 
 
@@ -31,4 +37,10 @@ class TelegramViews:
             return render_invites(result, t)
         if isinstance(result, ProgramResult):
             return render_program(result, t)
+        if isinstance(result, PrivacyResult):
+            return render_privacy(result, t)
+        if isinstance(result, ModerationResult):
+            return render_moderation(result, t)
+        if isinstance(result, FollowUpResult):
+            return render_follow_up(result, t)
         return render_dialogue(result, t)

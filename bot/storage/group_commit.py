@@ -36,9 +36,6 @@ class GroupCommit(Generic[Item]):
         self._queue.append((item, done))
         async with self._lock:
             if not done.done():
-                # Let every task that is ready to run queue its item first: with SQLite in
-                # the loop's thread a write may never pause, and nobody would ever join it.
-                await asyncio.sleep(0)
                 await self._write_queued()
         done.result()  # raises the batch's error, if it failed
 

@@ -144,7 +144,7 @@ class LetterBox:
         self._clock = clock
         self._policy = policy
         self._postbox = Postbox(clock, policy)
-        self._marking: GroupCommit[tuple[SentRow, ...]] = GroupCommit(database, self._mark)
+        self._marking: GroupCommit[SentRow] = GroupCommit(database, self._mark)
 
     @property
     def lease(self) -> timedelta:
@@ -178,27 +178,25 @@ class LetterBox:
 
     async def mark_sent(self, envelope: Envelope, message_ids: Sequence[int] = ()) -> None:
         """Telegram has it: never send it again (a follow-up it started is done; where a
-        relayed contribution landed is kept, so it can be deleted everywhere)."""
-        await self.mark_all_sent([(envelope, tuple(message_ids))])
+        relayed contribution landed is kept, so it can be deleted everywhere).
 
-    async def mark_all_sent(self, sent: Sequence[SentRow]) -> None:
-        """`mark_sent` for several rows, in one transaction with whatever other rows are
-        being marked at that moment (group commit): one transaction a message would be most
-        of Palaver's transactions under a crowd."""
+        Rows sent at the same moment are marked in one transaction (group commit): under a
+        crowd that is most of Palaver's transactions otherwise. This returns once this row's
+        mark is committed, so a chat's next row still leaves only after it.
+        """
         try:
-            await self._marking(tuple(sent))
+            await self._marking((envelope, tuple(message_ids)))
         except IntegrityError:
             # A contribution was erased (/forget) the moment its copy landed: there is
-            # nothing left to delete it by, but the rows must still never go twice.
+            # nothing left to delete it by, but the row must still never go twice.
             await self._database.write(
-                lambda uow: self._mark(uow, [tuple(sent)], with_copies=False)
+                lambda uow: self._mark(uow, [(envelope, tuple(message_ids))], with_copies=False)
             )
 
     async def _mark(
-        self, uow: UnitOfWork, batches: Sequence[Sequence[SentRow]], *, with_copies: bool = True
+        self, uow: UnitOfWork, sent: Sequence[SentRow], *, with_copies: bool = True
     ) -> None:
         now = self._clock()
-        sent = [row for batch in batches for row in batch]
         for envelope, message_ids in sent:
             if envelope.follow_up_id is not None:
                 await uow.follow_ups.record_sent(envelope.outbox_id, now)

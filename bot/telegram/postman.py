@@ -19,7 +19,7 @@ from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, Time
 from telegram.ext import ExtBot, JobQueue
 
 from bot.clock import Clock
-from bot.services.letters import LetterBox, SentRow
+from bot.services.letters import LetterBox
 from bot.services.replies import Envelope, Reply
 from bot.storage.tables import OutboxOp
 from bot.telegram.delivery import copy, replace, send
@@ -84,7 +84,7 @@ class Postman:
         started = self._clock()
         waiting_chats: set[int] = set()
         left_behind: list[int] = []
-        sent: list[SentRow] = []
+        marking: list[asyncio.Task[None]] = []
         claimed = [envelope for envelope in envelopes if envelope.claimed]
         for index, envelope in enumerate(claimed):
             if envelope.chat_id in waiting_chats:
@@ -95,10 +95,9 @@ class Postman:
             if self._clock() - started > self._letterbox.lease / 2:
                 await self._letterbox.renew([e.outbox_id for e in claimed[index:]])
                 started = self._clock()
-            if not await self._send_one(bot, envelope, sent):
+            if not await self._send_one(bot, envelope, marking):
                 waiting_chats.add(envelope.chat_id)
-        if sent:
-            await self._mark_sent(sent)
+        await asyncio.gather(*marking)
         if left_behind:
             await self._letterbox.release(left_behind)
         if waiting_chats or len(claimed) < len(envelopes):
@@ -129,13 +128,13 @@ class Postman:
         self,
         bot: ExtBot[None],
         envelope: Envelope,
-        sent: list[SentRow] | None = None,
+        marking: list[asyncio.Task[None]] | None = None,
     ) -> bool:
         """Send one row; True when it is done with (sent, or refused for good).
 
-        With `sent`, the row is added there for the caller to mark sent together with its
-        other rows once it has sent them all (one transaction for a handler's rows; the
-        window for a duplicate is the few milliseconds until then); else it is marked at once.
+        With `marking`, the row is marked sent in a task added there while the caller goes
+        on to its next row (which Telegram has to take after this one anyway): a handler's
+        rows are then marked together instead of one transaction each.
         """
         try:
             if envelope.reply.relayed is not None and self._complete is not None:
@@ -164,15 +163,15 @@ class Postman:
             delay = timedelta(seconds=2 ** (envelope.attempts + 1))
             await self._letterbox.retry_later(envelope, type(error).__name__, delay)
             return False
-        if sent is None:
-            await self._mark_sent([(envelope, tuple(message_ids))])
+        if marking is None:
+            await self._mark_sent(envelope, message_ids)
         else:
-            sent.append((envelope, tuple(message_ids)))
+            marking.append(asyncio.create_task(self._mark_sent(envelope, message_ids)))
         return True
 
-    async def _mark_sent(self, sent: list[SentRow]) -> None:
+    async def _mark_sent(self, envelope: Envelope, message_ids: list[int]) -> None:
         try:
-            await self._letterbox.mark_all_sent(sent)
+            await self._letterbox.mark_sent(envelope, message_ids)
         except DBAPIError as error:
             # Sent, but not recorded: once its claim runs out it goes again (the one window
             # for a duplicate). Better that than an apology for something that worked.

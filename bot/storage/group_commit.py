@@ -24,15 +24,9 @@ WriteAll = Callable[[UnitOfWork, Sequence[Item]], Awaitable[None]]
 class GroupCommit(Generic[Item]):
     """Writes items in batches, one transaction per batch, each caller waiting for its own."""
 
-    def __init__(
-        self, database: Database, write_all: WriteAll[Item], *, gather_ready: bool = False
-    ) -> None:
-        """`gather_ready`: before writing, let every task that is ready to run add its item
-        (for items that arrive in bursts, like the updates of one getUpdates answer: a write
-        to SQLite in the loop's own thread never pauses, so nobody else would join it)."""
+    def __init__(self, database: Database, write_all: WriteAll[Item]) -> None:
         self._database = database
         self._write_all = write_all
-        self._gather_ready = gather_ready
         self._queue: list[tuple[Item, asyncio.Future[None]]] = []
         self._lock = asyncio.Lock()
 
@@ -42,8 +36,6 @@ class GroupCommit(Generic[Item]):
         self._queue.append((item, done))
         async with self._lock:
             if not done.done():
-                if self._gather_ready:
-                    await asyncio.sleep(0)
                 await self._write_queued()
         done.result()  # raises the batch's error, if it failed
 

@@ -34,7 +34,7 @@ class UpdateJournal:
         self._database = database
         # Updates arrive in batches (one getUpdates answer): kept and settled together.
         self._recording: GroupCommit[tuple[int, dict[str, Any]]] = GroupCommit(
-            database, lambda uow, updates: uow.journal.record(updates), gather_ready=True
+            database, lambda uow, updates: uow.journal.record(updates)
         )
         self._settling: GroupCommit[int] = GroupCommit(
             database, lambda uow, update_ids: uow.journal.settle(update_ids)

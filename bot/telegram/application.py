@@ -154,12 +154,13 @@ def build_palaver(
         pace=settings.pacing,
     )
     postbox = Postbox(clock, outbox_policy)
+    views = TelegramViews()
     dialogues = Dialogues(
         database,
         catalogs,
         library,
         settings.consent_version,
-        TelegramViews(),
+        views,
         clock=clock,
         postbox=postbox,
     )
@@ -170,7 +171,7 @@ def build_palaver(
         database,
         catalogs,
         settings.consent_version,
-        TelegramViews(),
+        views,
         after_joining=exchanges,
         postbox=postbox,
         circle_door=circles,
@@ -184,7 +185,7 @@ def build_palaver(
         database,
         catalogs,
         settings.consent_version,
-        TelegramViews(),
+        views,
         invite_redeemer=joining,
         resumer=dialogues,
         on_blocked=on_blocked,
@@ -199,7 +200,7 @@ def build_palaver(
             flows=offered_flows(library),
             consent_version=settings.consent_version,
         ),
-        dialogues.views,
+        views,
         postbox=postbox,
     )
     journal = UpdateJournal(database)
@@ -234,7 +235,7 @@ def build_palaver(
     programs = ProgramsFeature(
         responder,
         console,
-        InviteDesk(database, console, TelegramViews()),
+        InviteDesk(database, console, views),
         bot_username=lambda: application.bot.username,
     )
     exports = ExportFeature(responder, ExportDesk(database, console, authorizer))

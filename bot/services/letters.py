@@ -144,7 +144,7 @@ class LetterBox:
         self._clock = clock
         self._policy = policy
         self._postbox = Postbox(clock, policy)
-        self._marking: GroupCommit[SentRow] = GroupCommit(database, self._mark)
+        self._marking: GroupCommit[SentRow] = GroupCommit(self._mark_all)
 
     @property
     def lease(self) -> timedelta:
@@ -192,6 +192,14 @@ class LetterBox:
             await self._database.write(
                 lambda uow: self._mark(uow, [(envelope, tuple(message_ids))], with_copies=False)
             )
+
+    async def _mark_all(self, sent: Sequence[SentRow]) -> None:
+        # Most rows need only forgetting, the quickest write there is; a row that started a
+        # follow-up or copied a contribution has more to record, in a unit of work.
+        if any(_records_more(envelope) for envelope, _ids in sent):
+            await self._database.write(lambda uow: self._mark(uow, sent))
+        else:
+            await self._database.bookkeeping.forget_outbox_rows([e.outbox_id for e, _ in sent])
 
     async def _mark(
         self, uow: UnitOfWork, sent: Sequence[SentRow], *, with_copies: bool = True
@@ -347,3 +355,8 @@ class Delivery:
         )
         await uow.commit()
         return Outcome(replies=tuple(self.direct), notice=self.notice, posted=tuple(posted))
+
+
+def _records_more(envelope: Envelope) -> bool:
+    """Sending this row is more than forgetting it: a follow-up or a copy to keep track of."""
+    return envelope.follow_up_id is not None or envelope.copy_of is not None

@@ -9,14 +9,9 @@ from typing import TypeVar
 
 from sqlalchemy.exc import DBAPIError
 
+from bot.storage.database import CONTENTION_ATTEMPTS, CONTENTION_PAUSE_SECONDS, is_contention
 from bot.storage.dialogue_repositories import RunChanged
-from bot.storage.unit_of_work import (
-    CONTENTION_ATTEMPTS,
-    CONTENTION_PAUSE_SECONDS,
-    Database,
-    UnitOfWork,
-    is_contention,
-)
+from bot.storage.unit_of_work import Database, UnitOfWork
 
 log = logging.getLogger(__name__)
 

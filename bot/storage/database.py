@@ -7,11 +7,21 @@ from typing import Any
 
 from sqlalchemy import event
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async_engine
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.config import ConfigurationError, to_async_database_url
 from bot.storage.sqlite_in_loop import in_loop_connector
+
+CONTENTION_ATTEMPTS = 5
+CONTENTION_PAUSE_SECONDS = 0.02
+
+
+def is_contention(error: DBAPIError) -> bool:
+    """SQLite's busy database, PostgreSQL's deadlock or serialization failure: try again."""
+    text = str(error.orig).lower()
+    return any(sign in text for sign in ("locked", "deadlock", "could not serialize"))
 
 
 def create_engine(database_url: str) -> AsyncEngine:
@@ -26,7 +36,7 @@ def create_engine(database_url: str) -> AsyncEngine:
             async_creator=in_loop_connector(database, uri=database.startswith("file:")),
             hide_parameters=True,
         )
-        event.listen(engine.sync_engine, "connect", _tune_sqlite_connection)
+        event.listen(engine.sync_engine, "connect", tune_sqlite_connection)
         return engine
     return create_async_engine(
         async_url, pool_size=5, max_overflow=10, pool_pre_ping=True, hide_parameters=True
@@ -47,7 +57,7 @@ def _require_sqlite_folder(async_url: str) -> None:
         )
 
 
-def _tune_sqlite_connection(dbapi_connection: Any, _record: Any) -> None:
+def tune_sqlite_connection(dbapi_connection: Any, _record: Any) -> None:
     # WAL lets readers work while one writer writes; a second writer waits for the first
     # without blocking the event loop (sqlite_in_loop); SQLite enforces foreign keys only
     # when asked.

@@ -20,17 +20,15 @@ import asyncio
 from collections.abc import Awaitable, Callable, Sequence
 from typing import Generic, TypeVar
 
-from bot.storage.unit_of_work import Database, UnitOfWork
-
 Item = TypeVar("Item")
-WriteAll = Callable[[UnitOfWork, Sequence[Item]], Awaitable[None]]
+WriteAll = Callable[[Sequence[Item]], Awaitable[None]]
+"""Writes items in one transaction, committed when it returns."""
 
 
 class GroupCommit(Generic[Item]):
     """Writes items in batches, one transaction per batch, each caller waiting for its own."""
 
-    def __init__(self, database: Database, write_all: WriteAll[Item]) -> None:
-        self._database = database
+    def __init__(self, write_all: WriteAll[Item]) -> None:
         self._write_all = write_all
         self._queue: list[tuple[Item, asyncio.Future[None]]] = []
         self._lock = asyncio.Lock()
@@ -47,9 +45,7 @@ class GroupCommit(Generic[Item]):
     async def _write_queued(self) -> None:
         batch, self._queue = self._queue, []
         try:
-            await self._database.write(
-                lambda uow: self._write_all(uow, [item for item, _done in batch])
-            )
+            await self._write_all([item for item, _done in batch])
         except asyncio.CancelledError:
             # This caller was cancelled mid-write: the others' items go back to the queue,
             # to be written by the next caller who gets the lock.

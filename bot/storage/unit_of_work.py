@@ -13,9 +13,16 @@ from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker
 from sqlmodel import SQLModel
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from bot.storage.bookkeeping import Bookkeeping
 from bot.storage.circle_repositories import CircleRepository
 from bot.storage.common_ground_repositories import CommonGroundRepository
-from bot.storage.database import create_engine, session_factory
+from bot.storage.database import (
+    CONTENTION_ATTEMPTS,
+    CONTENTION_PAUSE_SECONDS,
+    create_engine,
+    is_contention,
+    session_factory,
+)
 from bot.storage.dialogue_repositories import ExchangeRepository, RunRepository
 from bot.storage.export_repositories import ExportRepository
 from bot.storage.follow_up_repositories import FollowUpRepository
@@ -27,6 +34,7 @@ from bot.storage.program_repositories import (
     PendingInputRepository,
     RoleHolderRepository,
 )
+from bot.storage.quick_writes import QuickWrites
 from bot.storage.repositories import (
     AuditLog,
     Outbox,
@@ -37,16 +45,6 @@ from bot.storage.repositories import (
 )
 
 T = TypeVar("T")
-CONTENTION_ATTEMPTS = 5
-CONTENTION_PAUSE_SECONDS = 0.02
-
-
-def is_contention(error: DBAPIError) -> bool:
-    """SQLite's busy database, PostgreSQL's deadlock or serialization failure: try again."""
-    text = str(error.orig).lower()
-    return any(sign in text for sign in ("locked", "deadlock", "could not serialize"))
-
-
 HANDLING_UPDATE: ContextVar[int | None] = ContextVar("HANDLING_UPDATE", default=None)
 """The Telegram update whose handling this task is doing (set by the update journal)."""
 
@@ -189,6 +187,8 @@ class Database:
         self._sessions = session_factory(self.engine)
         # PostgreSQL's row locks let transactions overlap; SQLite has one writer.
         self._turn = WriterTurn() if self.engine.dialect.name == "sqlite" else None
+        self._quick_write = QuickWrites(self.engine, self._turn)
+        self.bookkeeping = Bookkeeping(self._quick_write, self.engine.dialect.name)
 
     def unit_of_work(self) -> UnitOfWork:
         return UnitOfWork(self._sessions, self._turn)
@@ -210,4 +210,5 @@ class Database:
 
     async def dispose(self) -> None:
         """Close every pooled connection (on shutdown)."""
+        self._quick_write.dispose()
         await self.engine.dispose()

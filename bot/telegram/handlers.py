@@ -27,12 +27,8 @@ from bot.services.actors import Sender
 from bot.services.errors import PalaverError
 from bot.services.onboarding import ConsentAction, LanguageAction, Onboarding
 from bot.services.replies import Outcome
-from bot.storage.unit_of_work import (
-    CONTENTION_ATTEMPTS,
-    CONTENTION_PAUSE_SECONDS,
-    HANDLING_UPDATE,
-    is_contention,
-)
+from bot.storage.database import CONTENTION_ATTEMPTS, CONTENTION_PAUSE_SECONDS, is_contention
+from bot.storage.unit_of_work import HANDLING_UPDATE
 from bot.telegram.callback_data import decode
 from bot.telegram.delivery import deliver
 from bot.telegram.postman import Postman

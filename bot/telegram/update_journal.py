@@ -34,11 +34,9 @@ class UpdateJournal:
         self._database = database
         # Updates arrive in batches (one getUpdates answer): kept and settled together.
         self._recording: GroupCommit[tuple[int, dict[str, Any]]] = GroupCommit(
-            database, lambda uow, updates: uow.journal.record(updates)
+            database.bookkeeping.keep_updates
         )
-        self._settling: GroupCommit[int] = GroupCommit(
-            database, lambda uow, update_ids: uow.journal.settle(update_ids)
-        )
+        self._settling: GroupCommit[int] = GroupCommit(database.bookkeeping.settle_updates)
 
     def handlers(self) -> Sequence[tuple[Handler, int]]:
         return [

@@ -10,7 +10,7 @@ import pytest
 from sqlalchemy import event, text
 
 from bot.storage.group_commit import GroupCommit
-from bot.storage.unit_of_work import Database, UnitOfWork
+from bot.storage.unit_of_work import Database
 
 
 async def test_items_asked_for_at_once_share_a_transaction_and_each_waits_for_its_own(
@@ -27,21 +27,22 @@ async def test_items_asked_for_at_once_share_a_transaction_and_each_waits_for_it
     batches: list[list[int]] = []
     write_started, write_may_end = asyncio.Event(), asyncio.Event()
 
-    async def keep(uow: UnitOfWork, numbers: Sequence[int]) -> None:
+    async def keep(numbers: Sequence[int]) -> None:
         batches.append(list(numbers))
         if len(batches) == 1:
             write_started.set()
             await write_may_end.wait()  # the others arrive while this one writes
-        for number in numbers:
-            await uow.session.exec(
-                text("INSERT INTO note (number) VALUES (:n)"), params={"n": number}
-            )  # type: ignore[call-overload]
+        async with database.engine.begin() as connection:
+            for number in numbers:
+                await connection.execute(
+                    text("INSERT INTO note (number) VALUES (:n)"), {"n": number}
+                )
 
     try:
         async with database.engine.begin() as connection:
             await connection.execute(text("CREATE TABLE note (number INTEGER)"))
         commits = 0
-        keeping = GroupCommit(database, keep)
+        keeping = GroupCommit(keep)
 
         async def keep_and_look(number: int) -> bool:
             await keeping(number)
@@ -71,11 +72,11 @@ async def test_items_asked_for_at_once_share_a_transaction_and_each_waits_for_it
 async def test_a_failed_batch_raises_in_every_caller_of_it(database_url: str) -> None:
     database = Database(database_url)
 
-    async def refuse(_uow: UnitOfWork, numbers: Sequence[int]) -> None:
+    async def refuse(numbers: Sequence[int]) -> None:
         raise ValueError(f"refused {len(numbers)}")
 
     try:
-        refusing = GroupCommit(database, refuse)
+        refusing = GroupCommit(refuse)
         results = await asyncio.gather(*(refusing(n) for n in range(5)), return_exceptions=True)
         assert all(isinstance(result, ValueError) for result in results)
     finally:
@@ -89,14 +90,14 @@ async def test_a_caller_cancelled_mid_write_leaves_the_others_items_to_the_next(
     written: list[int] = []
     first_write_started = asyncio.Event()
 
-    async def slow_first(_uow: UnitOfWork, numbers: Sequence[int]) -> None:
+    async def slow_first(numbers: Sequence[int]) -> None:
         if not first_write_started.is_set():
             first_write_started.set()
             await asyncio.sleep(10)  # cancelled here
         written.extend(numbers)
 
     try:
-        writing = GroupCommit(database, slow_first)
+        writing = GroupCommit(slow_first)
         leader = asyncio.create_task(writing(1))
         await first_write_started.wait()
         follower = asyncio.create_task(writing(2))

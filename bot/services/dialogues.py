@@ -9,7 +9,7 @@ Running the flows (flow_runner), interpreting their effects (effects), ending co
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from datetime import datetime
 
 from bot.engine import (
@@ -255,18 +255,19 @@ class Dialogues:
         """Send a created run its Start event."""
         await self._runner.begin(uow, work, run)
 
-    async def create_run(
+    async def create_exchange_runs(
         self,
         uow: UnitOfWork,
-        person: Person,
+        members: Sequence[Person],
         flow: Flow,
         *,
         program_id: int | None,
-        exchange_id: int | None = None,
-    ) -> Run:
-        """Create a person's run of `flow`, not started yet (partners are created together)."""
-        return await self._runner.create_run(
-            uow, person, flow, program_id=program_id, exchange_id=exchange_id
+        exchange_id: int,
+    ) -> list[Run]:
+        """Create the runs of a conversation starting now, not started yet (so that each
+        first message can name the others)."""
+        return await self._runner.create_exchange_runs(
+            uow, members, flow, program_id=program_id, exchange_id=exchange_id
         )
 
     async def end_conversation(

@@ -38,6 +38,7 @@ from bot.storage.tables import (
     ExchangeStatus,
     FollowUp,
     FollowUpKind,
+    Membership,
     MembershipStatus,
     Person,
     Program,
@@ -109,23 +110,21 @@ class Exchanges:
             looking = current.status == ExchangeStatus.WAITING
             work.say(self._views.render(StillLooking() if looking else AlreadyInExchange(), t))
             return
-        program = await self._program_of(uow, person, program_id)
+        program, membership = await self._program_of(uow, person, program_id)
         await self._authorizer.require(uow, person, Permission.PARTICIPATE, program.id)
         await uow.exchanges.lock_matching(program.id or 0)
         flow = self._pair_flow(program)
-        seeker = await self._candidate(uow, person, program, utc_now())
+        now = utc_now()
+        seeker = _candidate(person, membership, now)
         waiting = {
-            member.person_id: exchange
-            for exchange, member in await uow.exchanges.waiting_in(program.id or 0)
+            waits.person.id: waits for waits in await uow.exchanges.waiting_in(program.id or 0)
         }
-        candidates = [
-            await self._candidate(uow, other, program, exchange.started_at)
-            for other_id, exchange in waiting.items()
-            if (other := await uow.people.by_id(other_id)) is not None
-        ]
         partner = choose_partner(
             seeker,
-            candidates,
+            [
+                _candidate(waits.person, waits.membership, waits.exchange.started_at)
+                for waits in waiting.values()
+            ],
             await uow.exchanges.past_partners(person.id or 0),
             same_language_required=program.same_language_pairs,
         )
@@ -138,13 +137,10 @@ class Exchanges:
             )
             work.say(self._views.render(StillLooking(), t))
             return
-        exchange = waiting[partner.person_id]
-        if not await uow.exchanges.take_seat(exchange, person.id or 0):
+        exchange, other = waiting[partner.person_id].exchange, waiting[partner.person_id].person
+        if not await uow.exchanges.take_seat(exchange, person.id or 0, now):
             # Taken in the moment since we looked (another process): look again from scratch.
             raise RunChanged()
-        exchange.started_at = utc_now()
-        other = await uow.people.by_id(partner.person_id)
-        assert other is not None
         uow.audit.record(
             "exchange.started",
             actor_id=person.id,
@@ -153,27 +149,11 @@ class Exchanges:
         )
         # Both runs exist before either starts, so each first message can name the partner;
         # the one who waited longer hears first that their partner has arrived.
-        runs = [
-            await self._dialogues.create_run(
-                uow, member, flow, program_id=program.id, exchange_id=exchange.id
-            )
-            for member in (other, person)
-        ]
+        runs = await self._dialogues.create_exchange_runs(
+            uow, (other, person), flow, program_id=program.id, exchange_id=exchange.id or 0
+        )
         for run in runs:
             await self._dialogues.begin(uow, work, run)
-
-    async def _candidate(
-        self, uow: UnitOfWork, person: Person, program: Program, since: datetime
-    ) -> Candidate:
-        membership = await uow.exchanges.membership(person.id or 0, program.id or 0)
-        languages = set(membership.languages if membership and membership.languages else [])
-        languages.add(person.language)
-        return Candidate(
-            person_id=person.id or 0,
-            community_id=membership.community_id if membership else None,
-            languages=frozenset(languages),
-            waiting_since=since,
-        )
 
     # --- ending, reporting, re-pairing ----------------------------------------------------
 
@@ -384,22 +364,23 @@ class Exchanges:
 
     # --- helpers ---------------------------------------------------------------------------
 
-    async def _program_of(self, uow: UnitOfWork, person: Person, program_id: int | None) -> Program:
+    async def _program_of(
+        self, uow: UnitOfWork, person: Person, program_id: int | None
+    ) -> tuple[Program, Membership]:
+        """The program to look for a partner in (the latest joined, unless named), and the
+        person's membership of it."""
         memberships = [
             membership
             for membership in await uow.exchanges.memberships_of(person.id or 0)
             if membership.status == MembershipStatus.JOINED
+            and program_id in (None, membership.program_id)
         ]
-        if program_id is None:
-            if not memberships:
-                raise NotAMember()
-            program_id = memberships[0].program_id
-        elif not any(membership.program_id == program_id for membership in memberships):
+        if not memberships:
             raise NotAMember()
-        program = await uow.programs.get(program_id)
+        program = await uow.programs.get(memberships[0].program_id)
         if program is None or program.status != ProgramStatus.ACTIVE:
             raise UnknownProgram()
-        return program
+        return program, memberships[0]
 
     def _solo_flows(self, program: Program) -> tuple[tuple[str, str], ...]:
         """The solo flows the program offers, each as its id and title."""
@@ -431,3 +412,15 @@ class Exchanges:
             if flow.kind == "pair":
                 return flow
         raise UnknownProgram()
+
+
+def _candidate(person: Person, membership: Membership | None, since: datetime) -> Candidate:
+    """Someone who may be paired, as matching sees them: community and languages."""
+    languages = set(membership.languages if membership and membership.languages else [])
+    languages.add(person.language)
+    return Candidate(
+        person_id=person.id or 0,
+        community_id=membership.community_id if membership else None,
+        languages=frozenset(languages),
+        waiting_since=since,
+    )

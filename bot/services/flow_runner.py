@@ -8,7 +8,7 @@ the same transaction, so a share and the partner's next prompt are never half-de
 from __future__ import annotations
 
 from collections import deque
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from datetime import datetime
 
 from bot.engine import Event, Finished, Flow, FlowLibrary, Leave, RunState, Start, step
@@ -64,6 +64,33 @@ class FlowRunner:
                 state=state.to_json(),
             )
         )
+
+    async def create_exchange_runs(
+        self,
+        uow: UnitOfWork,
+        members: Sequence[Person],
+        flow: Flow,
+        *,
+        program_id: int | None,
+        exchange_id: int,
+    ) -> list[Run]:
+        """Create the runs of a conversation starting now, one per member, not started yet
+        (so that each first message can name the others)."""
+        state = RunState.new(flow)
+        await uow.runs.keep_snapshot(state.flow_version, flow.id, canonical_json(flow))
+        runs = [
+            Run(
+                person_id=member.id or 0,
+                program_id=program_id,
+                exchange_id=exchange_id,
+                flow_id=flow.id,
+                flow_version=state.flow_version,
+                status=RunStatus.NEW,
+                state=state.to_json(),
+            )
+            for member in members
+        ]
+        return await uow.runs.add_first_of_exchange(exchange_id, runs)
 
     async def start_run(
         self,

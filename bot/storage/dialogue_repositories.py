@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import bindparam, case, delete, update
+from sqlalchemy import bindparam, case, delete, literal, update
 from sqlalchemy.orm.attributes import set_committed_value
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -25,7 +26,7 @@ from bot.storage.tables import (
     Run,
     RunStatus,
 )
-from bot.storage.types import utc_now
+from bot.storage.types import UTCDateTime, utc_now
 
 OPEN_RUN_STATUSES = (RunStatus.NEW, RunStatus.ACTIVE, RunStatus.WAITING_PARTNER)
 
@@ -77,10 +78,13 @@ class RunChanged(Exception):
 class RunRepository:
     """People's runs through flows, and the flow versions they started with."""
 
-    def __init__(self, session: AsyncSession) -> None:
+    def __init__(self, session: AsyncSession, kept_snapshots: set[str]) -> None:
         self._session = session
         self._locked: dict[int, list[Run]] = {}
         """The runs of each exchange locked in this transaction: nobody else changes them."""
+        self._kept_snapshots = kept_snapshots
+        """Flow versions seen in the database: snapshots are never deleted, so the process's
+        units of work share what they have seen and need not look again."""
 
     async def get(self, run_id: int) -> Run | None:
         return await self._session.get(Run, run_id)
@@ -121,6 +125,14 @@ class RunRepository:
         await self._session.flush()
         return run
 
+    async def add_first_of_exchange(self, exchange_id: int, runs: list[Run]) -> list[Run]:
+        """The runs of a conversation starting in this transaction: all of its runs, which
+        nobody else has seen yet, so they count as locked (and are written together)."""
+        self._session.add_all(runs)
+        await self._session.flush()
+        self._locked[exchange_id] = list(runs)
+        return runs
+
     async def save(self, run: Run, *, state: str, status: RunStatus) -> None:
         """Store a run's new state, unless someone else changed it first (RunChanged)."""
         assert run.id is not None
@@ -145,9 +157,23 @@ class RunRepository:
         return await self._session.get(FlowSnapshot, version)
 
     async def keep_snapshot(self, version: str, flow_id: str, definition: str) -> None:
-        if await self.snapshot(version) is None:
-            self._session.add(FlowSnapshot(version=version, flow_id=flow_id, definition=definition))
-            await self._session.flush()
+        if version in self._kept_snapshots:
+            return
+        if await self.snapshot(version) is not None:
+            self._kept_snapshots.add(version)  # committed by someone: there for good
+            return
+        # Not remembered as kept: this transaction may still roll back.
+        self._session.add(FlowSnapshot(version=version, flow_id=flow_id, definition=definition))
+        await self._session.flush()
+
+
+@dataclass(frozen=True)
+class Waiting:
+    """Someone waiting for a partner: their exchange, themselves, their membership."""
+
+    exchange: Exchange
+    person: Person
+    membership: Membership | None
 
 
 class ExchangeRepository:
@@ -181,37 +207,43 @@ class ExchangeRepository:
             update(Program).where(col(Program.id) == program_id).values(status=Program.status)
         )
 
-    async def take_seat(self, exchange: Exchange, person_id: int) -> bool:
+    async def take_seat(self, exchange: Exchange, person_id: int, now: datetime) -> bool:
         """Add a member if the conversation is still waiting and has room; False otherwise.
+        The member who fills it starts it (`now`).
 
         One conditional update decides, so two people can never take the last seat; the
         database's CHECK (member_count <= capacity) stands behind it.
         """
         assert exchange.id is not None
-        result = await self._session.exec(
-            update(Exchange)
-            .where(
-                col(Exchange.id) == exchange.id,
-                col(Exchange.status) == ExchangeStatus.WAITING,
-                col(Exchange.member_count) < col(Exchange.capacity),
-            )
-            .values(
-                member_count=col(Exchange.member_count) + 1,
-                status=case(
-                    (
-                        col(Exchange.member_count) + 1 >= col(Exchange.capacity),
-                        ExchangeStatus.ACTIVE.value,
+        fills = col(Exchange.member_count) + 1 >= col(Exchange.capacity)
+        taken = (
+            await self._session.exec(
+                update(Exchange)
+                .where(
+                    col(Exchange.id) == exchange.id,
+                    col(Exchange.status) == ExchangeStatus.WAITING,
+                    col(Exchange.member_count) < col(Exchange.capacity),
+                )
+                .values(
+                    member_count=col(Exchange.member_count) + 1,
+                    status=case((fills, ExchangeStatus.ACTIVE.value), else_=col(Exchange.status)),
+                    started_at=case(
+                        (fills, literal(now, UTCDateTime())), else_=col(Exchange.started_at)
                     ),
-                    else_=col(Exchange.status),
-                ),
+                )
+                .returning(
+                    col(Exchange.member_count), col(Exchange.status), col(Exchange.started_at)
+                )
+                .execution_options(synchronize_session=False)
             )
-            .execution_options(synchronize_session=False)
-        )
-        if result.rowcount != 1:
+        ).first()
+        if taken is None:
             return False
+        # What the update made of the row, without reading it again.
+        for name, value in zip(("member_count", "status", "started_at"), taken, strict=True):
+            set_committed_value(exchange, name, value)
         self._session.add(ExchangeMember(exchange_id=exchange.id, person_id=person_id))
         await self._session.flush()
-        await self._session.refresh(exchange)
         return True
 
     async def mark_left(self, exchange_id: int, person_id: int, now: datetime) -> None:
@@ -259,11 +291,18 @@ class ExchangeRepository:
         )
         return list((await self._session.exec(statement)).all())
 
-    async def waiting_in(self, program_id: int) -> list[tuple[Exchange, ExchangeMember]]:
-        """Exchanges of a program in which one person waits for a partner."""
+    async def waiting_in(self, program_id: int) -> list[Waiting]:
+        """Exchanges of a program in which one person waits for a partner, with who waits
+        and their membership of the program (one query, however many wait)."""
         statement = (
-            select(Exchange, ExchangeMember)
+            select(Exchange, Person, Membership)
             .join(ExchangeMember, col(ExchangeMember.exchange_id) == col(Exchange.id))
+            .join(Person, col(Person.id) == col(ExchangeMember.person_id))
+            .outerjoin(
+                Membership,
+                (col(Membership.person_id) == col(Person.id))
+                & (col(Membership.program_id) == program_id),
+            )
             .where(
                 Exchange.program_id == program_id,
                 Exchange.status == ExchangeStatus.WAITING,
@@ -271,7 +310,7 @@ class ExchangeRepository:
             )
             .order_by(col(Exchange.started_at))
         )
-        return [(exchange, member) for exchange, member in (await self._session.exec(statement))]
+        return [Waiting(*row) for row in await self._session.exec(statement)]
 
     async def exchange_ids_of(self, person_id: int) -> list[int]:
         statement = select(ExchangeMember.exchange_id).where(ExchangeMember.person_id == person_id)

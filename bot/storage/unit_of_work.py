@@ -76,12 +76,16 @@ class UnitOfWork:
     common_ground: CommonGroundRepository
 
     def __init__(
-        self, sessions: async_sessionmaker[AsyncSession], turn: WriterTurn | None = None
+        self,
+        sessions: async_sessionmaker[AsyncSession],
+        turn: WriterTurn | None = None,
+        kept_snapshots: set[str] | None = None,
     ) -> None:
         self._sessions = sessions
         self._session: AsyncSession | None = None
         self._turn = turn
         self._took_turn = False
+        self._kept_snapshots = kept_snapshots if kept_snapshots is not None else set()
 
     async def __aenter__(self) -> Self:
         if self._turn is not None:
@@ -99,7 +103,7 @@ class UnitOfWork:
         self.role_holders = RoleHolderRepository(self._session)
         self.pending_inputs = PendingInputRepository(self._session)
         self.demo = DemoRepository(self._session)
-        self.runs = RunRepository(self._session)
+        self.runs = RunRepository(self._session, self._kept_snapshots)
         self.exchanges = ExchangeRepository(self._session)
         self.exports = ExportRepository(self._session)
         self.follow_ups = FollowUpRepository(self._session)
@@ -187,11 +191,12 @@ class Database:
         self._sessions = session_factory(self.engine)
         # PostgreSQL's row locks let transactions overlap; SQLite has one writer.
         self._turn = WriterTurn() if self.engine.dialect.name == "sqlite" else None
+        self._kept_snapshots: set[str] = set()
         self._quick_write = QuickWrites(self.engine, self._turn)
         self.bookkeeping = Bookkeeping(self._quick_write, self.engine.dialect.name)
 
     def unit_of_work(self) -> UnitOfWork:
-        return UnitOfWork(self._sessions, self._turn)
+        return UnitOfWork(self._sessions, self._turn, self._kept_snapshots)
 
     async def write(self, work: Callable[[UnitOfWork], Awaitable[T]]) -> T:
         """Run a short write (bookkeeping: the journal, the outbox) in a transaction of its

@@ -48,8 +48,9 @@ async def consenting_person(
 
 @dataclass(frozen=True)
 class Actor:
-    """The person acting in an update, looked up once: consenting, with their translator,
-    and the sender of the update (None when Palaver acts for them, e.g. resuming)."""
+    """The person acting in an update, looked up once: consenting (except through
+    `Actors.known`), with their translator, and the sender of the update (None when Palaver
+    acts for them, e.g. resuming)."""
 
     person: Person
     translator: Translator
@@ -72,6 +73,22 @@ class Actors:
         """The consenting person behind `sender`'s update; else ConsentRequired."""
         person = await consenting_person(uow, sender, self._consent_version)
         return self.acting(person, sender)
+
+    async def consenting(self, uow: UnitOfWork, sender: Sender) -> Actor | None:
+        """`of`, or None when the sender is unknown or has not consented: for updates that
+        are then another use case's to answer (a circle takes words only from its members)."""
+        try:
+            return await self.of(uow, sender)
+        except ConsentRequired:
+            return None
+
+    async def known(self, uow: UnitOfWork, sender: Sender) -> Actor | None:
+        """The person behind `sender`, consented or not (None: unknown): only for what
+        must work without consent, e.g. leaving a circle."""
+        person = await uow.people.by_telegram_id(sender.telegram_id)
+        if person is None:
+            return None
+        return Actor(person, self.translator_for(person), sender)
 
     def acting(self, person: Person, sender: Sender | None = None) -> Actor:
         """The actor context of a person already looked up (and known to have consented)."""

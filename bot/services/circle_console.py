@@ -446,7 +446,9 @@ class CircleConsole:
                 continue
             if member.left_at is not None:
                 continue
-            community = await self._kit.community_name(uow, person, exchange.program_id, t)
+            community = await self._kit.community_of(uow, person, exchange.program_id)
+            if community is None:
+                community = t.gettext("community not given")
             if member.admission is Admission.REQUESTED:
                 lines.append(
                     t.gettext(

@@ -7,10 +7,17 @@ from __future__ import annotations
 import secrets
 from datetime import timedelta
 
-from bot.i18n.translator import Translator
 from bot.services.actors import Sender
 from bot.services.circle_agenda import CircleAgenda
 from bot.services.circle_moderation import CircleModeration
+from bot.services.circle_results import (
+    GroupLinked,
+    GroupRights,
+    RemovedFromGroup,
+    ReportNeedsReply,
+    TalkingPieceHeld,
+    WayIntoCircle,
+)
 from bot.services.circle_rooms import (
     REPORTED_WORDS_LENGTH,
     CircleClosed,
@@ -43,8 +50,9 @@ class CircleGroups:
     ) -> None:
         self._kit = kit
         self._dialogues = kit.dialogues
+        self._actors = kit.dialogues.actors
+        self._views = kit.views
         self._authorizer = kit.authorizer
-        self._consent_version = kit.consent_version
         self._clock = kit.clock
         self._agenda = agenda
         self._moderation = moderation
@@ -75,33 +83,13 @@ class CircleGroups:
             work = self._kit.work(room.person, sender)
             group = await self._kit.group_t(uow, room)
             flow = self._dialogues.library.latest(room.exchange.flow_id)
-            lines = [
-                group.gettext(
-                    "This group now holds circle {number}: “{title}”. To speak in the circle, "
-                    "each member first accepts its agreements in a private chat with me: "
-                    "{link}",
-                    number=room.id,
-                    title=group.gettext(flow.title),
-                    link=self._kit.invite_link(room.circle),
-                ),
-                self._rights_note(group, can_moderate),
-            ]
-            work.say(Reply("\n\n".join(lines)))
+            linked = GroupLinked(
+                room.id, flow.title, self._kit.invite_link(room.circle), can_moderate
+            )
+            work.say(self._views.render(linked, group))
             return await work.seal(uow)
 
         return await self._dialogues.retrying(use_case)
-
-    def _rights_note(self, t: Translator, can_moderate: bool) -> str:
-        if can_moderate:
-            return t.gettext(
-                "I am an admin here, so I can see every message, delete messages and mute "
-                "members when a facilitator asks me to."
-            )
-        return t.gettext(
-            "I am not an admin here yet. Please make me an admin who can delete messages and "
-            "restrict members: without that I can post the agenda, but I may not see "
-            "members' messages, and I cannot delete a message or mute anyone."
-        )
 
     async def group_said(
         self, sender: Sender, chat_id: int, message_id: int, *, passing: bool = False
@@ -114,10 +102,11 @@ class CircleGroups:
             found = await uow.circles.by_chat(chat_id)
             if found is None:
                 return None
-            person = await uow.people.by_telegram_id(sender.telegram_id)
+            actor = await self._actors.consenting(uow, sender)
             room_id = found[1].id or 0
-            if person is None or not person.has_consented(self._consent_version):
+            if actor is None:
                 return await self._stranger_in_group(uow, sender, room_id)
+            person = actor.person
             room = await self._kit.room(uow, person, room_id, lock=True)
             member = await uow.circles.member(room_id, person.id or 0)
             circle = room.circle
@@ -132,18 +121,12 @@ class CircleGroups:
             current = room.agenda.round(circle.round_number)
             if current is None:
                 return None
-            work = self._kit.work(person, sender)
+            work = self._kit.work_for(actor)
             group = await self._kit.group_t(uow, room)
             if current.talking_piece and circle.speaker_id != person.id:
                 speaker = await uow.people.by_id(circle.speaker_id) if circle.speaker_id else None
-                work.say(
-                    Reply(
-                        group.gettext(
-                            "{speaker} holds the talking piece. Your turn will come.",
-                            speaker=(speaker.pseudonym if speaker else None) or "?",
-                        )
-                    )
-                )
+                held = TalkingPieceHeld(speaker.pseudonym if speaker else None)
+                work.say(self._views.render(held, group))
                 return await work.seal(uow)
             said = await uow.circles.contributions(room_id, circle.round_number)
             if any(c.author_id == person.id for c in said):
@@ -184,17 +167,8 @@ class CircleGroups:
             self._told_strangers.clear()  # at worst someone is shown the way in once more
         self._told_strangers.add(key)
         group = await self._kit.program_t(uow, exchange.program_id)
-        return Outcome(
-            replies=(
-                Reply(
-                    group.gettext(
-                        "Welcome. To take part in this circle, please open this link, accept "
-                        "the circle's agreements, and wait to be let in: {link}",
-                        link=self._kit.invite_link(circle),
-                    )
-                ),
-            )
-        )
+        way_in = WayIntoCircle(self._kit.invite_link(circle))
+        return Outcome(replies=(self._views.render(way_in, group),))
 
     async def report_in_group(
         self,
@@ -209,15 +183,15 @@ class CircleGroups:
         the /report itself is deleted, so nobody in the group sees who reported."""
 
         async def use_case(uow: UnitOfWork) -> Outcome:
-            person = await self._kit.person(uow, sender)
+            actor = await self._kit.actor(uow, sender)
+            person = actor.person
             found = await uow.circles.by_chat(chat_id)
             if found is None:
                 raise NotInACircle()
             room = await self._kit.room(uow, person, found[1].id or 0, lock=True)
-            work = self._kit.work(person, sender)
-            t = self._kit.t(person)
+            work = self._kit.work_for(actor)
             if reported_message_id is None:
-                work.say(Reply(t.gettext("Reply to the message you want to report with /report.")))
+                work.say(self._views.render(ReportNeedsReply(), actor.translator))
                 return await work.seal(uow)
             author = (
                 await uow.people.by_telegram_id(reported_telegram_id)
@@ -276,23 +250,12 @@ class CircleGroups:
                 uow.audit.record(
                     "circle.group_lost", actor_id=None, subject_type="circle", subject_id=room.id
                 )
+                removed = RemovedFromGroup(room.id, self._kit.group_link(circle))
                 for host in await self._kit.facilitators(uow, exchange):
-                    ht = self._kit.t(host)
-                    work.write(
-                        host.telegram_id,
-                        Reply(
-                            ht.gettext(
-                                "I was removed from the group of circle {number}, so the circle "
-                                "is paused. To go on, add me to a group again with this link:"
-                                "\n{link}",
-                                number=room.id,
-                                link=self._kit.group_link(circle),
-                            )
-                        ),
-                    )
+                    work.write(host.telegram_id, self._views.render(removed, self._kit.t(host)))
             else:
                 group = await self._kit.group_t(uow, room)
-                work.write(chat_id, Reply(self._rights_note(group, can_moderate)))
+                work.write(chat_id, self._views.render(GroupRights(can_moderate), group))
             return await work.seal(uow, claim=False)
 
         return await self._dialogues.retrying(use_case)

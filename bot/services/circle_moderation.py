@@ -4,26 +4,33 @@ authorized in one place, audited, and told to the people concerned in their lang
 
 from __future__ import annotations
 
-from bot.i18n.translator import Translator
 from bot.services.actors import Sender
 from bot.services.circle_agenda import CircleAgenda
+from bot.services.circle_results import (
+    AgreementsReminder,
+    CircleReportAlert,
+    CircleReportAlreadyHandled,
+    CircleReportHandled,
+    CircleReportLookedAt,
+    CircleReportReasons,
+    CircleReportReceived,
+    DeletedEverywhere,
+    MessageTakenDown,
+    MutedInCircle,
+    RemovedFromCircle,
+)
 from bot.services.circle_rooms import (
-    CIRCLE_BUTTON,
     CONTEXT_CONTRIBUTIONS,
-    MEMBER_BUTTON,
-    MODERATION_LABELS,
     MODERATION_OUTCOMES,
     MUTE_FOR,
     CircleRooms,
-    MemberVerb,
     Moderation,
     Room,
-    Verb,
 )
 from bot.services.errors import NotAllowed, StaleButton
 from bot.services.letters import Delivery, Posting
-from bot.services.moderation import REASON_LABELS, REASON_VALUES, ReportReason
-from bot.services.replies import Button, ButtonAction, Outcome, Reply
+from bot.services.moderation import REASON_VALUES, ReportReason
+from bot.services.replies import Outcome, Reply
 from bot.storage.tables import (
     Contribution,
     ExchangeMember,
@@ -42,8 +49,8 @@ class CircleModeration:
     def __init__(self, kit: CircleRooms, agenda: CircleAgenda) -> None:
         self._kit = kit
         self._dialogues = kit.dialogues
+        self._views = kit.views
         self._authorizer = kit.authorizer
-        self._consent_version = kit.consent_version
         self._clock = kit.clock
         self._agenda = agenda
 
@@ -54,25 +61,7 @@ class CircleModeration:
         member = await uow.circles.member(contribution.exchange_id, person.id or 0)
         if member is None or member.role is not MemberRole.MEMBER:
             raise NotAllowed()
-        t = self._kit.t(person)
-        rows = tuple(
-            (
-                Button(
-                    t.gettext(label),
-                    ButtonAction(
-                        MEMBER_BUTTON, f"{MemberVerb.REASON}.{contribution_id}.{reason.value}"
-                    ),
-                ),
-            )
-            for reason, label in REASON_LABELS.items()
-        )
-        return Reply(
-            t.gettext(
-                "Report this message to the facilitators? Tap what is wrong with it. They will "
-                "see it and who wrote it (by pseudonym), never who reported it."
-            ),
-            buttons=rows,
-        )
+        return self._views.render(CircleReportReasons(contribution_id), self._kit.t(person))
 
     async def report(
         self,
@@ -119,43 +108,25 @@ class CircleModeration:
             if c.id != contribution.id and c.text and c.deleted_at is None and c.released_at
         ][-CONTEXT_CONTRIBUTIONS:]
         roster = {p.id: p for _m, p in await uow.circles.roster(room.id)}
-        for facilitator in await self._kit.facilitators(uow, room.exchange):
-            ft = self._kit.t(facilitator)
-            context = "\n".join(
-                f"• {roster[c.author_id].pseudonym if c.author_id in roster else '?'}: "
-                f"{(c.text or '')[:200]}"
+        alert = CircleReportAlert(
+            report_id=report.id,
+            circle_id=room.id,
+            reporter=person.pseudonym,
+            reason=chosen.value,
+            author=author.pseudonym if author else None,
+            words=contribution.text or "",
+            earlier=tuple(
+                (roster[c.author_id].pseudonym if c.author_id in roster else "?", c.text or "")
                 for c in earlier
-            )
-            lines = [
-                ft.gettext(
-                    "{reporter} reported a message in circle {circle} ({reason}). It was "
-                    "written by {author}:",
-                    reporter=person.pseudonym or "?",
-                    circle=room.id,
-                    reason=ft.gettext(REASON_LABELS[chosen]),
-                    author=(author.pseudonym if author else None) or "?",
-                ),
-                f"“{contribution.text or ''}”",
-            ]
-            if context:
-                lines += [ft.gettext("Before it in this round:"), context]
-            rows = tuple(
-                (
-                    Button(
-                        ft.gettext(label),
-                        ButtonAction(CIRCLE_BUTTON, f"{Verb.MODERATE}.{report.id}.{action}"),
-                    ),
-                )
-                for action, label in MODERATION_LABELS.items()
-            )
-            work.write(facilitator.telegram_id, Reply("\n\n".join(lines), buttons=rows))
-        thanks = room.t.gettext(
-            "Thank you. The facilitators will look at it. I will tell you what they did."
+            ),
         )
+        for facilitator in await self._kit.facilitators(uow, room.exchange):
+            work.write(facilitator.telegram_id, self._views.render(alert, self._kit.t(facilitator)))
+        thanks = self._views.render(CircleReportReceived(replaces=not in_private), room.t)
         if in_private:
-            work.write(person.telegram_id, Reply(thanks))
+            work.write(person.telegram_id, thanks)
         else:
-            work.say(Reply(thanks, replaces_pressed_message=True))
+            work.say(thanks)
 
     async def moderate(self, sender: Sender, report_id: int, action_value: str) -> Outcome:
         """A facilitator's decision on a report in a circle."""
@@ -172,7 +143,7 @@ class CircleModeration:
             work = self._kit.work(room.person, sender)
             t = room.t
             if report.outcome is not ReportOutcome.OPEN:
-                work.notice = t.gettext("A co-host has already handled this report.")
+                work.notice = self._views.render(CircleReportAlreadyHandled(), t).text
                 return await work.seal(uow)
             report.outcome = MODERATION_OUTCOMES[action]
             report.handled_by_id = room.person.id
@@ -197,14 +168,9 @@ class CircleModeration:
                 await self._consequence(uow, work, room, action, author, member)
             reporter = await uow.people.by_id(report.reporter_id) if report.reporter_id else None
             if reporter is not None:
-                rt = self._kit.t(reporter)
-                work.write(reporter.telegram_id, Reply(self._told_reporter(rt, action)))
-            work.say(
-                Reply(
-                    t.gettext("Done: {action}.", action=t.gettext(MODERATION_LABELS[action])),
-                    replaces_pressed_message=True,
-                )
-            )
+                looked = CircleReportLookedAt(action.value)
+                work.write(reporter.telegram_id, self._views.render(looked, self._kit.t(reporter)))
+            work.say(self._views.render(CircleReportHandled(action.value), t))
             return await work.seal(uow)
 
         return await self._dialogues.retrying(use_case)
@@ -218,17 +184,11 @@ class CircleModeration:
         author: Person,
         member: ExchangeMember | None,
     ) -> None:
-        at = self._kit.t(author)
+        told: MessageTakenDown | AgreementsReminder | MutedInCircle | RemovedFromCircle
         if action is Moderation.DELETE:
-            text = at.gettext(
-                "A facilitator removed one of your messages from the circle because it went "
-                "against the circle's agreements. Please keep to them."
-            )
+            told = MessageTakenDown()
         elif action is Moderation.WARN:
-            text = at.gettext(
-                "A facilitator asks you to keep to the circle's agreements: listen to "
-                "understand, speak for yourself, and respect everyone here."
-            )
+            told = AgreementsReminder()
         elif action is Moderation.MUTE and member is not None:
             member.muted_until = self._clock() + MUTE_FOR
             if self._kit.in_group(room) and room.exchange.chat_id is not None:
@@ -241,10 +201,7 @@ class CircleModeration:
                         until=int(member.muted_until.timestamp()),
                     )
                 )
-            text = at.gettext(
-                "A facilitator has paused your messages in this circle for 10 minutes, "
-                "because of a message that went against the agreements. You can still read."
-            )
+            told = MutedInCircle()
         elif action is Moderation.REMOVE and member is not None:
             await self._agenda.without(uow, work, room, member, author, removed=True)
             if self._kit.in_group(room) and room.exchange.chat_id is not None:
@@ -256,25 +213,10 @@ class CircleModeration:
                         user_id=author.telegram_id,
                     )
                 )
-            text = at.gettext(
-                "A facilitator has removed you from the circle because of messages that went "
-                "against its agreements."
-            )
+            told = RemovedFromCircle()
         else:
             return
-        work.write(author.telegram_id, Reply(text))
-
-    def _told_reporter(self, t: Translator, action: Moderation) -> str:
-        if action is Moderation.DISMISS:
-            return t.gettext(
-                "A facilitator looked at the message you reported and decided to leave it. "
-                "Thank you for telling us; you can always call /timeout."
-            )
-        return t.gettext(
-            "A facilitator looked at the message you reported and acted on it ({action}). "
-            "Thank you for telling us.",
-            action=t.gettext(MODERATION_LABELS[action]),
-        )
+        work.write(author.telegram_id, self._views.render(told, self._kit.t(author)))
 
     async def delete_from_copy(self, sender: Sender, contribution_id: int) -> Outcome:
         """ "Delete everywhere" under a co-host's copy of an answer."""
@@ -294,7 +236,7 @@ class CircleModeration:
                 )
                 if author is not None:
                     await self._consequence(uow, work, room, Moderation.DELETE, author, None)
-            work.notice = room.t.gettext("Deleted from every chat.")
+            work.notice = self._views.render(DeletedEverywhere(), room.t).text
             return await work.seal(uow)
 
         return await self._dialogues.retrying(use_case)

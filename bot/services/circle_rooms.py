@@ -14,13 +14,14 @@ from bot.engine.agenda import Agenda, agenda_of
 from bot.engine.effects import Message, render_message
 from bot.engine.schema import CommitStep
 from bot.i18n.translator import N_, Translator
-from bot.services.actors import Sender, consenting_person
+from bot.services.actors import Actor, Sender
 from bot.services.authorization import Authorizer, Permission
 from bot.services.dialogues import Dialogues
 from bot.services.errors import PalaverError, StaleButton
 from bot.services.invites import invite_link
 from bot.services.letters import Delivery
 from bot.services.programs import grant_role
+from bot.services.replies import Views
 from bot.storage.tables import (
     Admission,
     Circle,
@@ -126,13 +127,6 @@ class Moderation(enum.StrEnum):
     REMOVE = "remove"
 
 
-MODERATION_LABELS = {
-    Moderation.DISMISS: N_("Dismiss"),
-    Moderation.DELETE: N_("Delete it everywhere"),
-    Moderation.WARN: N_("Warn"),
-    Moderation.MUTE: N_("Mute for 10 minutes"),
-    Moderation.REMOVE: N_("Remove from the circle"),
-}
 MODERATION_OUTCOMES = {
     Moderation.DISMISS: ReportOutcome.DISMISSED,
     Moderation.DELETE: ReportOutcome.DELETED,
@@ -226,6 +220,7 @@ class CircleRooms:
         bot_username: str | None = None,
     ) -> None:
         self.dialogues = self._dialogues = dialogues
+        self.views: Views = dialogues.views
         self.authorizer = self._authorizer = authorizer
         self.consent_version = self._consent_version = consent_version
         self.clock = self._clock = clock
@@ -248,13 +243,13 @@ class CircleRooms:
         self, uow: UnitOfWork, sender: Sender, circle_id: int, *, lock: bool
     ) -> Room:
         """The circle a facilitator acts on — the one place a circle's authority is checked."""
-        person = await self.person(uow, sender)
+        actor = await self.actor(uow, sender)
         found = await uow.circles.get(circle_id, lock=lock)
         program_id = found[1].program_id if found is not None else -1
-        await self._authorizer.require(uow, person, Permission.FACILITATE, program_id)
+        await self._authorizer.require(uow, actor.person, Permission.FACILITATE, program_id)
         assert found is not None
         circle, exchange = found
-        return Room(person, circle, exchange, self.agenda(exchange), self.t(person))
+        return Room(actor.person, circle, exchange, self.agenda(exchange), actor.translator)
 
     async def room(self, uow: UnitOfWork, person: Person, circle_id: int, *, lock: bool) -> Room:
         found = await uow.circles.get(circle_id, lock=lock)
@@ -364,14 +359,13 @@ class CircleRooms:
         if not await uow.roles.holds(person.id or 0, RoleName.PARTICIPANT, program.id):
             grant_role(uow, person, program.id or 0, RoleName.PARTICIPANT, granted_by_id=None)
 
-    async def community_name(
-        self, uow: UnitOfWork, person: Person, program_id: int, t: Translator
-    ) -> str:
+    async def community_of(self, uow: UnitOfWork, person: Person, program_id: int) -> str | None:
+        """The name of the community `person` gave in a program (None: not given)."""
         membership = await uow.memberships.of(person.id or 0, program_id)
         if membership is None or membership.community_id is None:
-            return t.gettext("community not given")
+            return None
         community = await uow.communities.get(membership.community_id)
-        return community.name if community is not None else t.gettext("community not given")
+        return community.name if community is not None else None
 
     def agenda(self, exchange: Exchange) -> Agenda:
         return agenda_of(self._dialogues.library.latest(exchange.flow_id))
@@ -385,5 +379,13 @@ class CircleRooms:
     def work(self, person: Person, sender: Sender) -> Delivery:
         return self._dialogues.new_work(person, sender)
 
+    def work_for(self, actor: Actor) -> Delivery:
+        return self._dialogues.work_for(actor)
+
+    async def actor(self, uow: UnitOfWork, sender: Sender) -> Actor:
+        """Who acts in `sender`'s update (a consenting person; else ConsentRequired)."""
+        return await self._dialogues.actors.of(uow, sender)
+
     async def person(self, uow: UnitOfWork, sender: Sender) -> Person:
-        return await consenting_person(uow, sender, self._consent_version)
+        """The consenting person behind `sender`'s update (see `actor`)."""
+        return (await self.actor(uow, sender)).person

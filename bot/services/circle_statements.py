@@ -11,6 +11,11 @@ so votes, moderation buttons and results are the program-wide conversation's.
 from __future__ import annotations
 
 from bot.engine.agenda import Round
+from bot.services.circle_results import (
+    StatementReceived,
+    StatementsRoundOpened,
+    StatementsRoundResults,
+)
 from bot.services.circle_rooms import CircleRooms, Room
 from bot.services.common_ground import CommonGroundDesk, results_of
 from bot.services.letters import Delivery
@@ -33,6 +38,7 @@ class CircleStatements:
 
     def __init__(self, kit: CircleRooms, desk: CommonGroundDesk) -> None:
         self._kit = kit
+        self._views = kit.views
         self._desk = desk
         self._clock = kit.clock
 
@@ -55,39 +61,15 @@ class CircleStatements:
             work.write(seat.person.telegram_id, self.invitation(seat.person, current))
         if self._kit.in_group(room) and room.exchange.chat_id is not None:
             group = await self._kit.group_t(uow, room)
-            work.write(
-                room.exchange.chat_id,
-                Reply(
-                    "\n\n".join(
-                        (
-                            group.gettext("Round {number}", number=current.number),
-                            self._kit.render(group, current.question, room.person),
-                            group.gettext(
-                                "This round happens in private: I have written to each "
-                                "member. Statements and votes stay there; only totals are "
-                                "shown."
-                            ),
-                        )
-                    )
-                ),
+            opened = StatementsRoundOpened(
+                current.number, current.question, room.person.pseudonym, in_group=True
             )
+            work.write(room.exchange.chat_id, self._views.render(opened, group))
 
     def invitation(self, person: Person, current: Round) -> Reply:
         """The round's question, with how a statements round works."""
-        t = self._kit.t(person)
-        return Reply(
-            "\n\n".join(
-                (
-                    t.gettext("Round {number}", number=current.number),
-                    self._kit.render(t, current.question, person),
-                    t.gettext(
-                        "Write each statement as its own short message; you can write several. "
-                        "Then vote on the others' as they arrive: only totals are shown, never "
-                        "who voted what."
-                    ),
-                )
-            )
-        )
+        opened = StatementsRoundOpened(current.number, current.question, person.pseudonym)
+        return self._views.render(opened, self._kit.t(person))
 
     async def write(
         self,
@@ -122,14 +104,7 @@ class CircleStatements:
         if moderated:
             for host in await self._kit.facilitators(uow, room.exchange):
                 work.write(host.telegram_id, self._desk.to_moderate(host, statement))
-            work.say(
-                Reply(
-                    t.gettext(
-                        "Thank you. A facilitator reads each statement before the circle votes "
-                        "on it. It is shown without your name."
-                    )
-                )
-            )
+            work.say(self._views.render(StatementReceived(moderated=True), t))
             return
         for seat in await self._kit.seats(uow, room):
             if seat.person.id != person.id:
@@ -137,13 +112,7 @@ class CircleStatements:
                     seat.person.telegram_id,
                     await self._desk.ballot(uow, statement, seat.person),
                 )
-        work.say(
-            Reply(
-                t.gettext(
-                    "Thank you. The circle is voting on it now; it is shown without your name."
-                )
-            )
-        )
+        work.say(self._views.render(StatementReceived(moderated=False), t))
 
     async def offer_unvoted(
         self, uow: UnitOfWork, work: Delivery, room: Room, person: Person
@@ -182,9 +151,8 @@ class CircleStatements:
         communities = {c.id or 0: c.name for c in await uow.communities.of_program(program.id or 0)}
         for host in await self._kit.facilitators(uow, room.exchange):
             t = self._kit.t(host)
-            heading = t.gettext(
-                "What circle {circle} wrote and voted on in its statements round:",
-                circle=room.id,
-            )
             summary = self._desk.summary(t, program, conversation, statements, found, communities)
-            work.write(host.telegram_id, Reply(f"{heading}\n\n{summary}"))
+            work.write(
+                host.telegram_id,
+                self._views.render(StatementsRoundResults(room.id, summary), t),
+            )

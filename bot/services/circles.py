@@ -30,20 +30,23 @@ from bot.services.circle_agenda import CircleAgenda
 from bot.services.circle_console import CircleConsole
 from bot.services.circle_groups import CircleGroups
 from bot.services.circle_moderation import CircleModeration
-from bot.services.circle_rooms import (
-    CIRCLE_BUTTON,
-    INVITE_PREFIX,
-    CircleClosed,
-    CircleRooms,
-    MemberVerb,
-    Verb,
+from bot.services.circle_results import (
+    AlreadyCoHosting,
+    AlreadySeated,
+    CircleAlreadyPaused,
+    LeftCircle,
+    SeatAlreadyRequested,
+    SeatAsked,
+    SeatRequested,
+    TimeOutCalled,
 )
+from bot.services.circle_rooms import INVITE_PREFIX, CircleClosed, CircleRooms, MemberVerb
 from bot.services.circle_statements import CircleStatements
 from bot.services.common_ground import CommonGroundDesk
 from bot.services.dialogues import Dialogues
 from bot.services.errors import StaleButton
 from bot.services.letters import Delivery
-from bot.services.replies import Button, ButtonAction, Outcome, Reply
+from bot.services.replies import Outcome, Reply
 from bot.storage.tables import (
     Admission,
     CircleState,
@@ -71,8 +74,9 @@ class Circles:
             dialogues, authorizer, consent_version, clock, bot_username
         )
         self._dialogues = dialogues
+        self._actors = dialogues.actors
+        self._views = dialogues.views
         self._authorizer = authorizer
-        self._consent_version = consent_version
         self._clock = clock
         statements = CircleStatements(
             self._kit, CommonGroundDesk(dialogues, authorizer, consent_version)
@@ -103,12 +107,12 @@ class Circles:
             raise CircleClosed()
         member = await uow.circles.member(exchange.id or 0, person.id or 0)
         if member is not None and member.role is MemberRole.FACILITATOR:
-            return (Reply(t.gettext("You co-host this circle. Send /circles to run it.")),)
+            return (self._views.render(AlreadyCoHosting(), t),)
         if member is not None and member.left_at is None:
             if member.admission is Admission.ADMITTED:
-                return (Reply(t.gettext("You already have a seat in this circle.")),)
+                return (self._views.render(AlreadySeated(), t),)
             if member.admission is Admission.REQUESTED:
-                return (Reply(t.gettext("The facilitator has your request and will answer soon.")),)
+                return (self._views.render(SeatAlreadyRequested(), t),)
         await self._kit.ensure_membership(uow, person, program)
         if member is None:
             member = ExchangeMember(
@@ -127,47 +131,18 @@ class Circles:
             subject_id=exchange.id,
             program_id=exchange.program_id,
         )
-        room_t = t
+        request = SeatRequested(
+            exchange.id,
+            person.id,
+            person.pseudonym,
+            await self._kit.community_of(uow, person, exchange.program_id),
+        )
         for facilitator in await self._kit.facilitators(uow, exchange):
-            ft = self._kit.t(facilitator)
-            community = await self._kit.community_name(uow, person, exchange.program_id, ft)
             work.write(
-                facilitator.telegram_id,
-                Reply(
-                    ft.gettext(
-                        "{pseudonym} ({community}) asks for a seat in circle {number}.",
-                        pseudonym=person.pseudonym or "?",
-                        community=community,
-                        number=exchange.id,
-                    ),
-                    buttons=(
-                        (
-                            Button(
-                                ft.gettext("Admit"),
-                                ButtonAction(
-                                    CIRCLE_BUTTON, f"{Verb.ADMIT}.{exchange.id}.{person.id}"
-                                ),
-                            ),
-                            Button(
-                                ft.gettext("Decline"),
-                                ButtonAction(
-                                    CIRCLE_BUTTON, f"{Verb.DECLINE}.{exchange.id}.{person.id}"
-                                ),
-                            ),
-                        ),
-                    ),
-                ),
+                facilitator.telegram_id, self._views.render(request, self._kit.t(facilitator))
             )
         flow = self._dialogues.library.latest(exchange.flow_id)
-        return (
-            Reply(
-                room_t.gettext(
-                    "You asked for a seat in a circle: “{title}”. A facilitator will let you in "
-                    "shortly, and I will tell you here.",
-                    title=room_t.gettext(flow.title),
-                )
-            ),
-        )
+        return (self._views.render(SeatAsked(flow.title), t),)
 
     async def press_member(self, sender: Sender, value: str) -> Outcome:
         """A member's button: agree to the agreements, report an answer."""
@@ -181,8 +156,9 @@ class Circles:
             raise StaleButton() from None
 
         async def use_case(uow: UnitOfWork) -> Outcome:
-            person = await self._kit.person(uow, sender)
-            work = self._kit.work(person, sender)
+            actor = await self._kit.actor(uow, sender)
+            person = actor.person
+            work = self._kit.work_for(actor)
             if verb is MemberVerb.AGREE:
                 await self._agenda.agree(uow, work, person, int(target))
             elif verb is MemberVerb.REPORT:
@@ -207,14 +183,15 @@ class Circles:
         who has not accepted them, since nobody speaks before."""
 
         async def use_case(uow: UnitOfWork) -> Outcome | None:
-            person = await uow.people.by_telegram_id(sender.telegram_id)
-            if person is None or not person.has_consented(self._consent_version):
+            actor = await self._actors.consenting(uow, sender)
+            if actor is None:
                 return None
+            person = actor.person
             seat = await self._agenda.open_seat(uow, person)
             if seat is None:
                 return None
             room, member = seat
-            work = self._kit.work(person, sender)
+            work = self._kit.work_for(actor)
             if member.agreed_at is None:
                 work.say(self._agenda.agreements(room.t, room, person, again=True))
             else:
@@ -227,19 +204,20 @@ class Circles:
         """/timeout: any member pauses the circle; the facilitators are alerted privately."""
 
         async def use_case(uow: UnitOfWork) -> Outcome | None:
-            person = await uow.people.by_telegram_id(sender.telegram_id)
-            if person is None or not person.has_consented(self._consent_version):
+            actor = await self._actors.consenting(uow, sender)
+            if actor is None:
                 return None
-            seats = await uow.circles.seated_in(person.id or 0)
+            person = actor.person
+            seats = await uow.circles.seated_in(actor.person_id)
             if not seats:
                 return None
             circle, exchange, _member = seats[0]
             room = await self._kit.room(uow, person, circle.exchange_id or 0, lock=True)
-            work = self._kit.work(person, sender)
+            work = self._kit.work_for(actor)
             if room.circle.state is CircleState.RUNNING:
                 await self._agenda.pause(uow, work, room, person)
             else:
-                work.say(Reply(room.t.gettext("The circle is already paused.")))
+                work.say(self._views.render(CircleAlreadyPaused(), actor.translator))
             uow.audit.record(
                 "circle.time_out",
                 actor_id=person.id,
@@ -247,26 +225,10 @@ class Circles:
                 subject_id=room.id,
                 program_id=exchange.program_id,
             )
+            called = TimeOutCalled(room.id, person.pseudonym)
             for facilitator in await self._kit.facilitators(uow, room.exchange):
-                ft = self._kit.t(facilitator)
                 work.write(
-                    facilitator.telegram_id,
-                    Reply(
-                        ft.gettext(
-                            "{pseudonym} called a time out in circle {number}. The circle is "
-                            "paused. Check in with them, then resume when everyone is ready.",
-                            pseudonym=person.pseudonym or "?",
-                            number=room.id,
-                        ),
-                        buttons=(
-                            (
-                                Button(
-                                    ft.gettext("Resume"),
-                                    ButtonAction(CIRCLE_BUTTON, f"{Verb.RESUME}.{room.id}"),
-                                ),
-                            ),
-                        ),
-                    ),
+                    facilitator.telegram_id, self._views.render(called, self._kit.t(facilitator))
                 )
             return await work.seal(uow)
 
@@ -276,23 +238,19 @@ class Circles:
         """/leave in a circle: the member goes, the circle goes on without them."""
 
         async def use_case(uow: UnitOfWork) -> Outcome | None:
-            person = await uow.people.by_telegram_id(sender.telegram_id)
-            if person is None:
+            # Anyone Palaver knows may leave, even before accepting a changed consent text.
+            actor = await self._actors.known(uow, sender)
+            if actor is None:
                 return None
-            seats = await uow.circles.seated_in(person.id or 0)
+            person = actor.person
+            seats = await uow.circles.seated_in(actor.person_id)
             if not seats:
                 return None
             circle, _exchange, member = seats[0]
             room = await self._kit.room(uow, person, circle.exchange_id or 0, lock=True)
-            work = self._kit.work(person, sender)
+            work = self._kit.work_for(actor)
             await self._agenda.without(uow, work, room, member, person, removed=False)
-            work.say(
-                Reply(
-                    room.t.gettext(
-                        "You have left the circle. Thank you for what you shared. Take care."
-                    )
-                )
-            )
+            work.say(self._views.render(LeftCircle(), actor.translator))
             return await work.seal(uow)
 
         return await self._dialogues.retrying_if_mine(use_case)

@@ -49,25 +49,33 @@ LOCK_RUN = (
     .with_for_update()
     .execution_options(populate_existing=True)
 )
+# Updates on the tables themselves, not through the ORM's bulk machinery (a third of the
+# CPU); the repository tells the session what they changed.
+RUN_TABLE = Run.metadata.tables["run"]
 SAVE_RUN = (
-    update(Run)
-    .where(col(Run.id) == bindparam("run_id"), col(Run.revision) == bindparam("b_revision"))
+    update(RUN_TABLE)
+    .where(RUN_TABLE.c.id == bindparam("run_id"), RUN_TABLE.c.revision == bindparam("b_revision"))
     .values(
         state=bindparam("new_state"),
         status=bindparam("new_status"),
-        revision=col(Run.revision) + 1,
+        revision=RUN_TABLE.c.revision + 1,
         updated_at=bindparam("now"),
     )
-    .execution_options(synchronize_session=False)
 )
+MEMBER_TABLE = ExchangeMember.metadata.tables["exchange_member"]
 TOUCH_MEMBER = (
-    update(ExchangeMember)
+    update(MEMBER_TABLE)
     .where(
-        col(ExchangeMember.exchange_id) == bindparam("b_exchange_id"),
-        col(ExchangeMember.person_id) == bindparam("b_person_id"),
+        MEMBER_TABLE.c.exchange_id == bindparam("b_exchange_id"),
+        MEMBER_TABLE.c.person_id == bindparam("b_person_id"),
     )
     .values(last_active_at=bindparam("now"), nudged_at=None)
-    .execution_options(synchronize_session=False)
+)
+PROGRAM_TABLE = Program.metadata.tables["program"]
+TAKE_MATCHING_TURN = (
+    update(PROGRAM_TABLE)
+    .where(PROGRAM_TABLE.c.id == bindparam("b_program_id"))
+    .values(status=PROGRAM_TABLE.c.status)
 )
 
 
@@ -203,9 +211,7 @@ class ExchangeRepository:
         write to the program row makes them take turns: a row lock on PostgreSQL (other
         programs match in parallel), the database's write lock on SQLite.
         """
-        await self._session.exec(
-            update(Program).where(col(Program.id) == program_id).values(status=Program.status)
-        )
+        await self._session.exec(TAKE_MATCHING_TURN, params={"b_program_id": program_id})
 
     async def take_seat(self, exchange: Exchange, person_id: int, now: datetime) -> bool:
         """Add a member if the conversation is still waiting and has room; False otherwise.

@@ -34,12 +34,16 @@ PERSON_BY_TELEGRAM_ID_FOR_UPDATE = PERSON_BY_TELEGRAM_ID.with_for_update()
 OUTBOX_TABLE = OutboxMessage.metadata.tables["outbox_message"]
 KEEP_LETTERS = insert(OUTBOX_TABLE).returning(OUTBOX_TABLE.c.id)
 PENDING_FOR_CHATS = (
-    select(OutboxMessage.chat_id, func.max(OutboxMessage.not_before))
-    .where(col(OutboxMessage.chat_id).in_(bindparam("chats", expanding=True)))
-    .group_by(col(OutboxMessage.chat_id))
+    select(OUTBOX_TABLE.c.chat_id, func.max(OUTBOX_TABLE.c.not_before))
+    .where(OUTBOX_TABLE.c.chat_id.in_(bindparam("chats", expanding=True)))
+    .group_by(OUTBOX_TABLE.c.chat_id)
 )
 PENDING_FOR_CHATS_BUT = PENDING_FOR_CHATS.where(
-    col(OutboxMessage.id).not_in(bindparam("excluding", expanding=True))
+    OUTBOX_TABLE.c.id.not_in(bindparam("excluding", expanding=True))
+)
+JOURNAL_TABLE = ReceivedUpdate.metadata.tables["received_update"]
+SETTLE_UPDATES = delete(JOURNAL_TABLE).where(
+    JOURNAL_TABLE.c.update_id.in_(bindparam("update_ids", expanding=True))
 )
 
 
@@ -376,9 +380,7 @@ class UpdateJournal:
         )
 
     async def settle(self, update_ids: Sequence[int]) -> None:
-        await self._session.exec(
-            delete(ReceivedUpdate).where(col(ReceivedUpdate.update_id).in_(update_ids))
-        )
+        await self._session.exec(SETTLE_UPDATES, params={"update_ids": list(update_ids)})
 
     async def pending(self) -> list[ReceivedUpdate]:
         statement = select(ReceivedUpdate).order_by(col(ReceivedUpdate.update_id))

@@ -8,24 +8,47 @@ from __future__ import annotations
 from datetime import timedelta
 
 from bot.engine.agenda import Round
-from bot.engine.effects import Message, render_message
 from bot.i18n.translator import Translator
 from bot.services.actors import Sender
+from bot.services.circle_agenda_results import (
+    Agreed,
+    AlreadyAnswered,
+    AnswerPassedOn,
+    AnswerShown,
+    AnswerTooLong,
+    AnswerWaitsForTurn,
+    CircleAgendaResult,
+    CircleAgreements,
+    CircleBeginsLater,
+    CircleEndedForMembers,
+    CirclePausedForMembers,
+    CircleResumedForMembers,
+    FlowWords,
+    LastMinute,
+    MemberLeft,
+    NoSeat,
+    NoStatementNeeded,
+    PassedRound,
+    RoundComplete,
+    RoundCompleteForHosts,
+    RoundQuestion,
+    StatementTooLong,
+    TalkingPieceNow,
+    TimeIsUp,
+    WordsNotShared,
+    YourTurn,
+)
 from bot.services.circle_rooms import (
-    CIRCLE_BUTTON,
     LAST_MINUTE,
-    MEMBER_BUTTON,
     CircleFull,
     CirclePaused,
     CircleRooms,
-    MemberVerb,
     Room,
-    Verb,
 )
 from bot.services.circle_statements import CircleStatements
 from bot.services.errors import StaleButton
 from bot.services.letters import Delivery, Posting
-from bot.services.replies import Button, ButtonAction, Outcome, RelayedWords, Reply
+from bot.services.replies import Outcome, Reply
 from bot.storage.tables import (
     Admission,
     CircleState,
@@ -45,6 +68,7 @@ class CircleAgenda:
         self._kit = kit
         self._statements = statements
         self._dialogues = kit.dialogues
+        self._views = kit.dialogues.views
         self._authorizer = kit.authorizer
         self._consent_version = kit.consent_version
         self._clock = kit.clock
@@ -91,31 +115,9 @@ class CircleAgenda:
                 await self.close_round(uow, work, room, circle.round_number)
             elif not circle.time_up_asked:
                 circle.time_up_asked = True
+                time_is_up = TimeIsUp(room.id, circle.round_number)
                 for facilitator in await self._kit.facilitators(uow, room.exchange):
-                    ft = self._kit.t(facilitator)
-                    work.write(
-                        facilitator.telegram_id,
-                        Reply(
-                            ft.gettext(
-                                "Time is up for round {number} of circle {circle}. Close it "
-                                "now, or give two more minutes?",
-                                number=circle.round_number,
-                                circle=room.id,
-                            ),
-                            buttons=(
-                                (
-                                    Button(
-                                        ft.gettext("Close the round"),
-                                        ButtonAction(CIRCLE_BUTTON, f"{Verb.CLOSE}.{room.id}"),
-                                    ),
-                                    Button(
-                                        ft.gettext("Two more minutes"),
-                                        ButtonAction(CIRCLE_BUTTON, f"{Verb.MORE}.{room.id}"),
-                                    ),
-                                ),
-                            ),
-                        ),
-                    )
+                    work.write(facilitator.telegram_id, self._shown(time_is_up, facilitator))
         elif left <= LAST_MINUTE and not circle.time_warned:
             circle.time_warned = True
             answered = {
@@ -124,16 +126,7 @@ class CircleAgenda:
             for seat in await self._kit.seats(uow, room):
                 if seat.person.id in answered:
                     continue
-                reader = self._kit.t(seat.person)
-                work.write(
-                    seat.person.telegram_id,
-                    Reply(
-                        reader.gettext(
-                            "One minute left in this round. If you'd like to share, now is a "
-                            "good moment; or send /skip to pass."
-                        )
-                    ),
-                )
+                work.write(seat.person.telegram_id, self._shown(LastMinute(), seat.person))
 
     # ================================================================ the agenda
 
@@ -180,43 +173,23 @@ class CircleAgenda:
         """A round's question, for a member (or, `person` None, for the whole group)."""
         reader = group if person is None else self._kit.t(person)
         assert reader is not None
-        lines = [
-            reader.gettext("Round {number}", number=current.number),
-            render_message(Message(current.question), reader.gettext, {}),
-        ]
-        if current.time_limit is not None:
-            minutes = max(1, int(current.time_limit.total_seconds() // 60))
-            lines.append(
-                reader.ngettext(
-                    "This round has {count} minute.",
-                    "This round has {count} minutes.",
-                    minutes,
-                )
-            )
-        if speaker is not None and person is None:
-            lines.append(
-                reader.gettext(
-                    "We go in turn, one at a time. {speaker} holds the talking piece first.",
-                    speaker=speaker.pseudonym or "?",
-                )
-            )
-        elif speaker is not None and person is not None:
-            if speaker.id == person.id:
-                lines.append(
-                    reader.gettext(
-                        "We go in turn, and you hold the talking piece first: share your "
-                        "answer, or send /skip to pass."
-                    )
-                )
-            else:
-                lines.append(
-                    reader.gettext(
-                        "We go in turn; {speaker} begins. You can write now: I will share "
-                        "your words when your turn comes.",
-                        speaker=speaker.pseudonym or "?",
-                    )
-                )
-        return Reply("\n\n".join(lines))
+        minutes = (
+            max(1, int(current.time_limit.total_seconds() // 60))
+            if current.time_limit is not None
+            else None
+        )
+        question = RoundQuestion(
+            number=current.number,
+            question=current.question,
+            minutes=minutes,
+            in_turn=speaker is not None,
+            speaker=speaker.pseudonym if speaker is not None else None,
+            reader_speaks_first=(
+                speaker is not None and person is not None and speaker.id == person.id
+            ),
+            for_group=person is None,
+        )
+        return self._views.render(question, reader)
 
     async def contribute(
         self, uow: UnitOfWork, work: Delivery, room: Room, member: ExchangeMember, text: str | None
@@ -226,14 +199,7 @@ class CircleAgenda:
         current = room.agenda.round(circle.round_number)
         assert current is not None
         if member.muted_until is not None and member.muted_until > self._clock():
-            work.say(
-                Reply(
-                    t.gettext(
-                        "A facilitator has paused your messages in this circle for a few "
-                        "minutes. Your words were not shared."
-                    )
-                )
-            )
+            work.say(self._views.render(WordsNotShared(), t))
             return
         if current.statements:
             await self._write_statement(uow, work, room, current, text)
@@ -244,26 +210,10 @@ class CircleAgenda:
             if c.author_id == person.id
         ]
         if mine:
-            work.say(
-                Reply(
-                    t.gettext(
-                        "You have already answered this round. Everyone's answers are shown "
-                        "together when the round ends."
-                    )
-                )
-            )
+            work.say(self._views.render(AlreadyAnswered(), t))
             return
         if text is not None and len(text) > current.max_length:
-            work.say(
-                Reply(
-                    t.gettext(
-                        "That is a bit long for one message. Please keep it under {max} "
-                        "characters ({length} now).",
-                        max=current.max_length,
-                        length=len(text),
-                    )
-                )
-            )
+            work.say(self._views.render(AnswerTooLong(current.max_length, len(text)), t))
             return
         contribution = Contribution(
             exchange_id=room.id,
@@ -277,18 +227,14 @@ class CircleAgenda:
         uow.add(contribution)
         await uow.session.flush()
         await uow.exchanges.touch(room.id, person.id or 0, self._clock())
-        if text is None:
-            work.say(Reply(t.gettext("You pass this round. That's fine.")))
-        elif current.talking_piece and circle.speaker_id != person.id:
-            work.say(
-                Reply(
-                    t.gettext(
-                        "Thank you. I will share your words with the circle when your turn comes."
-                    )
-                )
-            )
-        else:
-            work.say(Reply(self._kit.render(t, current.thanks, person)))
+        received: CircleAgendaResult = (
+            PassedRound()
+            if text is None
+            else AnswerWaitsForTurn()
+            if current.talking_piece and circle.speaker_id != person.id
+            else FlowWords(current.thanks, person.pseudonym)
+        )
+        work.say(self._views.render(received, t))
         if current.talking_piece:
             if circle.speaker_id == person.id:
                 await self.pass_the_piece(uow, work, room)
@@ -302,24 +248,10 @@ class CircleAgenda:
         """In a statements round each message is a statement (and /skip writes none)."""
         t, person = room.t, room.person
         if text is None:
-            work.say(
-                Reply(
-                    t.gettext(
-                        "That's fine: you need not write a statement. You can still vote on "
-                        "the others'."
-                    )
-                )
-            )
+            work.say(self._views.render(NoStatementNeeded(), t))
             return
         if len(text) > current.max_length:
-            work.say(
-                Reply(
-                    t.gettext(
-                        "Please keep your statement under {limit} characters, and send it again.",
-                        limit=current.max_length,
-                    )
-                )
-            )
+            work.say(self._views.render(StatementTooLong(current.max_length), t))
             return
         await self._statements.write(uow, work, room, person, text, current.moderated)
 
@@ -344,30 +276,9 @@ class CircleAgenda:
             return
         speaker = next(seat.person for seat in seats if seat.person.id == circle.speaker_id)
         if self._kit.in_group(room):
-            await self._kit.tell_members(
-                uow,
-                work,
-                room,
-                lambda reader: Reply(
-                    reader.gettext(
-                        "{name} holds the talking piece now. Share when you are ready, or "
-                        "send /skip to pass.",
-                        name=speaker.pseudonym or "",
-                    )
-                ),
-            )
+            await self._tell_members(uow, work, room, TalkingPieceNow(speaker.pseudonym))
             return
-        reader = self._kit.t(speaker)
-        work.write(
-            speaker.telegram_id,
-            Reply(
-                reader.gettext(
-                    "It's your turn, {name}. Share your answer when you are ready, or send "
-                    "/skip to pass.",
-                    name=speaker.pseudonym or "",
-                )
-            ),
-        )
+        work.write(speaker.telegram_id, self._shown(YourTurn(speaker.pseudonym), speaker))
 
     async def everyone_answered(self, uow: UnitOfWork, room: Room) -> bool:
         answered = {
@@ -402,38 +313,10 @@ class CircleAgenda:
             answers=answers,
         )
         last = room.agenda.round(number + 1) is None
-
-        def complete(reader: Translator) -> Reply:
-            return Reply(
-                reader.gettext("That was the last round. The facilitator will close the circle.")
-                if last
-                else reader.gettext(
-                    "Round {number} is complete. The next round begins when the "
-                    "facilitator is ready.",
-                    number=number,
-                )
-            )
-
-        await self._kit.tell_members(uow, work, room, complete)
+        await self._tell_members(uow, work, room, RoundComplete(number, last))
+        for_hosts = RoundCompleteForHosts(room.id, number, answers, last)
         for facilitator in await self._kit.facilitators(uow, room.exchange):
-            ft = self._kit.t(facilitator)
-            verb, label = (
-                (Verb.END, ft.gettext("End the circle"))
-                if last
-                else (Verb.NEXT, ft.gettext("Next round"))
-            )
-            work.write(
-                facilitator.telegram_id,
-                Reply(
-                    ft.gettext(
-                        "Round {number} of circle {circle} is complete: {answers} answered.",
-                        number=number,
-                        circle=room.id,
-                        answers=answers,
-                    ),
-                    buttons=((Button(label, ButtonAction(CIRCLE_BUTTON, f"{verb}.{room.id}")),),),
-                ),
-            )
+            work.write(facilitator.telegram_id, self._shown(for_hosts, facilitator))
 
     async def _release(
         self, uow: UnitOfWork, work: Delivery, room: Room, contributions: list[Contribution]
@@ -458,35 +341,19 @@ class CircleAgenda:
             for reader in [*readers, *facilitators]:
                 if reader.id == contribution.author_id:
                     continue
-                rt = self._kit.t(reader)
                 if contribution.passed or contribution.text is None:
-                    text = render_message(
-                        Message(current.passed), rt.gettext, {"partner": name or "?"}
-                    )
-                    work.write(reader.telegram_id, Reply(text))
+                    passed = AnswerPassedOn(current.passed, name)
+                    work.write(reader.telegram_id, self._shown(passed, reader))
                     continue
-                heading = render_message(
-                    Message(current.heading), rt.gettext, {"partner": name or "?"}
+                shown = AnswerShown(
+                    heading=current.heading,
+                    author=name,
+                    contribution_id=contribution.id,
+                    words=contribution.text,
+                    source=contribution.language or reader.language,
+                    for_host=reader in facilitators,
                 )
-                is_host = reader in facilitators
-                button = (
-                    Button(
-                        rt.gettext("Delete everywhere"),
-                        ButtonAction(CIRCLE_BUTTON, f"{Verb.DELETE}.{contribution.id}"),
-                    )
-                    if is_host
-                    else Button(
-                        rt.gettext("Report"),
-                        ButtonAction(MEMBER_BUTTON, f"{MemberVerb.REPORT}.{contribution.id}"),
-                    )
-                )
-                reply = Reply(
-                    heading,
-                    buttons=((button,),),
-                    relayed=RelayedWords(
-                        contribution.text, contribution.language or reader.language, rt.language
-                    ),
-                )
+                reply = self._shown(shown, reader)
                 work.postings.append(Posting(reader.telegram_id, reply, copy_of=contribution.id))
 
     async def pause(self, uow: UnitOfWork, work: Delivery, room: Room, by: Person) -> None:
@@ -498,17 +365,7 @@ class CircleAgenda:
             left = max(timedelta(0), circle.round_deadline - self._clock())
             circle.paused_seconds_left = int(left.total_seconds())
             circle.round_deadline = None
-        await self._kit.tell_members(
-            uow,
-            work,
-            room,
-            lambda reader: Reply(
-                reader.gettext(
-                    "The circle is paused for a moment. Nothing you write is shared until it "
-                    "goes on; I will tell you."
-                )
-            ),
-        )
+        await self._tell_members(uow, work, room, CirclePausedForMembers())
 
     async def resume(self, uow: UnitOfWork, work: Delivery, room: Room) -> None:
         circle = room.circle
@@ -518,12 +375,7 @@ class CircleAgenda:
         if circle.paused_seconds_left is not None:
             circle.round_deadline = self._clock() + timedelta(seconds=circle.paused_seconds_left)
             circle.paused_seconds_left = None
-        await self._kit.tell_members(
-            uow,
-            work,
-            room,
-            lambda reader: Reply(reader.gettext("We go on. Thank you for waiting.")),
-        )
+        await self._tell_members(uow, work, room, CircleResumedForMembers())
 
     async def end(self, uow: UnitOfWork, work: Delivery, room: Room) -> None:
         circle, exchange = room.circle, room.exchange
@@ -537,23 +389,13 @@ class CircleAgenda:
         )
         goodbye = room.agenda.goodbye
         if self._kit.in_group(room):
-            await self._kit.tell_members(
-                uow,
-                work,
-                room,
-                lambda reader: Reply(
-                    reader.gettext("The circle has ended. Thank you for listening and sharing.")
-                ),
-            )
+            await self._tell_members(uow, work, room, CircleEndedForMembers())
             return
         for seat in await self._kit.seats(uow, room):
-            reader = self._kit.t(seat.person)
-            text = (
-                self._kit.render(reader, goodbye, seat.person)
-                if goodbye
-                else reader.gettext("The circle has ended. Thank you for listening and sharing.")
+            ended = (
+                FlowWords(goodbye, seat.person.pseudonym) if goodbye else CircleEndedForMembers()
             )
-            work.write(seat.person.telegram_id, Reply(text))
+            work.write(seat.person.telegram_id, self._shown(ended, seat.person))
 
     async def admit(
         self, uow: UnitOfWork, work: Delivery, room: Room, person_id: int, admit: bool
@@ -567,15 +409,7 @@ class CircleAgenda:
         reader = self._kit.t(person)
         if not admit:
             member.admission = Admission.DECLINED
-            work.write(
-                person.telegram_id,
-                Reply(
-                    reader.gettext(
-                        "Sorry, there is no seat for you in this circle. The facilitators may "
-                        "invite you to another one."
-                    )
-                ),
-            )
+            work.write(person.telegram_id, self._views.render(NoSeat(), reader))
         elif not await uow.circles.take_seat(room.exchange):
             raise CircleFull()
         else:
@@ -586,7 +420,8 @@ class CircleAgenda:
                     uow, None, person, program, room.id, room.circle.starts_at, self._clock()
                 )
             for text in room.agenda.opening:
-                work.write(person.telegram_id, Reply(self._kit.render(reader, text, person)))
+                opening = FlowWords(text, person.pseudonym)
+                work.write(person.telegram_id, self._views.render(opening, reader))
             work.write(person.telegram_id, self.agreements(reader, room, person))
         uow.audit.record(
             "circle.admitted" if admit else "circle.declined",
@@ -599,22 +434,11 @@ class CircleAgenda:
     def agreements(
         self, reader: Translator, room: Room, person: Person, *, again: bool = False
     ) -> Reply:
-        text = room.agenda.agreements or reader.gettext(
-            "Our agreements: listen to understand, speak for yourself, keep it short, and keep "
-            "what others share in this circle."
+        """The circle's agreements for `person` to accept (`again`: before speaking)."""
+        agreements = CircleAgreements(
+            room.id, room.agenda.agreements or None, person.pseudonym, again
         )
-        agree = Button(
-            reader.gettext("Yes, I agree"),
-            ButtonAction(MEMBER_BUTTON, f"{MemberVerb.AGREE}.{room.id}"),
-        )
-        rendered = self._kit.render(reader, text, person) if room.agenda.agreements else text
-        question = reader.gettext("Can you go along with these agreements?")
-        if again:
-            rendered = (
-                reader.gettext("Everyone accepts the circle's agreements before speaking.")
-                + f"\n\n{rendered}"
-            )
-        return Reply(f"{rendered}\n\n{question}", buttons=((agree,),))
+        return self._views.render(agreements, reader)
 
     async def agree(self, uow: UnitOfWork, work: Delivery, person: Person, circle_id: int) -> None:
         room = await self._kit.room(uow, person, circle_id, lock=True)
@@ -627,12 +451,7 @@ class CircleAgenda:
             uow.audit.record(
                 "circle.agreed", actor_id=person.id, subject_type="circle", subject_id=circle_id
             )
-        work.say(
-            Reply(
-                t.gettext("Thank you. You agreed to the circle's agreements."),
-                replaces_pressed_message=True,
-            )
-        )
+        work.say(self._views.render(Agreed(), t))
         circle = room.circle
         current = room.agenda.round(circle.round_number)
         if circle.round_open and current is not None and current.statements:
@@ -644,14 +463,7 @@ class CircleAgenda:
             speaker = await uow.people.by_id(circle.speaker_id) if circle.speaker_id else None
             work.say(self._question(person, current, speaker))
         else:
-            work.say(
-                Reply(
-                    t.gettext(
-                        "The circle begins when the facilitator opens the first round. I will "
-                        "write to you here."
-                    )
-                )
-            )
+            work.say(self._views.render(CircleBeginsLater(), t))
 
     async def without(
         self,
@@ -678,18 +490,7 @@ class CircleAgenda:
             subject_id=room.id,
             person_id=person.id,
         )
-        await self._kit.tell_members(
-            uow,
-            work,
-            room,
-            lambda reader: Reply(
-                reader.gettext(
-                    "{pseudonym} has left the circle. The circle goes on.",
-                    pseudonym=person.pseudonym or "?",
-                )
-            ),
-            also_hosts=True,
-        )
+        await self._tell_members(uow, work, room, MemberLeft(person.pseudonym), also_hosts=True)
         circle = room.circle
         if not circle.round_open:
             return
@@ -727,3 +528,28 @@ class CircleAgenda:
             if room.circle.round_open:
                 return room, member
         return None
+
+    # ================================================================ helpers
+
+    def _shown(self, result: CircleAgendaResult, person: Person) -> Reply:
+        """`result` in `person`'s language."""
+        return self._views.render(result, self._kit.t(person))
+
+    async def _tell_members(
+        self,
+        uow: UnitOfWork,
+        work: Delivery,
+        room: Room,
+        result: CircleAgendaResult,
+        *,
+        also_hosts: bool = False,
+    ) -> None:
+        """Tell the circle (see `CircleRooms.tell_members`) `result`, in each reader's
+        language."""
+        await self._kit.tell_members(
+            uow,
+            work,
+            room,
+            lambda reader: self._views.render(result, reader),
+            also_hosts=also_hosts,
+        )

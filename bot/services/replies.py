@@ -6,6 +6,8 @@ from dataclasses import dataclass, field, replace
 from typing import Any, Protocol
 
 from bot.i18n.translator import Translator
+from bot.services.circle_agenda_results import CircleAgendaResult
+from bot.services.circle_console_results import CircleConsoleResult
 from bot.services.circle_results import CircleResult
 from bot.services.dialogue_results import DialogueResult
 from bot.services.exchange_results import ExchangeResult
@@ -28,6 +30,8 @@ Shown = (
     | ModerationResult
     | FollowUpResult
     | CircleResult
+    | CircleConsoleResult
+    | CircleAgendaResult
 )
 """Everything a use case may ask a view to show."""
 

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 from bot.i18n.translator import Translator
+from bot.services.circle_agenda_results import CircleAgendaResult
+from bot.services.circle_console_results import CircleConsoleResult
 from bot.services.circle_results import CircleResult
 from bot.services.exchange_results import ExchangeResult
 from bot.services.follow_up_results import FollowUpResult
@@ -13,6 +15,8 @@ from bot.services.onboarding_results import OnboardingResult
 from bot.services.privacy_results import PrivacyResult
 from bot.services.program_results import ProgramResult
 from bot.services.replies import Reply, Shown
+from bot.telegram.views.circle_agenda import render_circle_agenda
+from bot.telegram.views.circle_console import render_circle_console
 from bot.telegram.views.circles import render_circle
 from bot.telegram.views.dialogue import render_dialogue
 from bot.telegram.views.exchange import render_exchange
@@ -47,4 +51,8 @@ class TelegramViews:
             return render_follow_up(result, t)
         if isinstance(result, CircleResult):
             return render_circle(result, t)
+        if isinstance(result, CircleConsoleResult):
+            return render_circle_console(result, t)
+        if isinstance(result, CircleAgendaResult):
+            return render_circle_agenda(result, t)
         return render_dialogue(result, t)

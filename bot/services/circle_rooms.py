@@ -11,7 +11,6 @@ from datetime import datetime, timedelta
 from bot.clock import Clock
 from bot.engine import FlowLibrary
 from bot.engine.agenda import Agenda, agenda_of
-from bot.engine.effects import Message, render_message
 from bot.engine.schema import CommitStep
 from bot.i18n.translator import N_, Translator
 from bot.services.actors import Actor, Sender
@@ -369,9 +368,6 @@ class CircleRooms:
 
     def agenda(self, exchange: Exchange) -> Agenda:
         return agenda_of(self._dialogues.library.latest(exchange.flow_id))
-
-    def render(self, t: Translator, text: str, person: Person) -> str:
-        return render_message(Message(text), t.gettext, {"name": person.pseudonym or ""})
 
     def t(self, person: Person) -> Translator:
         return self._dialogues.translator_for(person)

@@ -48,8 +48,9 @@ async def consenting_person(
 
 @dataclass(frozen=True)
 class Actor:
-    """The person acting in an update, looked up once: consenting, with their translator,
-    and the sender of the update (None when Palaver acts for them, e.g. resuming)."""
+    """The person acting in an update, looked up once: consenting (unless it comes from
+    `Actors.known`), with their translator, and the sender of the update (None when Palaver
+    acts for them, e.g. resuming)."""
 
     person: Person
     translator: Translator
@@ -68,10 +69,28 @@ class Actors:
         self._catalogs = catalogs
         self._consent_version = consent_version
 
-    async def of(self, uow: UnitOfWork, sender: Sender) -> Actor:
-        """The consenting person behind `sender`'s update; else ConsentRequired."""
-        person = await consenting_person(uow, sender, self._consent_version)
+    async def of(self, uow: UnitOfWork, sender: Sender, *, for_update: bool = False) -> Actor:
+        """The consenting person behind `sender`'s update; else ConsentRequired.
+
+        `for_update`: lock their row, for a change that must not race another update of
+        theirs (e.g. taking a pending input)."""
+        person = await consenting_person(uow, sender, self._consent_version, for_update=for_update)
         return self.acting(person, sender)
+
+    async def known(
+        self, uow: UnitOfWork, sender: Sender, *, for_update: bool = False
+    ) -> Actor | None:
+        """The person behind `sender`'s update whether or not they accepted the consent
+        text; None if Palaver does not know them.
+
+        Only for what must work without consent: seeing and erasing what Palaver keeps
+        (/mydata, /forget) and the consent question itself."""
+        person = await uow.people.by_telegram_id(sender.telegram_id, for_update=for_update)
+        return self.acting(person, sender) if person is not None else None
+
+    def consents(self, person: Person) -> bool:
+        """Whether `person` accepted the consent text in force now."""
+        return person.has_consented(self._consent_version)
 
     def acting(self, person: Person, sender: Sender | None = None) -> Actor:
         """The actor context of a person already looked up (and known to have consented)."""

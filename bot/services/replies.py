@@ -6,6 +6,7 @@ from dataclasses import dataclass, field, replace
 from typing import Any, Protocol
 
 from bot.i18n.translator import Translator
+from bot.services.common_ground_results import CommonGroundResult
 from bot.services.dialogue_results import DialogueResult
 from bot.services.exchange_results import ExchangeResult
 from bot.services.follow_up_results import FollowUpResult
@@ -26,6 +27,7 @@ Shown = (
     | PrivacyResult
     | ModerationResult
     | FollowUpResult
+    | CommonGroundResult
 )
 """Everything a use case may ask a view to show."""
 

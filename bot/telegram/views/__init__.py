@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from bot.i18n.translator import Translator
+from bot.services.common_ground_results import CommonGroundResult
 from bot.services.exchange_results import ExchangeResult
 from bot.services.follow_up_results import FollowUpResult
 from bot.services.invite_results import InviteResult
@@ -12,6 +13,7 @@ from bot.services.onboarding_results import OnboardingResult
 from bot.services.privacy_results import PrivacyResult
 from bot.services.program_results import ProgramResult
 from bot.services.replies import Reply, Shown
+from bot.telegram.views.common_ground import render_common_ground
 from bot.telegram.views.dialogue import render_dialogue
 from bot.telegram.views.exchange import render_exchange
 from bot.telegram.views.follow_ups import render_follow_up
@@ -43,4 +45,6 @@ class TelegramViews:
             return render_moderation(result, t)
         if isinstance(result, FollowUpResult):
             return render_follow_up(result, t)
+        if isinstance(result, CommonGroundResult):
+            return render_common_ground(result, t)
         return render_dialogue(result, t)

@@ -9,6 +9,7 @@ from bot.i18n.translator import Translator
 from bot.services.common_ground_results import CommonGroundResult
 from bot.services.dialogue_results import DialogueResult
 from bot.services.exchange_results import ExchangeResult
+from bot.services.export_results import ExportResult
 from bot.services.follow_up_results import FollowUpResult
 from bot.services.invite_results import InviteResult
 from bot.services.joining_results import JoiningResult
@@ -28,6 +29,7 @@ Shown = (
     | ModerationResult
     | FollowUpResult
     | CommonGroundResult
+    | ExportResult
 )
 """Everything a use case may ask a view to show."""
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from bot.i18n.translator import Translator
 from bot.services.common_ground_results import CommonGroundResult
 from bot.services.exchange_results import ExchangeResult
+from bot.services.export_results import ExportResult
 from bot.services.follow_up_results import FollowUpResult
 from bot.services.invite_results import InviteResult
 from bot.services.joining_results import JoiningResult
@@ -16,6 +17,7 @@ from bot.services.replies import Reply, Shown
 from bot.telegram.views.common_ground import render_common_ground
 from bot.telegram.views.dialogue import render_dialogue
 from bot.telegram.views.exchange import render_exchange
+from bot.telegram.views.exports import render_export
 from bot.telegram.views.follow_ups import render_follow_up
 from bot.telegram.views.invites import render_invites
 from bot.telegram.views.joining import render_joining
@@ -47,4 +49,6 @@ class TelegramViews:
             return render_follow_up(result, t)
         if isinstance(result, CommonGroundResult):
             return render_common_ground(result, t)
+        if isinstance(result, ExportResult):
+            return render_export(result, t)
         return render_dialogue(result, t)

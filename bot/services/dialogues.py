@@ -56,7 +56,7 @@ class Dialogues:
         book: FollowUpBook | None = None,
     ) -> None:
         self._postbox = postbox or Postbox(clock, OutboxPolicy(worker_name()))
-        self._book = book or FollowUpBook(catalogs)
+        self._book = book or FollowUpBook(catalogs, views)
         self._database = database
         self._library = library
         self._actors = Actors(catalogs, consent_version)

@@ -20,6 +20,7 @@ from bot.services.joining_results import (
     AlreadyTakingPart,
     CommunityChosen,
     CommunityQuestion,
+    InviteRefused,
     Joined,
     JoiningStarted,
     LanguagesChosen,
@@ -132,7 +133,7 @@ class Joining:
                 else:
                     replies, joined_program_id = await self._redeem(uow, person, code, t)
             except PalaverError as error:
-                replies = (Reply(t.gettext(error.message, **error.params)),)
+                replies = (self._views.render(InviteRefused(error.message, error.params), t),)
             if joined_program_id is not None:
                 program = await uow.programs.get(joined_program_id)
                 assert program is not None

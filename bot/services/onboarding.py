@@ -26,6 +26,7 @@ from bot.services.onboarding_results import (
     LanguageChosen,
     LanguageQuestion,
     NoQuestionWaiting,
+    Refused,
     SlowDown,
     UnexpectedMessage,
     UnknownCommand,
@@ -212,7 +213,7 @@ class Onboarding:
     async def refusal(self, sender: Sender, error: PalaverError) -> Outcome:
         """A failure they caused (a stale button, an unknown language), in their language."""
         t = await self.translator_for_sender(sender)
-        text = t.gettext(error.message, **error.params)
+        text = self._views.render(Refused(error.message, error.params), t).text
         if isinstance(error, ConsentRequired):
             # New here, or the consent text changed since they agreed: ask (again) first.
             return Outcome(notice=text if sender.pressed_button else None) + await self.start(

@@ -88,9 +88,11 @@ class Actors:
         person = await uow.people.by_telegram_id(sender.telegram_id, for_update=for_update)
         return self.acting(person, sender) if person is not None else None
 
-    def consents(self, person: Person) -> bool:
-        """Whether `person` accepted the consent text in force now."""
-        return person.has_consented(self._consent_version)
+    async def translator_for_sender(self, uow: UnitOfWork, sender: Sender) -> Translator:
+        """The translator for whoever sent an update: their chosen language if Palaver
+        knows them (consenting or not), else their Telegram language."""
+        known = await self.known(uow, sender)
+        return known.translator if known is not None else self.translator_for_stranger(sender)
 
     def acting(self, person: Person, sender: Sender | None = None) -> Actor:
         """The actor context of a person already looked up (and known to have consented)."""

@@ -20,6 +20,7 @@ from bot.services.errors import PalaverError
 from bot.services.letters import Delivery, OutboxPolicy, Postbox, worker_name
 from bot.storage.tables import Person
 from bot.storage.unit_of_work import UnitOfWork
+from bot.telegram.views import TelegramViews
 
 
 @click.group("commonground")
@@ -86,7 +87,7 @@ def _set_open(program: str, is_open: bool) -> None:
             pressed_button=False,
             postbox=Postbox(system_clock, OutboxPolicy(worker_name())),
         )
-        changed = await set_open(uow, work, found, is_open, None, translator_for)
+        changed = await set_open(uow, work, found, is_open, None, translator_for, TelegramViews())
         # The running bot sends the invitations at its pace (claim=False).
         await work.seal(uow, claim=False)
         return changed

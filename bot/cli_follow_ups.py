@@ -18,6 +18,7 @@ from bot.services.errors import PalaverError
 from bot.services.owed import FollowUpBook
 from bot.storage.tables import FollowUp, FollowUpKind, FollowUpStatus
 from bot.storage.unit_of_work import UnitOfWork
+from bot.telegram.views import TelegramViews
 
 LIST_LIMIT = 500
 
@@ -112,7 +113,8 @@ def announce_command(
 ) -> None:
     """Schedule an announcement to every participant of a program, or of one circle."""
     settings = load_settings()
-    book = FollowUpBook(Catalogs.load(settings.locales_dir, settings.default_locale))
+    catalogs = Catalogs.load(settings.locales_dir, settings.default_locale)
+    book = FollowUpBook(catalogs, TelegramViews())
 
     async def announce(uow: UnitOfWork) -> int:
         found = await _find_program(uow, program)

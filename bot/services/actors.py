@@ -48,7 +48,7 @@ async def consenting_person(
 
 @dataclass(frozen=True)
 class Actor:
-    """The person acting in an update, looked up once: consenting (except through
+    """The person acting in an update, looked up once: consenting (unless it comes from
     `Actors.known`), with their translator, and the sender of the update (None when Palaver
     acts for them, e.g. resuming)."""
 
@@ -69,9 +69,12 @@ class Actors:
         self._catalogs = catalogs
         self._consent_version = consent_version
 
-    async def of(self, uow: UnitOfWork, sender: Sender) -> Actor:
-        """The consenting person behind `sender`'s update; else ConsentRequired."""
-        person = await consenting_person(uow, sender, self._consent_version)
+    async def of(self, uow: UnitOfWork, sender: Sender, *, for_update: bool = False) -> Actor:
+        """The consenting person behind `sender`'s update; else ConsentRequired.
+
+        `for_update`: lock their row, for a change that must not race another update of
+        theirs (e.g. taking a pending input)."""
+        person = await consenting_person(uow, sender, self._consent_version, for_update=for_update)
         return self.acting(person, sender)
 
     async def consenting(self, uow: UnitOfWork, sender: Sender) -> Actor | None:
@@ -82,13 +85,22 @@ class Actors:
         except ConsentRequired:
             return None
 
-    async def known(self, uow: UnitOfWork, sender: Sender) -> Actor | None:
-        """The person behind `sender`, consented or not (None: unknown): only for what
-        must work without consent, e.g. leaving a circle."""
-        person = await uow.people.by_telegram_id(sender.telegram_id)
-        if person is None:
-            return None
-        return Actor(person, self.translator_for(person), sender)
+    async def known(
+        self, uow: UnitOfWork, sender: Sender, *, for_update: bool = False
+    ) -> Actor | None:
+        """The person behind `sender`'s update whether or not they accepted the consent
+        text; None if Palaver does not know them.
+
+        Only for what must work without consent: seeing and erasing what Palaver keeps
+        (/mydata, /forget), leaving a circle, and the consent question itself."""
+        person = await uow.people.by_telegram_id(sender.telegram_id, for_update=for_update)
+        return self.acting(person, sender) if person is not None else None
+
+    async def translator_for_sender(self, uow: UnitOfWork, sender: Sender) -> Translator:
+        """The translator for whoever sent an update: their chosen language if Palaver
+        knows them (consenting or not), else their Telegram language."""
+        known = await self.known(uow, sender)
+        return known.translator if known is not None else self.translator_for_stranger(sender)
 
     def acting(self, person: Person, sender: Sender | None = None) -> Actor:
         """The actor context of a person already looked up (and known to have consented)."""

@@ -16,14 +16,35 @@ import enum
 from collections.abc import Callable, Sequence
 
 from bot.i18n.translator import N_, Translator
-from bot.services.actors import Sender, consenting_person
+from bot.services.actors import Actor, Sender
 from bot.services.authorization import Authorizer, Permission
-from bot.services.common_ground_results import Results, StatementResult, results
+from bot.services.common_ground_results import (
+    AlreadyVoted,
+    Ballot,
+    CommonGroundScreen,
+    CommonGroundSummary,
+    ConversationOpened,
+    PseudonymShown,
+    Results,
+    RewordStatement,
+    StatementAlreadyHandled,
+    StatementModerated,
+    StatementReceived,
+    StatementsOffered,
+    StatementToModerate,
+    StatementTooLongAgain,
+    Voted,
+    Words,
+    WriteStatement,
+    YourStatementEdited,
+    YourStatementModerated,
+    results,
+)
 from bot.services.dialogues import Dialogues
 from bot.services.errors import NotAllowed, PalaverError, StaleButton
 from bot.services.letters import Delivery
-from bot.services.opinion_groups import GROUP_NAMES, OpinionGroups, available, opinion_groups
-from bot.services.replies import Button, ButtonAction, Outcome, RelayedWords, Reply
+from bot.services.opinion_groups import OpinionGroups, available, opinion_groups
+from bot.services.replies import Outcome, Reply, Views
 from bot.storage.tables import (
     CommonGround,
     CommonGroundStatus,
@@ -49,24 +70,8 @@ EDIT_SETTING = "common_ground.edit"
 """The pending input of a facilitator rewording a statement before approving it."""
 STATEMENTS_AT_A_TIME = 3
 MAX_STATEMENT_LENGTH = 280
-RESULTS_SHOWN = 5
-"""How many bridging and divisive statements the organizer's screen lists."""
-NO_ANALYSIS = N_(
-    "Opinion groups found from the votes need the optional analysis extra: ask whoever runs "
-    "Palaver to install it (pip install 'palaver[analysis]') and restart the bot."
-)
 
 VOTE_CODES = {"a": VoteValue.AGREE, "d": VoteValue.DISAGREE, "p": VoteValue.PASS}
-VOTE_LABELS = {
-    VoteValue.AGREE: N_("Agree"),
-    VoteValue.DISAGREE: N_("Disagree"),
-    VoteValue.PASS: N_("Pass"),
-}
-VOTED = {
-    VoteValue.AGREE: N_("You agree with this statement:"),
-    VoteValue.DISAGREE: N_("You disagree with this statement:"),
-    VoteValue.PASS: N_("You passed on this statement:"),
-}
 
 
 class ConversationClosed(PalaverError):
@@ -143,6 +148,7 @@ async def set_open(
     is_open: bool,
     by: int | None,
     translator_for: Callable[[Person], Translator],
+    views: Views,
 ) -> bool:
     """Open or close the conversation; False if it already was. Opening tells every
     participant (through the outbox, left to the dispatcher's pace)."""
@@ -163,28 +169,9 @@ async def set_open(
         subject_id=program.id,
     )
     if is_open:
+        invitation = ConversationOpened(program.name, conversation.id or 0)
         for person in await uow.follow_ups.participants_of(program.id or 0):
-            t = translator_for(person)
-            work.write(
-                person.telegram_id,
-                Reply(
-                    t.gettext(
-                        "{program} asks what you think of a few short statements. Vote "
-                        "agree, disagree or pass on each, in private: only totals are ever "
-                        "shown, never who voted what. You can add your own statements too, "
-                        "and stop whenever you like.",
-                        program=program.name,
-                    ),
-                    buttons=(
-                        (
-                            Button(
-                                t.gettext("Show me statements"),
-                                ButtonAction(COMMON_GROUND_BUTTON, f"more.{conversation.id}"),
-                            ),
-                        ),
-                    ),
-                ),
-            )
+            work.write(person.telegram_id, views.render(invitation, translator_for(person)))
     return True
 
 
@@ -214,6 +201,8 @@ class CommonGroundDesk:
         self._dialogues = dialogues
         self._authorizer = authorizer
         self._consent_version = consent_version
+        self._actors = dialogues.actors
+        self._views = dialogues.views
 
     # --- participants --------------------------------------------------------------------
 
@@ -221,12 +210,12 @@ class CommonGroundDesk:
         """/vote: the next few statements this person has not voted on."""
 
         async def use_case(uow: UnitOfWork) -> Outcome:
-            person = await consenting_person(uow, sender, self._consent_version)
-            found = await uow.common_ground.open_for(person.id or 0)
+            actor = await self._actors.of(uow, sender)
+            found = await uow.common_ground.open_for(actor.person_id)
             if not found:
                 raise NoConversation()
-            work = self._dialogues.new_work(person, sender)
-            await self._offer(uow, work, person, found[0])
+            work = self._dialogues.work_for(actor)
+            await self._offer(uow, work, actor, found[0])
             return await work.seal(uow)
 
         return await self._dialogues.retrying(use_case)
@@ -240,26 +229,16 @@ class CommonGroundDesk:
             return await self._show_author(sender, int(number))
 
         async def use_case(uow: UnitOfWork) -> Outcome:
-            person = await consenting_person(uow, sender, self._consent_version)
-            conversation = await self._open_conversation(uow, person, int(number))
-            work = self._dialogues.new_work(person, sender)
+            actor = await self._actors.of(uow, sender)
+            conversation = await self._open_conversation(uow, actor.person, int(number))
+            work = self._dialogues.work_for(actor)
             if action == "more":
-                await self._offer(uow, work, person, conversation)
+                await self._offer(uow, work, actor, conversation)
             else:
                 await uow.pending_inputs.put(
-                    person.id or 0, STATEMENT_SETTING, {}, conversation.program_id
+                    actor.person_id, STATEMENT_SETTING, {}, conversation.program_id
                 )
-                t = self._dialogues.translator_for(person)
-                work.say(
-                    Reply(
-                        t.gettext(
-                            "Write your statement in one short message: something people on "
-                            "every side might agree or disagree with, in a sentence. No names "
-                            "or anything that identifies someone. A facilitator reads it "
-                            "before others see it."
-                        )
-                    )
-                )
+                work.say(self._views.render(WriteStatement(), actor.translator))
             return await work.seal(uow)
 
         return await self._dialogues.retrying(use_case)
@@ -272,27 +251,22 @@ class CommonGroundDesk:
         chosen = VOTE_CODES[code]
 
         async def use_case(uow: UnitOfWork) -> Outcome:
-            person = await consenting_person(uow, sender, self._consent_version)
+            actor = await self._actors.of(uow, sender)
+            person = actor.person
             statement = await uow.common_ground.statement(int(number))
             if statement is None or statement.status != StatementStatus.APPROVED:
                 raise StaleButton()
             if statement.author_id == person.id:
                 raise StaleButton()
             await self._open_conversation(uow, person, statement.common_ground_id)
-            t = self._dialogues.translator_for(person)
-            work = self._dialogues.new_work(person, sender)
+            t = actor.translator
+            work = self._dialogues.work_for(actor)
             if not await uow.common_ground.vote_once(
-                statement.id or 0, person.id or 0, chosen, self._dialogues.now()
+                statement.id or 0, actor.person_id, chosen, self._dialogues.now()
             ):
-                work.notice = t.gettext("You have already voted on this statement.")
+                work.notice = self._views.render(AlreadyVoted(), t).text
                 return work.outcome()
-            work.say(
-                Reply(
-                    t.gettext(VOTED[chosen]),
-                    relayed=self._words(statement, person),
-                    replaces_pressed_message=True,
-                )
-            )
+            work.say(self._views.render(Voted(chosen, self._words(statement, person)), t))
             return await work.seal(uow)
 
         return await self._dialogues.retrying(use_case)
@@ -300,10 +274,11 @@ class CommonGroundDesk:
     async def take_text(self, sender: Sender, text: str) -> Outcome | None:
         """A statement typed after "Add my own"; None when none was asked for."""
         async with self._dialogues.database.unit_of_work() as uow:
-            person = await uow.people.by_telegram_id(sender.telegram_id)
-            if person is None or person.id is None:
+            # Only which input is pending, to route the text: the use case asks for consent.
+            known = await self._actors.known(uow, sender)
+            if known is None or known.person.id is None:
                 return None
-            pending = await uow.pending_inputs.of(person.id)
+            pending = await uow.pending_inputs.of(known.person.id)
             if pending is not None and pending.setting == EDIT_SETTING:
                 editing = True
             elif pending is None or pending.setting != STATEMENT_SETTING:
@@ -314,16 +289,16 @@ class CommonGroundDesk:
             return await self._edited(sender, text)
 
         async def use_case(uow: UnitOfWork) -> Outcome:
-            person = await consenting_person(uow, sender, self._consent_version, for_update=True)
-            pending = await uow.pending_inputs.of(person.id or 0)
+            actor = await self._actors.of(uow, sender, for_update=True)
+            person, t = actor.person, actor.translator
+            pending = await uow.pending_inputs.of(actor.person_id)
             if pending is None or pending.setting != STATEMENT_SETTING:
                 raise StaleButton()
-            t = self._dialogues.translator_for(person)
             words = text.strip()
             if len(words) > MAX_STATEMENT_LENGTH:
-                error = StatementTooLong(limit=MAX_STATEMENT_LENGTH)
-                return Outcome(replies=(Reply(t.gettext(error.message, **error.params)),))
-            await uow.pending_inputs.clear(person.id or 0)
+                too_long = StatementTooLongAgain(MAX_STATEMENT_LENGTH)
+                return Outcome(replies=(self._views.render(too_long, t),))
+            await uow.pending_inputs.clear(actor.person_id)
             conversation = await uow.common_ground.of_program(pending.program_id or 0)
             if conversation is None or conversation.status != CommonGroundStatus.OPEN:
                 raise ConversationClosed()
@@ -338,27 +313,11 @@ class CommonGroundDesk:
                     author_id=person.id,
                 )
             )
-            work = self._dialogues.new_work(person, sender)
+            work = self._dialogues.work_for(actor)
             for moderator in await uow.exchanges.facilitators_of(conversation.program_id):
                 if moderator.id != person.id and moderator.blocked_bot_at is None:
                     work.write(moderator.telegram_id, self._to_moderate(moderator, statement))
-            work.say(
-                Reply(
-                    t.gettext(
-                        "Thank you. A facilitator will read your statement before others are "
-                        "offered it. It is shown without your name; you may show your "
-                        "pseudonym with it if you like."
-                    ),
-                    buttons=(
-                        (
-                            Button(
-                                t.gettext("Show my pseudonym with it"),
-                                ButtonAction(COMMON_GROUND_BUTTON, f"name.{statement.id}"),
-                            ),
-                        ),
-                    ),
-                )
-            )
+            work.say(self._views.render(StatementReceived(statement.id or 0), t))
             return await work.seal(uow)
 
         return await self._dialogues.retrying(use_case)
@@ -374,7 +333,8 @@ class CommonGroundDesk:
         decision = Moderate(code)
 
         async def use_case(uow: UnitOfWork) -> Outcome:
-            person = await consenting_person(uow, sender, self._consent_version)
+            actor = await self._actors.of(uow, sender)
+            person, t = actor.person, actor.translator
             statement = await uow.common_ground.statement(int(number))
             conversation = (
                 await uow.common_ground.get(statement.common_ground_id) if statement else None
@@ -384,26 +344,18 @@ class CommonGroundDesk:
             await self._authorizer.require(
                 uow, person, Permission.FACILITATE, conversation.program_id
             )
-            t = self._dialogues.translator_for(person)
-            work = self._dialogues.new_work(person, sender)
+            work = self._dialogues.work_for(actor)
             if decision is Moderate.EDIT:
                 if statement.status != StatementStatus.PENDING:
-                    work.notice = t.gettext("This statement has already been handled.")
+                    work.notice = self._views.render(StatementAlreadyHandled(), t).text
                     return work.outcome()
                 await uow.pending_inputs.put(
-                    person.id or 0,
+                    actor.person_id,
                     EDIT_SETTING,
                     {"statement": statement.id},
                     conversation.program_id,
                 )
-                work.say(
-                    Reply(
-                        t.gettext(
-                            "Send the statement as it should read, in one message. It is "
-                            "offered in your words, and its author is told it was edited."
-                        )
-                    )
-                )
+                work.say(self._views.render(RewordStatement(), t))
                 return await work.seal(uow)
             status = (
                 StatementStatus.APPROVED
@@ -413,7 +365,7 @@ class CommonGroundDesk:
             if not await uow.common_ground.moderate(
                 statement.id or 0, status, person.id, self._dialogues.now()
             ):
-                work.notice = t.gettext("This statement has already been handled.")
+                work.notice = self._views.render(StatementAlreadyHandled(), t).text
                 return work.outcome()
             uow.audit.record(
                 "statement.moderated",
@@ -422,28 +374,17 @@ class CommonGroundDesk:
                 subject_id=statement.id,
                 status=status.value,
             )
+            approved = status is StatementStatus.APPROVED
             author = await uow.people.by_id(statement.author_id) if statement.author_id else None
             if author is not None and author.blocked_bot_at is None:
-                at = self._dialogues.translator_for(author)
-                told = (
-                    at.gettext("Your statement is now offered to others to vote on. Thank you.")
-                    if status is StatementStatus.APPROVED
-                    else at.gettext(
-                        "A facilitator chose not to offer your statement to others. Thank you "
-                        "for writing it; you are welcome to write another."
-                    )
+                told = self._views.render(
+                    YourStatementModerated(approved), self._dialogues.translator_for(author)
                 )
-                work.write(author.telegram_id, Reply(told))
-            if status is StatementStatus.APPROVED:
+                work.write(author.telegram_id, told)
+            if approved:
                 await self._offer_to_circle(uow, work, conversation, statement)
-            done = (
-                t.gettext("Approved: participants are offered it now.")
-                if status is StatementStatus.APPROVED
-                else t.gettext("Rejected: nobody else will see it.")
-            )
-            work.say(
-                Reply(done, relayed=self._words(statement, person), replaces_pressed_message=True)
-            )
+            done = StatementModerated(approved, self._words(statement, person), replaces=True)
+            work.say(self._views.render(done, t))
             return await work.seal(uow)
 
         return await self._dialogues.retrying(use_case)
@@ -466,8 +407,9 @@ class CommonGroundDesk:
         """The facilitator's rewording of a statement: kept, approved and offered."""
 
         async def use_case(uow: UnitOfWork) -> Outcome:
-            person = await consenting_person(uow, sender, self._consent_version, for_update=True)
-            pending = await uow.pending_inputs.of(person.id or 0)
+            actor = await self._actors.of(uow, sender, for_update=True)
+            person, t = actor.person, actor.translator
+            pending = await uow.pending_inputs.of(actor.person_id)
             if pending is None or pending.setting != EDIT_SETTING:
                 raise StaleButton()
             statement = await uow.common_ground.statement(int(pending.draft.get("statement", 0)))
@@ -479,20 +421,19 @@ class CommonGroundDesk:
             await self._authorizer.require(
                 uow, person, Permission.FACILITATE, conversation.program_id
             )
-            t = self._dialogues.translator_for(person)
             words = text.strip()
             if not words or len(words) > MAX_STATEMENT_LENGTH:
-                error = StatementTooLong(limit=MAX_STATEMENT_LENGTH)
-                return Outcome(replies=(Reply(t.gettext(error.message, **error.params)),))
-            await uow.pending_inputs.clear(person.id or 0)
-            work = self._dialogues.new_work(person, sender)
+                too_long = StatementTooLongAgain(MAX_STATEMENT_LENGTH)
+                return Outcome(replies=(self._views.render(too_long, t),))
+            await uow.pending_inputs.clear(actor.person_id)
+            work = self._dialogues.work_for(actor)
             original = statement.text
             statement.text, statement.language = words, person.language
             if not await uow.common_ground.moderate(
                 statement.id or 0, StatementStatus.APPROVED, person.id, self._dialogues.now()
             ):
                 statement.text = original
-                work.say(Reply(t.gettext("This statement has already been handled.")))
+                work.say(self._views.render(StatementAlreadyHandled(), t))
                 return await work.seal(uow)
             uow.audit.record(
                 "statement.moderated",
@@ -503,24 +444,14 @@ class CommonGroundDesk:
             )
             author = await uow.people.by_id(statement.author_id) if statement.author_id else None
             if author is not None and author.blocked_bot_at is None:
-                at = self._dialogues.translator_for(author)
+                edited = YourStatementEdited(self._words(statement, author))
                 work.write(
                     author.telegram_id,
-                    Reply(
-                        at.gettext(
-                            "A facilitator edited your statement a little and offered it to "
-                            "others to vote on. It now reads:"
-                        ),
-                        relayed=self._words(statement, author),
-                    ),
+                    self._views.render(edited, self._dialogues.translator_for(author)),
                 )
             await self._offer_to_circle(uow, work, conversation, statement)
-            work.say(
-                Reply(
-                    t.gettext("Approved: participants are offered it now."),
-                    relayed=self._words(statement, person),
-                )
-            )
+            done = StatementModerated(True, self._words(statement, person))
+            work.say(self._views.render(done, t))
             return await work.seal(uow)
 
         return await self._dialogues.retrying(use_case)
@@ -530,10 +461,10 @@ class CommonGroundDesk:
     async def results(self, sender: Sender) -> Outcome:
         """/commonground: what each program's conversation found, for its organizers."""
         async with self._dialogues.database.unit_of_work() as uow:
-            person = await consenting_person(uow, sender, self._consent_version)
-            t = self._dialogues.translator_for(person)
+            actor = await self._actors.of(uow, sender)
+            person = actor.person
             screens = []
-            organized = await uow.programs.organized_by(person.id or 0)
+            organized = await uow.programs.organized_by(actor.person_id)
             if not organized:
                 raise NotAllowed()
             for program in organized:
@@ -551,9 +482,9 @@ class CommonGroundDesk:
                 communities = {
                     c.id or 0: c.name for c in await uow.communities.of_program(program.id or 0)
                 }
-                lines = self._screen(t, program, conversation, statements, found, communities)
-                lines += ["", *self._opinion_groups(t, groups, statements)]
-                screens.append(Reply("\n".join(lines)))
+                summary = _summary(program, conversation, statements, found, communities)
+                screen = CommonGroundScreen(summary, groups)
+                screens.append(self._views.render(screen, actor.translator))
             if not screens:
                 raise NoConversation()
             return Outcome(replies=tuple(screens))
@@ -561,42 +492,15 @@ class CommonGroundDesk:
     # --- the parts ------------------------------------------------------------------------
 
     async def _offer(
-        self, uow: UnitOfWork, work: Delivery, person: Person, conversation: CommonGround
+        self, uow: UnitOfWork, work: Delivery, actor: Actor, conversation: CommonGround
     ) -> None:
-        t = self._dialogues.translator_for(person)
         found = await uow.common_ground.next_for(
-            conversation.id or 0, person.id or 0, STATEMENTS_AT_A_TIME
+            conversation.id or 0, actor.person_id, STATEMENTS_AT_A_TIME
         )
         for statement in found:
-            work.say(await self.ballot(uow, statement, person))
-        more = Button(
-            t.gettext("More statements"),
-            ButtonAction(COMMON_GROUND_BUTTON, f"more.{conversation.id}"),
-        )
-        add = Button(
-            t.gettext("Add my own statement"),
-            ButtonAction(COMMON_GROUND_BUTTON, f"add.{conversation.id}"),
-        )
-        if found:
-            work.say(
-                Reply(
-                    t.gettext(
-                        "Vote on each in private: only totals are shown, never who voted "
-                        "what. When you are done, ask for more, or add a statement of your own."
-                    ),
-                    buttons=((more,), (add,)),
-                )
-            )
-        else:
-            work.say(
-                Reply(
-                    t.gettext(
-                        "You have voted on every statement for now. Come back later with "
-                        "/vote: new ones arrive as people write them. You can also add your own."
-                    ),
-                    buttons=((add,),),
-                )
-            )
+            work.say(await self.ballot(uow, statement, actor.person))
+        offered = StatementsOffered(conversation.id or 0, any_left=bool(found))
+        work.say(self._views.render(offered, actor.translator))
 
     async def _open_conversation(
         self, uow: UnitOfWork, person: Person, conversation_id: int
@@ -612,40 +516,22 @@ class CommonGroundDesk:
 
     async def _show_author(self, sender: Sender, statement_id: int) -> Outcome:
         async def use_case(uow: UnitOfWork) -> Outcome:
-            person = await consenting_person(uow, sender, self._consent_version)
-            if not await uow.common_ground.show_author(statement_id, person.id or 0):
+            actor = await self._actors.of(uow, sender)
+            if not await uow.common_ground.show_author(statement_id, actor.person_id):
                 raise StaleButton()
-            t = self._dialogues.translator_for(person)
-            work = self._dialogues.new_work(person, sender)
-            work.say(
-                Reply(
-                    t.gettext(
-                        "Thank you. Your pseudonym, {pseudonym}, will be shown with your "
-                        "statement.",
-                        pseudonym=person.pseudonym or "?",
-                    ),
-                    replaces_pressed_message=True,
-                )
-            )
+            work = self._dialogues.work_for(actor)
+            shown = PseudonymShown(actor.person.pseudonym or "?")
+            work.say(self._views.render(shown, actor.translator))
             return await work.seal(uow)
 
         return await self._dialogues.retrying(use_case)
 
     async def ballot(self, uow: UnitOfWork, statement: Statement, reader: Person) -> Reply:
         """One statement to vote on, with Agree / Disagree / Pass, in the reader's language."""
-        t = self._dialogues.translator_for(reader)
-        return Reply(
-            self._heading(t, await self._author(uow, statement)),
-            relayed=self._words(statement, reader),
-            buttons=(
-                tuple(
-                    Button(t.gettext(label), ButtonAction(VOTE_BUTTON, f"{statement.id}.{code}"))
-                    for code, label in (
-                        (code, VOTE_LABELS[value]) for code, value in VOTE_CODES.items()
-                    )
-                ),
-            ),
+        shown = Ballot(
+            statement.id or 0, await self._author(uow, statement), self._words(statement, reader)
         )
+        return self._views.render(shown, self._dialogues.translator_for(reader))
 
     def to_moderate(self, moderator: Person, statement: Statement) -> Reply:
         """A new statement, for a facilitator to approve or reject."""
@@ -662,7 +548,8 @@ class CommonGroundDesk:
     ) -> str:
         """What a conversation found, as the organizers' screen shows it (bridging and
         divisive statements; opinion groups are the program-wide screen's)."""
-        return "\n".join(self._screen(t, program, conversation, statements, found, communities))
+        summary = _summary(program, conversation, statements, found, communities)
+        return self._views.render(summary, t).text
 
     async def _author(self, uow: UnitOfWork, statement: Statement) -> str | None:
         """The pseudonym to show with a statement, only if its author agreed to it."""
@@ -671,161 +558,28 @@ class CommonGroundDesk:
         author = await uow.people.by_id(statement.author_id)
         return author.pseudonym if author is not None else None
 
-    def _heading(self, t: Translator, author: str | None) -> str:
-        if author:
-            return t.gettext("A statement by {pseudonym}:", pseudonym=author)
-        return t.gettext("A statement:")
-
-    def _words(self, statement: Statement, reader: Person) -> RelayedWords:
-        return RelayedWords(statement.text, statement.language, reader.language)
+    def _words(self, statement: Statement, reader: Person) -> Words:
+        return Words(statement.text, statement.language, reader.language)
 
     def _to_moderate(self, moderator: Person, statement: Statement) -> Reply:
-        t = self._dialogues.translator_for(moderator)
-        return Reply(
-            t.gettext(
-                "A participant wrote a new statement. Offer it to everyone to vote on? "
-                "Approve it if it is short, fair and identifies nobody."
-            ),
-            relayed=self._words(statement, moderator),
-            buttons=(
-                (
-                    Button(
-                        t.gettext("Approve"),
-                        ButtonAction(STATEMENT_MODERATION_BUTTON, f"ok.{statement.id}"),
-                    ),
-                    Button(
-                        t.gettext("Edit"),
-                        ButtonAction(STATEMENT_MODERATION_BUTTON, f"ed.{statement.id}"),
-                    ),
-                    Button(
-                        t.gettext("Reject"),
-                        ButtonAction(STATEMENT_MODERATION_BUTTON, f"no.{statement.id}"),
-                    ),
-                ),
-            ),
-        )
+        shown = StatementToModerate(statement.id or 0, self._words(statement, moderator))
+        return self._views.render(shown, self._dialogues.translator_for(moderator))
 
-    def _screen(
-        self,
-        t: Translator,
-        program: Program,
-        conversation: CommonGround,
-        statements: dict[int, Statement],
-        found: Results,
-        communities: dict[int, str],
-    ) -> list[str]:
-        status = (
-            t.gettext("open")
-            if conversation.status == CommonGroundStatus.OPEN
-            else t.gettext("closed")
-        )
-        approved = sum(1 for s in statements.values() if s.status == StatementStatus.APPROVED)
-        pending = sum(1 for s in statements.values() if s.status == StatementStatus.PENDING)
-        lines = [
-            t.gettext("Common ground in {program} ({status})", program=program.name, status=status),
-            t.gettext(
-                "{approved} statements offered, {pending} waiting for a facilitator.",
-                approved=approved,
-                pending=pending,
-            ),
-        ]
-        for community_id, voters in sorted(found.counted.items()):
-            lines.append(
-                t.gettext(
-                    "{community}: {voters} voters",
-                    community=communities.get(community_id, "?"),
-                    voters=voters,
-                )
-            )
-        if found.hidden:
-            lines.append(
-                t.gettext(
-                    "Communities with fewer than {minimum} voters are not shown.",
-                    minimum=found.min_voters,
-                )
-            )
-        lines += ["", t.gettext("Agreed across every community:")]
-        lines += self._listed(t, found.bridging, statements, communities) or [
-            t.gettext(
-                "Nothing yet: each community needs {minimum} votes on a statement.",
-                minimum=found.min_voters,
-            )
-        ]
-        lines += ["", t.gettext("Where communities differ most:")]
-        lines += self._listed(t, found.divisive, statements, communities) or [
-            t.gettext("Nothing stands out yet.")
-        ]
-        return lines
 
-    def _opinion_groups(
-        self, t: Translator, found: OpinionGroups | None, statements: dict[int, Statement]
-    ) -> list[str]:
-        """The groups found from the votes: sizes and what each agrees with more than the
-        others, never who is in them."""
-        if found is None:
-            return [t.gettext(NO_ANALYSIS)]
-        lines = [
-            t.gettext(
-                "Opinion groups found from the votes (of everyone with {votes} votes or more):",
-                votes=found.min_votes,
-            )
-        ]
-        if not found.groups:
-            lines.append(
-                t.gettext(
-                    "None yet: a group needs {minimum} people whose votes differ from the others'.",
-                    minimum=found.min_members,
-                )
-            )
-        for name, group in zip(GROUP_NAMES, found.groups, strict=False):
-            lines.append(
-                t.ngettext(
-                    "Group {name}: {count} person. Agrees more than the others with:",
-                    "Group {name}: {count} people. Agree more than the others with:",
-                    group.size,
-                    name=name,
-                )
-            )
-            for r in group.representative:
-                statement = statements.get(r.statement_id)
-                if statement is None:
-                    continue
-                shares = t.gettext(
-                    "{inside}% agree in the group, {outside}% among the others",
-                    inside=round(100 * r.inside.agrees / r.inside.votes),
-                    outside=round(100 * r.outside.agrees / r.outside.votes),
-                )
-                lines.append(f"• {statement.text} ({shares})")
-            if not group.representative:
-                lines.append(t.gettext("Nothing stands out yet."))
-        if found.hidden:
-            lines.append(
-                t.gettext(
-                    "Opinion groups with fewer than {minimum} people are not shown.",
-                    minimum=found.min_members,
-                )
-            )
-        return lines
-
-    def _listed(
-        self,
-        t: Translator,
-        found: Sequence[StatementResult],
-        statements: dict[int, Statement],
-        communities: dict[int, str],
-    ) -> list[str]:
-        lines = []
-        for result in found[:RESULTS_SHOWN]:
-            statement = statements.get(result.statement_id)
-            if statement is None:
-                continue
-            shares = ", ".join(
-                t.gettext(
-                    "{community} {agreed}% agree",
-                    community=communities.get(community_id, "?"),
-                    agreed=round(100 * tally.agrees / tally.votes) if tally.votes else 0,
-                )
-                for community_id, tally in sorted(result.by_community.items())
-            )
-            lines.append(f"• {statement.text} ({shares})")
-        return lines
+def _summary(
+    program: Program,
+    conversation: CommonGround,
+    statements: dict[int, Statement],
+    found: Results,
+    communities: dict[int, str],
+) -> CommonGroundSummary:
+    """What a conversation found, for the organizers: counts, and every statement's words."""
+    return CommonGroundSummary(
+        program=program.name,
+        is_open=conversation.status == CommonGroundStatus.OPEN,
+        approved=sum(1 for s in statements.values() if s.status == StatementStatus.APPROVED),
+        pending=sum(1 for s in statements.values() if s.status == StatementStatus.PENDING),
+        found=found,
+        statements={number: s.text for number, s in statements.items()},
+        communities=communities,
+    )

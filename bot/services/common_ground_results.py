@@ -1,4 +1,5 @@
-"""What a common-ground conversation found: pure functions over vote tallies.
+"""What a common-ground conversation found: pure functions over vote tallies; and what
+the common-ground use cases show, as plain data without text (see dialogue_results).
 
 - *Bridging* (Polis's group-informed consensus, with the program's communities as the
   groups): for each statement, the product over communities of the smoothed agreement
@@ -15,9 +16,14 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from bot.storage.common_ground_repositories import VoteCount
 from bot.storage.tables import VoteValue
+
+if TYPE_CHECKING:
+    # opinion_groups counts with Tally from here: imported for the annotations only.
+    from bot.services.opinion_groups import OpinionGroups
 
 DIVISIVE_FROM = 0.3
 """A statement is shown as divisive when communities' agreement differs by this much."""
@@ -159,3 +165,166 @@ def results(
         divisive=tuple(divisive(tallies, counted, min_voters)),
         totals=totals,
     )
+
+
+# --- what the use cases show ----------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Words:
+    """A statement's words as written, in `source` language, for a reader of `target`
+    (machine-translated when sent)."""
+
+    text: str
+    source: str
+    target: str
+
+
+@dataclass(frozen=True)
+class ConversationOpened:
+    """The organizers opened `program`'s statements conversation: an invitation to vote."""
+
+    program: str
+    conversation_id: int
+
+
+@dataclass(frozen=True)
+class Ballot:
+    """One statement to vote on; `author`: the pseudonym shown with it, if any."""
+
+    statement_id: int
+    author: str | None
+    words: Words
+
+
+@dataclass(frozen=True)
+class StatementsOffered:
+    """After the ballots: ask for more or add one's own; `any_left`: some were offered."""
+
+    conversation_id: int
+    any_left: bool
+
+
+@dataclass(frozen=True)
+class WriteStatement:
+    """ "Add my own statement": what to write, and that a facilitator reads it first."""
+
+
+@dataclass(frozen=True)
+class AlreadyVoted:
+    """A vote button pressed again (a short notice)."""
+
+
+@dataclass(frozen=True)
+class Voted:
+    """The vote kept: the ballot becomes the statement with the choice."""
+
+    value: VoteValue
+    words: Words
+
+
+@dataclass(frozen=True)
+class StatementTooLongAgain:
+    """A statement (or a facilitator's rewording) empty or over `limit` characters."""
+
+    limit: int
+
+
+@dataclass(frozen=True)
+class StatementReceived:
+    """A participant's statement kept for a facilitator, with the pseudonym button."""
+
+    statement_id: int
+
+
+@dataclass(frozen=True)
+class PseudonymShown:
+    """The author's pseudonym will be shown with their statement."""
+
+    pseudonym: str
+
+
+@dataclass(frozen=True)
+class StatementToModerate:
+    """A participant's new statement, for a facilitator to approve, edit or reject."""
+
+    statement_id: int
+    words: Words
+
+
+@dataclass(frozen=True)
+class StatementAlreadyHandled:
+    """Another facilitator decided on this statement first."""
+
+
+@dataclass(frozen=True)
+class RewordStatement:
+    """ "Edit": send the statement as it should read."""
+
+
+@dataclass(frozen=True)
+class StatementModerated:
+    """The facilitator's decision kept; `replaces`: it answers the pressed card."""
+
+    approved: bool
+    words: Words
+    replaces: bool = False
+
+
+@dataclass(frozen=True)
+class YourStatementModerated:
+    """To the author: their statement is offered to others, or not."""
+
+    approved: bool
+
+
+@dataclass(frozen=True)
+class YourStatementEdited:
+    """To the author: a facilitator reworded their statement and offered it."""
+
+    words: Words
+
+
+@dataclass(frozen=True)
+class CommonGroundSummary:
+    """What a conversation found: bridging and divisive statements per community, small
+    communities hidden. `statements` and `communities` map ids to their words and names."""
+
+    program: str
+    is_open: bool
+    approved: int
+    pending: int
+    found: Results
+    statements: Mapping[int, str]
+    communities: Mapping[int, str]
+
+
+@dataclass(frozen=True)
+class CommonGroundScreen:
+    """/commonground for one program: the summary, then the opinion groups found from the
+    votes (None: the analysis extra is not installed)."""
+
+    summary: CommonGroundSummary
+    groups: OpinionGroups | None
+
+
+CommonGroundResult = (
+    ConversationOpened
+    | Ballot
+    | StatementsOffered
+    | WriteStatement
+    | AlreadyVoted
+    | Voted
+    | StatementTooLongAgain
+    | StatementReceived
+    | PseudonymShown
+    | StatementToModerate
+    | StatementAlreadyHandled
+    | RewordStatement
+    | StatementModerated
+    | YourStatementModerated
+    | YourStatementEdited
+    | CommonGroundSummary
+    | CommonGroundScreen
+)
+"""The common-ground use cases' messages: votes, statements, moderation and results."""

@@ -56,7 +56,7 @@ class Dialogues:
         book: FollowUpBook | None = None,
     ) -> None:
         self._postbox = postbox or Postbox(clock, OutboxPolicy(worker_name()))
-        self._book = book or FollowUpBook(catalogs)
+        self._book = book or FollowUpBook(catalogs, views)
         self._database = database
         self._library = library
         self._actors = Actors(catalogs, consent_version)
@@ -320,10 +320,7 @@ class Dialogues:
     async def translator_for_sender(self, sender: Sender) -> Translator:
         """The translator for someone who may not be (or no longer be) known to Palaver."""
         async with self._database.unit_of_work() as uow:
-            person = await uow.people.by_telegram_id(sender.telegram_id)
-        if person is not None:
-            return self.translator_for(person)
-        return self.translator_for_stranger(sender)
+            return await self._actors.translator_for_sender(uow, sender)
 
     async def retrying(self, use_case: Callable[[UnitOfWork], Awaitable[Outcome]]) -> Outcome:
         """Run a use case in a fresh unit of work, again if a concurrent change got there first."""

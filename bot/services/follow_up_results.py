@@ -72,6 +72,13 @@ class YourTimeZone:
 
 
 @dataclass(frozen=True)
+class TimeZoneQuestion:
+    """Which time zone they are in: a button for each of `zones` (IANA keys), or type it."""
+
+    zones: tuple[str, ...]
+
+
+@dataclass(frozen=True)
 class TimeZoneSet:
     """A new time zone (an IANA key): the time `now` there (in `local`); `replaces`: it
     was chosen with a button, whose message it replaces."""
@@ -143,6 +150,7 @@ FollowUpResult = (
     | CheckinPostponed
     | FollowUpsPaused
     | YourTimeZone
+    | TimeZoneQuestion
     | TimeZoneSet
     | Scheduled
     | AnnouncementCancelled

@@ -20,7 +20,7 @@ from bot.clock import Clock
 from bot.i18n.translator import N_
 from bot.scheduling.quiet_hours import next_allowed
 from bot.scheduling.time_zones import UnknownTimeZone, parse_time_zone
-from bot.services.actors import Sender, consenting_person
+from bot.services.actors import Actor, Sender
 from bot.services.authorization import Authorizer, Permission
 from bot.services.dialogues import Dialogues
 from bot.services.errors import NotAllowed, PalaverError, StaleButton
@@ -340,14 +340,14 @@ class FollowUps:
         answer, commitment_id, days = _parse_checkin(value)
 
         async def use_case(uow: UnitOfWork) -> Outcome:
-            person = await consenting_person(uow, sender, self._consent_version)
+            actor = await self._dialogues.actors.of(uow, sender)
+            person, t = actor.person, actor.translator
             commitment = await _commitment(uow, commitment_id, lock=True)
             if commitment is None or commitment.person_id != person.id:
                 raise StaleButton()
             if commitment.status != CommitmentStatus.OPEN:
                 raise StaleButton()
-            t = self._dialogues.translator_for(person)
-            work = self._dialogues.new_work(person, sender)
+            work = self._dialogues.work_for(actor)
             now = self._clock()
             if answer == CheckinAnswer.NOT_YET:
                 work.say(self._later_question(person, commitment))
@@ -388,13 +388,13 @@ class FollowUps:
         """/stop: no reminders, check-ins or surveys until /start."""
 
         async def use_case(uow: UnitOfWork) -> Outcome:
-            person = await self._person(uow, sender)
-            t = self._dialogues.translator_for(person)
-            work = self._dialogues.new_work(person, sender)
+            actor = await self._actor(uow, sender)
+            person = actor.person
+            work = self._dialogues.work_for(actor)
             if person.follow_ups_paused_at is None:
                 person.follow_ups_paused_at = self._clock()
                 uow.add(person)
-            work.say(self._views.render(FollowUpsPaused(), t))
+            work.say(self._views.render(FollowUpsPaused(), actor.translator))
             return await work.seal(uow)
 
         return await self._dialogues.retrying(use_case)
@@ -403,20 +403,20 @@ class FollowUps:
         """/timezone [city or offset]: show or set the person's time zone."""
 
         async def use_case(uow: UnitOfWork) -> Outcome:
-            person = await self._person(uow, sender)
-            work = self._dialogues.new_work(person, sender)
+            actor = await self._actor(uow, sender)
+            person = actor.person
+            work = self._dialogues.work_for(actor)
             if not typed or not typed.strip():
                 program = await self._first_program(uow, person)
-                t = self._dialogues.translator_for(person)
                 key = zone_key_for(person, program)
-                work.say(self._views.render(YourTimeZone(key, self._clock()), t))
+                work.say(self._views.render(YourTimeZone(key, self._clock()), actor.translator))
                 work.say(self.book.time_zone_question(person, program))
                 return await work.seal(uow)
             try:
                 key = parse_time_zone(typed)
             except UnknownTimeZone:
                 raise UnknownTimeZoneTyped() from None
-            await self._set_zone(uow, work, person, key, replaces=False)
+            await self._set_zone(uow, work, actor, key, replaces=False)
             return await work.seal(uow)
 
         return await self._dialogues.retrying(use_case)
@@ -425,20 +425,21 @@ class FollowUps:
         """A time-zone button."""
 
         async def use_case(uow: UnitOfWork) -> Outcome:
-            person = await self._person(uow, sender)
+            actor = await self._actor(uow, sender)
             try:
                 key = parse_time_zone(zone_from_button(value))
             except UnknownTimeZone:
                 raise StaleButton() from None
-            work = self._dialogues.new_work(person, sender)
-            await self._set_zone(uow, work, person, key, replaces=True)
+            work = self._dialogues.work_for(actor)
+            await self._set_zone(uow, work, actor, key, replaces=True)
             return await work.seal(uow)
 
         return await self._dialogues.retrying(use_case)
 
     async def _set_zone(
-        self, uow: UnitOfWork, work: Delivery, person: Person, key: str, *, replaces: bool
+        self, uow: UnitOfWork, work: Delivery, actor: Actor, key: str, *, replaces: bool
     ) -> None:
+        person = actor.person
         person.time_zone, person.time_zone_chosen = key, True
         person.time_zone_asked_at = person.time_zone_asked_at or self._clock()
         uow.add(person)
@@ -448,12 +449,12 @@ class FollowUps:
             if (program := await uow.programs.get(membership.program_id)) is not None
         }
         await self.book.move_checkins(uow, person, programs)
-        t = self._dialogues.translator_for(person)
         shown = TimeZoneSet(key, self._clock(), zone_for(person, None), replaces)
-        work.say(self._views.render(shown, t))
+        work.say(self._views.render(shown, actor.translator))
 
-    async def _person(self, uow: UnitOfWork, sender: Sender) -> Person:
-        return await consenting_person(uow, sender, self._consent_version, for_update=True)
+    async def _actor(self, uow: UnitOfWork, sender: Sender) -> Actor:
+        """The consenting person behind the update, their row locked (they change it)."""
+        return await self._dialogues.actors.of(uow, sender, for_update=True)
 
     async def _first_program(self, uow: UnitOfWork, person: Person) -> Program | None:
         for membership in await uow.exchanges.memberships_of(person.id or 0):
@@ -467,14 +468,13 @@ class FollowUps:
         announcements still to go out (each with a button to cancel it) and counts."""
 
         async def use_case(uow: UnitOfWork) -> Outcome:
-            person = await self._person(uow, sender)
-            t = self._dialogues.translator_for(person)
-            programs = await self._programs_facilitated(uow, person)
+            actor = await self._actor(uow, sender)
+            programs = await self._programs_facilitated(uow, actor.person)
             if not programs:
                 raise NotAllowed()
             schedules = tuple([await self._schedule(uow, program) for program in programs])
-            work = self._dialogues.new_work(person, sender)
-            work.say(self._views.render(Scheduled(schedules), t))
+            work = self._dialogues.work_for(actor)
+            work.say(self._views.render(Scheduled(schedules), actor.translator))
             return await work.seal(uow)
 
         return await self._dialogues.retrying(use_case)
@@ -512,10 +512,11 @@ class FollowUps:
         program_id, batch = _parse_announcement(value)
 
         async def use_case(uow: UnitOfWork) -> Outcome:
-            person = await self._person(uow, sender)
+            actor = await self._actor(uow, sender)
+            person = actor.person
             await self._authorizer.require(uow, person, Permission.FACILITATE, program_id)
             if batch.startswith(CIRCLE_BATCH):
-                return await self._cancel_circle_reminders(uow, sender, person, program_id, batch)
+                return await self._cancel_circle_reminders(uow, actor, program_id, batch)
             owed = _batches(await uow.follow_ups.pending_announcements(program_id)).get(batch)
             if not owed:
                 raise StaleButton()
@@ -528,15 +529,14 @@ class FollowUps:
                 subject_id=program_id,
                 people=len(owed),
             )
-            t = self._dialogues.translator_for(person)
-            work = self._dialogues.new_work(person, sender)
-            work.say(self._views.render(AnnouncementCancelled(len(owed)), t))
+            work = self._dialogues.work_for(actor)
+            work.say(self._views.render(AnnouncementCancelled(len(owed)), actor.translator))
             return await work.seal(uow)
 
         return await self._dialogues.retrying(use_case)
 
     async def _cancel_circle_reminders(
-        self, uow: UnitOfWork, sender: Sender, person: Person, program_id: int, batch: str
+        self, uow: UnitOfWork, actor: Actor, program_id: int, batch: str
     ) -> Outcome:
         circle_value = batch.removeprefix(CIRCLE_BATCH)
         found = await uow.circles.get(int(circle_value)) if circle_value.isdigit() else None
@@ -547,14 +547,13 @@ class FollowUps:
         )
         uow.audit.record(
             "follow_ups.circle_reminders_cancelled",
-            actor_id=person.id,
+            actor_id=actor.person.id,
             subject_type="circle",
             subject_id=found[1].id,
             count=count,
         )
-        t = self._dialogues.translator_for(person)
-        work = self._dialogues.new_work(person, sender)
-        work.say(self._views.render(CircleRemindersCancelled(count), t))
+        work = self._dialogues.work_for(actor)
+        work.say(self._views.render(CircleRemindersCancelled(count), actor.translator))
         return await work.seal(uow)
 
     async def _programs_facilitated(self, uow: UnitOfWork, person: Person) -> list[Program]:

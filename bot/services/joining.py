@@ -13,13 +13,14 @@ from typing import Protocol
 
 from bot.i18n.catalogs import Catalogs
 from bot.i18n.translator import Translator
-from bot.services.actors import Sender, consenting_person
+from bot.services.actors import Actor, Actors, Sender
 from bot.services.console_actions import NO_COMMUNITY, button_id
 from bot.services.errors import PalaverError, StaleButton
 from bot.services.joining_results import (
     AlreadyTakingPart,
     CommunityChosen,
     CommunityQuestion,
+    InviteRefused,
     Joined,
     JoiningStarted,
     LanguagesChosen,
@@ -100,6 +101,7 @@ class Joining:
         self._database = database
         self._catalogs = catalogs
         self._consent_version = consent_version
+        self._actors = Actors(catalogs, consent_version)
         self._views = views
         self._after_joining = after_joining or NothingMoreAfterJoining()
         self._postbox = postbox or Postbox(utc_now, OutboxPolicy(worker_name()))
@@ -132,7 +134,7 @@ class Joining:
                 else:
                     replies, joined_program_id = await self._redeem(uow, person, code, t)
             except PalaverError as error:
-                replies = (Reply(t.gettext(error.message, **error.params)),)
+                replies = (self._views.render(InviteRefused(error.message, error.params), t),)
             if joined_program_id is not None:
                 program = await uow.programs.get(joined_program_id)
                 assert program is not None
@@ -145,8 +147,8 @@ class Joining:
         """A community button (or "Prefer not to say") while joining."""
         program_value, _, community_value = value.partition(".")
         async with self._database.unit_of_work() as uow:
-            person, program, membership = await self._member(uow, sender, program_value)
-            t = self._translator_for(person)
+            actor, program, membership = await self._member(uow, sender, program_value)
+            person, t = actor.person, actor.translator
             if community_value == NO_COMMUNITY:
                 community: Community | None = None
             else:
@@ -166,7 +168,7 @@ class Joining:
         """Tick or untick a language while joining."""
         program_value, _, language = value.partition(".")
         async with self._database.unit_of_work() as uow:
-            person, program, membership = await self._member(uow, sender, program_value)
+            actor, program, membership = await self._member(uow, sender, program_value)
             if language not in program.languages:
                 raise StaleButton()
             chosen = list(membership.languages)
@@ -175,18 +177,17 @@ class Joining:
             )
             # A new list, so the JSON column is seen as changed.
             membership.languages = [code for code in program.languages if code in chosen]
-            t = self._translator_for(person)
             question = self._languages_question(program, membership, replace=True)
-            return await self._post(uow, sender, (self._views.render(question, t),))
+            return await self._post(uow, sender, (self._views.render(question, actor.translator),))
 
     async def finish_languages(self, sender: Sender, value: str) -> Outcome:
         """Done under the languages question: joining is complete."""
         async with self._database.unit_of_work() as uow:
-            person, program, membership = await self._member(uow, sender, value)
+            actor, program, membership = await self._member(uow, sender, value)
+            person, t = actor.person, actor.translator
             if not membership.languages:
                 raise NoLanguageChosen()
             membership.languages_chosen = True
-            t = self._translator_for(person)
             names = tuple(self._catalogs.display_name(code) for code in membership.languages)
             confirmation = self._views.render(LanguagesChosen(names), t)
             replies, joined = await self._next_question(uow, t, person, program, membership)
@@ -333,16 +334,16 @@ class Joining:
 
     async def _member(
         self, uow: UnitOfWork, sender: Sender, program_value: str
-    ) -> tuple[Person, Program, Membership]:
+    ) -> tuple[Actor, Program, Membership]:
         """The person pressing, the program, and their membership in it (else refused)."""
-        person = await consenting_person(uow, sender, self._consent_version, for_update=True)
+        actor = await self._actors.of(uow, sender, for_update=True)
         program = await uow.programs.get(button_id(program_value))
-        if program is None or person.id is None:
+        if program is None or actor.person.id is None:
             raise NotAMember()
-        membership = await uow.memberships.of(person.id, program.id or 0)
+        membership = await uow.memberships.of(actor.person.id, program.id or 0)
         if membership is None or membership.status is not MembershipStatus.JOINED:
             raise NotAMember()
-        return person, program, membership
+        return actor, program, membership
 
     def _translator_for(self, person: Person) -> Translator:
-        return self._catalogs.translator(self._catalogs.negotiate(person.language))
+        return self._actors.translator_for(person)

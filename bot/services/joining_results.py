@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 from bot.storage.tables import RoleName
@@ -78,6 +79,14 @@ class RoleGranted:
     program: str
 
 
+@dataclass(frozen=True)
+class InviteRefused:
+    """A kept invite code that could not be used; `message` is the error's msgid."""
+
+    message: str
+    params: Mapping[str, object]
+
+
 JoiningResult = (
     JoiningStarted
     | AlreadyTakingPart
@@ -88,4 +97,5 @@ JoiningResult = (
     | Joined
     | RoleHeld
     | RoleGranted
+    | InviteRefused
 )

@@ -12,7 +12,7 @@ from __future__ import annotations
 import enum
 
 from bot.i18n.translator import N_
-from bot.services.actors import Sender, consenting_person
+from bot.services.actors import Sender
 from bot.services.authorization import Authorizer, Permission
 from bot.services.dialogues import Dialogues
 from bot.services.errors import StaleButton
@@ -145,7 +145,8 @@ class Moderation:
         action, report_id = _parse(value)
 
         async def use_case(uow: UnitOfWork) -> Outcome:
-            facilitator = await consenting_person(uow, sender, self._consent_version)
+            actor = await self._dialogues.actors.of(uow, sender)
+            facilitator, t = actor.person, actor.translator
             report = await uow.exchanges.report(report_id, lock=True)
             exchange = (
                 await uow.exchanges.get(report.exchange_id)
@@ -157,8 +158,7 @@ class Moderation:
             await self._authorizer.require(
                 uow, facilitator, Permission.FACILITATE, exchange.program_id
             )
-            t = self._dialogues.translator_for(facilitator)
-            work = self._dialogues.new_work(facilitator, sender)
+            work = self._dialogues.work_for(actor)
             if report.outcome != ReportOutcome.OPEN:
                 handled = self._views.render(ReportAlreadyHandled(), t)
                 work.notice = handled.text

@@ -11,7 +11,7 @@ from sqlalchemy.exc import IntegrityError
 
 from bot.i18n.catalogs import Catalogs
 from bot.i18n.translator import Translator
-from bot.services.actors import Sender, consenting_person
+from bot.services.actors import Actors, Sender
 from bot.services.errors import ConsentRequired, PalaverError, UnknownLanguage
 from bot.services.letters import Delivery, OutboxPolicy, Postbox, worker_name
 from bot.services.onboarding_results import (
@@ -26,6 +26,7 @@ from bot.services.onboarding_results import (
     LanguageChosen,
     LanguageQuestion,
     NoQuestionWaiting,
+    Refused,
     SlowDown,
     UnexpectedMessage,
     UnknownCommand,
@@ -91,6 +92,7 @@ class Onboarding:
         self._database = database
         self._catalogs = catalogs
         self._consent_version = consent_version
+        self._actors = Actors(catalogs, consent_version)
         self._views = views
         self._invite_redeemer = invite_redeemer
         self._resumer = resumer
@@ -197,7 +199,7 @@ class Onboarding:
 
     async def slow_down(self, sender: Sender) -> Outcome:
         """They sent many messages within seconds; the extra ones were not read."""
-        t = self._catalogs.translator(self._catalogs.negotiate(sender.telegram_language))
+        t = self._actors.translator_for_stranger(sender)
         reply = self._views.render(SlowDown(), t)
         return Outcome(notice=reply.text) if sender.pressed_button else Outcome(replies=(reply,))
 
@@ -206,13 +208,13 @@ class Onboarding:
 
         Uses Telegram's language, not the database: the failure may be the database.
         """
-        t = self._catalogs.translator(self._catalogs.negotiate(sender.telegram_language))
+        t = self._actors.translator_for_stranger(sender)
         return Outcome(replies=(self._views.render(Apology(), t),))
 
     async def refusal(self, sender: Sender, error: PalaverError) -> Outcome:
         """A failure they caused (a stale button, an unknown language), in their language."""
         t = await self.translator_for_sender(sender)
-        text = t.gettext(error.message, **error.params)
+        text = self._views.render(Refused(error.message, error.params), t).text
         if isinstance(error, ConsentRequired):
             # New here, or the consent text changed since they agreed: ask (again) first.
             return Outcome(notice=text if sender.pressed_button else None) + await self.start(
@@ -223,7 +225,7 @@ class Onboarding:
     async def require_consent(self, sender: Sender) -> Person:
         """The person, if they have agreed to the current consent text; else ConsentRequired."""
         async with self._database.unit_of_work() as uow:
-            return await consenting_person(uow, sender, self._consent_version)
+            return (await self._actors.of(uow, sender)).person
 
     async def mark_blocked(self, telegram_id: int) -> None:
         """Telegram said this person blocked the bot: stop writing to them until they return,
@@ -247,13 +249,10 @@ class Onboarding:
     async def translator_for_sender(self, sender: Sender) -> Translator:
         """The translator for whoever sent an update, known to Palaver or not."""
         async with self._database.unit_of_work() as uow:
-            person = await uow.people.by_telegram_id(sender.telegram_id)
-        if person is not None:
-            return self.translator_for(person)
-        return self._catalogs.translator(self._catalogs.negotiate(sender.telegram_language))
+            return await self._actors.translator_for_sender(uow, sender)
 
     def translator_for(self, person: Person) -> Translator:
-        return self._catalogs.translator(self._catalogs.negotiate(person.language))
+        return self._actors.translator_for(person)
 
     # --- the steps -------------------------------------------------------------------
 
@@ -267,9 +266,10 @@ class Onboarding:
         return await self._invite_redeemer.redeem_pending_invite(person.id, behind)
 
     async def _find_or_add(self, uow: UnitOfWork, sender: Sender) -> Person:
-        person = await uow.people.by_telegram_id(sender.telegram_id, for_update=True)
-        if person is not None:
-            return person
+        # Before any consent: this is where they are asked for it.
+        known = await self._actors.known(uow, sender, for_update=True)
+        if known is not None:
+            return known.person
         person = Person(
             telegram_id=sender.telegram_id,
             language=self._catalogs.negotiate(sender.telegram_language),

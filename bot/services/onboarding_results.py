@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 
@@ -84,6 +85,15 @@ class Apology:
     """Something failed on Palaver's side."""
 
 
+@dataclass(frozen=True)
+class Refused:
+    """A failure they caused (a stale button, an unknown language); `message` is the
+    error's msgid."""
+
+    message: str
+    params: Mapping[str, object]
+
+
 OnboardingResult = (
     LanguageQuestion
     | LanguageChosen
@@ -98,5 +108,6 @@ OnboardingResult = (
     | UnexpectedMessage
     | NoQuestionWaiting
     | SlowDown
+    | Refused
     | Apology
 )

@@ -17,8 +17,9 @@ from bot.i18n.translator import N_
 from bot.scheduling.quiet_hours import QuietHours, local_moment
 from bot.scheduling.time_zones import UnknownTimeZone, zone_of
 from bot.services.errors import PalaverError
+from bot.services.follow_up_results import TimeZoneQuestion
 from bot.services.letters import Delivery
-from bot.services.replies import Button, ButtonAction, Reply
+from bot.services.replies import Reply, Views
 from bot.storage.tables import (
     Commitment,
     FollowUp,
@@ -97,8 +98,9 @@ class AnnouncementInPast(PalaverError):
 class FollowUpBook:
     """Writes follow-ups, asking the person for their time zone the first time one is owed."""
 
-    def __init__(self, catalogs: Catalogs) -> None:
+    def __init__(self, catalogs: Catalogs, views: Views) -> None:
         self._catalogs = catalogs
+        self._views = views
 
     async def owe(
         self,
@@ -292,19 +294,4 @@ class FollowUpBook:
             offered.insert(0, person.time_zone)
         if "UTC" not in offered:
             offered.append("UTC")
-        return Reply(
-            t.gettext(
-                "So that reminders reach you at a good time of day: which time zone are you "
-                "in? Tap one, or send /timezone followed by your city or UTC offset, for "
-                "example /timezone Nairobi or /timezone +3."
-            ),
-            buttons=tuple(
-                (
-                    Button(
-                        zone.replace("_", " "),
-                        ButtonAction(TIME_ZONE_BUTTON, zone_button_value(zone)),
-                    ),
-                )
-                for zone in offered
-            ),
-        )
+        return self._views.render(TimeZoneQuestion(tuple(offered)), t)

@@ -76,14 +76,14 @@ class Privacy:
         """A JSON file with everything Palaver keeps about the person."""
 
         async def use_case(uow: UnitOfWork) -> Outcome:
-            person = await uow.people.by_telegram_id(sender.telegram_id)
-            if person is None:
+            # Without consent too: everyone may see what Palaver keeps about them.
+            actor = await self._dialogues.actors.known(uow, sender)
+            if actor is None:
                 raise ConsentRequired()
-            t = self._dialogues.translator_for(person)
             document = json.dumps(
-                await self._everything_about(uow, person), indent=2, ensure_ascii=False
+                await self._everything_about(uow, actor.person), indent=2, ensure_ascii=False
             ).encode()
-            return Outcome(replies=(self._views.render(YourData(document), t),))
+            return Outcome(replies=(self._views.render(YourData(document), actor.translator),))
 
         return await self._dialogues.retrying(use_case)
 
@@ -217,12 +217,12 @@ class Privacy:
         """/forget: explain what erasing means and ask for confirmation."""
 
         async def use_case(uow: UnitOfWork) -> Outcome:
-            person = await uow.people.by_telegram_id(sender.telegram_id)
-            if person is None:
+            # Without consent too: everyone may have what Palaver keeps about them erased.
+            actor = await self._dialogues.actors.known(uow, sender)
+            if actor is None:
                 t = self._dialogues.translator_for_stranger(sender)
                 return Outcome(replies=(self._views.render(NothingKept(), t),))
-            t = self._dialogues.translator_for(person)
-            return Outcome(replies=(self._views.render(ConfirmForgetting(), t),))
+            return Outcome(replies=(self._views.render(ConfirmForgetting(), actor.translator),))
 
         return await self._dialogues.retrying(use_case)
 
@@ -235,14 +235,13 @@ class Privacy:
             raise StaleButton()
 
         async def use_case(uow: UnitOfWork) -> Outcome:
-            person = await uow.people.by_telegram_id(sender.telegram_id, for_update=True)
-            if person is None:
+            actor = await self._dialogues.actors.known(uow, sender, for_update=True)
+            if actor is None:
                 t = self._dialogues.translator_for_stranger(sender)
                 return Outcome(notice=self._views.render(NothingKept(), t).text)
-            t = self._dialogues.translator_for(person)
-            work = self._dialogues.new_work(person, sender)
-            await self._erase(uow, work, person)
-            work.say(self._views.render(Forgotten(), t))
+            work = self._dialogues.work_for(actor)
+            await self._erase(uow, work, actor.person)
+            work.say(self._views.render(Forgotten(), actor.translator))
             return await work.seal(uow)
 
         return await self._dialogues.retrying(use_case)

@@ -13,7 +13,7 @@ from typing import Any
 
 from bot.i18n.catalogs import Catalogs
 from bot.i18n.translator import N_, Translator
-from bot.services.actors import Sender, consenting_person
+from bot.services.actors import Actor, Actors, Sender
 from bot.services.authorization import Authorizer, Permission
 from bot.services.console_actions import StatusChange, button_id
 from bot.services.errors import NotAllowed, PalaverError, StaleButton
@@ -116,6 +116,7 @@ class ProgramConsole:
         self._authorizer = authorizer
         self._choices = choices
         self._views = views
+        self._actors = Actors(catalogs, choices.consent_version)
         self._postbox = postbox or Postbox(utc_now, OutboxPolicy(worker_name()))
 
     async def sealed(self, uow: UnitOfWork, sender: Sender, outcome: Outcome) -> Outcome:
@@ -137,19 +138,20 @@ class ProgramConsole:
     async def list_programs(self, sender: Sender) -> Outcome:
         """/programs: the programs this person organizes, and "New program" if they may."""
         async with self._database.unit_of_work() as uow:
-            person = await self.organizer(uow, sender)
+            actor = await self.organizer(uow, sender)
+            person = actor.person
             programs = await uow.programs.organized_by(_id(person))
             may_create = await self._authorizer.allows(uow, person, Permission.CREATE_PROGRAM, None)
             if not programs and not may_create:
                 raise NotAllowed()
             # Leaving for the list abandons whatever was being typed.
             await uow.pending_inputs.clear(_id(person))
-            return await self.sealed(uow, sender, self._list(person, programs, may_create))
+            return await self.sealed(uow, sender, self._list(actor, programs, may_create))
 
-    def _list(self, person: Person, programs: list[Program], may_create: bool) -> Outcome:
+    def _list(self, actor: Actor, programs: list[Program], may_create: bool) -> Outcome:
         entries = tuple(ProgramEntry(_id(p), p.name, p.status) for p in programs)
         shown = ProgramList(entries, may_create)
-        return Outcome(replies=(self._views.render(shown, self.translator_for(person)),))
+        return Outcome(replies=(self._views.render(shown, actor.translator),))
 
     async def open_program(self, sender: Sender, value: str) -> Outcome:
         """A program's card: its settings, status and what the organizer can do with it."""
@@ -167,10 +169,10 @@ class ProgramConsole:
     async def new_program(self, sender: Sender, _value: str = "") -> Outcome:
         """Start "New program": ask for the first setting."""
         async with self._database.unit_of_work() as uow:
-            person = await self.organizer(uow, sender)
+            actor = await self.organizer(uow, sender)
+            person, t = actor.person, actor.translator
             await self._authorizer.require(uow, person, Permission.CREATE_PROGRAM)
             await uow.pending_inputs.put(_id(person), Setting.NAME, {}, None)
-            t = self.translator_for(person)
             return await self.sealed(
                 uow, sender, Outcome(replies=(self._question(t, Setting.NAME, {}),))
             )
@@ -183,18 +185,18 @@ class ProgramConsole:
         """
         async with self._database.unit_of_work() as uow:
             # Most text is a participant's answer: find out without locking anything.
-            person = await uow.people.by_telegram_id(sender.telegram_id)
-            if person is None or person.id is None:
+            known = await self._actors.known(uow, sender)
+            if known is None or known.person.id is None:
                 return None
-            pending = await uow.pending_inputs.of(person.id)
+            person, t = known.person, known.translator
+            pending = await uow.pending_inputs.of(known.person.id)
             if pending is None:
                 return None
-            await uow.people.by_telegram_id(sender.telegram_id, for_update=True)
+            await self._actors.known(uow, sender, for_update=True)
             if pending.asked_at < utc_now() - PENDING_INPUT_LIFETIME:
-                await uow.pending_inputs.clear(person.id)
+                await uow.pending_inputs.clear(known.person.id)
                 await uow.commit()
                 return None
-            t = self.translator_for(person)
             setting = _setting(pending.setting)
             try:
                 if setting is None or SETTING_INPUT[setting] is not SettingInput.TEXT:
@@ -256,7 +258,8 @@ class ProgramConsole:
     async def create(self, sender: Sender, _value: str = "") -> Outcome:
         """Create the program "New program" has summarised."""
         async with self._database.unit_of_work() as uow:
-            person = await self.organizer(uow, sender)
+            actor = await self.organizer(uow, sender)
+            person, t = actor.person, actor.translator
             pending = await uow.pending_inputs.of(_id(person))
             if pending is None or pending.setting != CONFIRM or pending.program_id is not None:
                 raise StaleButton()
@@ -266,7 +269,6 @@ class ProgramConsole:
             )
             await uow.pending_inputs.clear(_id(person))
             communities = await uow.communities.of_program(_id(program))
-            t = self.translator_for(person)
             room = ProgramRoom(person, program, t)
             ready = self._views.render(ProgramCreated(program.name), t)
             card = self._card(room, communities, may_manage=True)
@@ -275,10 +277,9 @@ class ProgramConsole:
     async def cancel(self, sender: Sender, _value: str = "") -> Outcome:
         """Cancel under a console question: forget the draft, change nothing."""
         async with self._database.unit_of_work() as uow:
-            person = await self.organizer(uow, sender)
-            await uow.pending_inputs.clear(_id(person))
-            t = self.translator_for(person)
-            stopped = self._views.render(ConsoleStopped(), t)
+            actor = await self.organizer(uow, sender)
+            await uow.pending_inputs.clear(actor.person_id)
+            stopped = self._views.render(ConsoleStopped(), actor.translator)
             return await self.sealed(uow, sender, Outcome(replies=(stopped,)))
 
     async def settings_menu(self, sender: Sender, value: str) -> Outcome:
@@ -411,12 +412,12 @@ class ProgramConsole:
 
     # --- shared by the console, invites and the command line -----------------------------
 
-    async def organizer(self, uow: UnitOfWork, sender: Sender) -> Person:
-        """The person behind an update, who must have agreed to the consent text in force."""
-        return await consenting_person(uow, sender, self._choices.consent_version)
+    async def organizer(self, uow: UnitOfWork, sender: Sender) -> Actor:
+        """The actor behind an update, who must have agreed to the consent text in force."""
+        return await self._actors.of(uow, sender)
 
     def translator_for(self, person: Person) -> Translator:
-        return self._catalogs.translator(self._catalogs.negotiate(person.language))
+        return self._actors.translator_for(person)
 
     # --- the steps -------------------------------------------------------------------
 
@@ -430,22 +431,22 @@ class ProgramConsole:
         writable: bool = False,
     ) -> ProgramRoom:
         """The program named by a button, once the sender may take `permission` in it."""
-        person = await self.organizer(uow, sender)
+        actor = await self.organizer(uow, sender)
         program_id = button_id(program_value)
         # Permission first, so a stranger cannot tell which program ids exist.
-        await self._authorizer.require(uow, person, permission, program_id)
+        await self._authorizer.require(uow, actor.person, permission, program_id)
         program = await uow.programs.get(program_id)
         if program is None:
             raise ProgramNotFound()
         if writable and program.status is ProgramStatus.CLOSED:
             raise ProgramClosed()
-        return ProgramRoom(person, program, self.translator_for(person))
+        return ProgramRoom(actor.person, program, actor.translator)
 
     async def _pending(
         self, uow: UnitOfWork, sender: Sender, name: str
     ) -> tuple[Person, PendingInput, Setting]:
         """The organizer and the question they are answering; StaleButton for an old one."""
-        person = await self.organizer(uow, sender)
+        person = (await self.organizer(uow, sender)).person
         pending = await uow.pending_inputs.of(_id(person))
         setting = _setting(name)
         if pending is None or setting is None or pending.setting != setting:

@@ -9,8 +9,10 @@ from bot.i18n.translator import Translator
 from bot.services.circle_agenda_results import CircleAgendaResult
 from bot.services.circle_console_results import CircleConsoleResult
 from bot.services.circle_results import CircleResult
+from bot.services.common_ground_results import CommonGroundResult
 from bot.services.dialogue_results import DialogueResult
 from bot.services.exchange_results import ExchangeResult
+from bot.services.export_results import ExportResult
 from bot.services.follow_up_results import FollowUpResult
 from bot.services.invite_results import InviteResult
 from bot.services.joining_results import JoiningResult
@@ -32,6 +34,8 @@ Shown = (
     | CircleResult
     | CircleConsoleResult
     | CircleAgendaResult
+    | CommonGroundResult
+    | ExportResult
 )
 """Everything a use case may ask a view to show."""
 

@@ -238,7 +238,7 @@ def build_palaver(
         InviteDesk(database, console, views),
         bot_username=lambda: application.bot.username,
     )
-    exports = ExportFeature(responder, ExportDesk(database, console, authorizer))
+    exports = ExportFeature(responder, ExportDesk(database, console, authorizer, views))
     privacy = Privacy(dialogues, settings.consent_version, circles)
     data_rights = PrivacyFeature(responder, privacy)
     follow_ups = FollowUps(

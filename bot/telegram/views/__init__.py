@@ -6,7 +6,9 @@ from bot.i18n.translator import Translator
 from bot.services.circle_agenda_results import CircleAgendaResult
 from bot.services.circle_console_results import CircleConsoleResult
 from bot.services.circle_results import CircleResult
+from bot.services.common_ground_results import CommonGroundResult
 from bot.services.exchange_results import ExchangeResult
+from bot.services.export_results import ExportResult
 from bot.services.follow_up_results import FollowUpResult
 from bot.services.invite_results import InviteResult
 from bot.services.joining_results import JoiningResult
@@ -18,8 +20,10 @@ from bot.services.replies import Reply, Shown
 from bot.telegram.views.circle_agenda import render_circle_agenda
 from bot.telegram.views.circle_console import render_circle_console
 from bot.telegram.views.circles import render_circle
+from bot.telegram.views.common_ground import render_common_ground
 from bot.telegram.views.dialogue import render_dialogue
 from bot.telegram.views.exchange import render_exchange
+from bot.telegram.views.exports import render_export
 from bot.telegram.views.follow_ups import render_follow_up
 from bot.telegram.views.invites import render_invites
 from bot.telegram.views.joining import render_joining
@@ -55,4 +59,8 @@ class TelegramViews:
             return render_circle_console(result, t)
         if isinstance(result, CircleAgendaResult):
             return render_circle_agenda(result, t)
+        if isinstance(result, CommonGroundResult):
+            return render_common_ground(result, t)
+        if isinstance(result, ExportResult):
+            return render_export(result, t)
         return render_dialogue(result, t)

@@ -19,6 +19,7 @@ from bot.services.follow_up_results import (
     FollowUpsPaused,
     ProgramSchedule,
     Scheduled,
+    TimeZoneQuestion,
     TimeZoneSet,
     YourTimeZone,
 )
@@ -29,6 +30,7 @@ from bot.services.follow_ups import (
     LATER_CHOICES,
     CheckinAnswer,
 )
+from bot.services.owed import TIME_ZONE_BUTTON, zone_button_value
 from bot.services.replies import Button, ButtonAction, RelayedWords, Reply
 
 
@@ -78,6 +80,23 @@ def render_follow_up(result: FollowUpResult, t: Translator) -> Reply:
                     zone=zone.replace("_", " "),
                     offset=describe_offset(zone, moment),
                 )
+            )
+        case TimeZoneQuestion(zones=zones):
+            return Reply(
+                t.gettext(
+                    "So that reminders reach you at a good time of day: which time zone are you "
+                    "in? Tap one, or send /timezone followed by your city or UTC offset, for "
+                    "example /timezone Nairobi or /timezone +3."
+                ),
+                buttons=tuple(
+                    (
+                        Button(
+                            zone.replace("_", " "),
+                            ButtonAction(TIME_ZONE_BUTTON, zone_button_value(zone)),
+                        ),
+                    )
+                    for zone in zones
+                ),
             )
         case TimeZoneSet(zone=zone, now=now, local=local, replaces=replaces):
             return Reply(

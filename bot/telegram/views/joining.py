@@ -8,6 +8,7 @@ from bot.services.joining_results import (
     AlreadyTakingPart,
     CommunityChosen,
     CommunityQuestion,
+    InviteRefused,
     Joined,
     JoiningResult,
     JoiningStarted,
@@ -58,6 +59,8 @@ def render_joining(result: JoiningResult, t: Translator) -> Reply:
                     pseudonym=pseudonym,
                 )
             )
+        case InviteRefused(message=message, params=params):
+            return Reply(t.gettext(message, **params))
         case RoleHeld(role=role, program=program):
             if role is RoleName.FACILITATOR:
                 return Reply(

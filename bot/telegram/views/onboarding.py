@@ -17,6 +17,7 @@ from bot.services.onboarding_results import (
     LanguageQuestion,
     NoQuestionWaiting,
     OnboardingResult,
+    Refused,
     SlowDown,
     UnexpectedMessage,
     UnknownCommand,
@@ -102,6 +103,8 @@ def render_onboarding(result: OnboardingResult, t: Translator) -> Reply:
             )
         case Apology():
             return Reply(t.gettext("Sorry, something went wrong on my side. Please try again."))
+        case Refused(message=message, params=params):
+            return Reply(t.gettext(message, **params))
 
 
 def _consent_question(t: Translator) -> Reply:

@@ -206,7 +206,11 @@ def _list(result: ProgramList, t: Translator) -> Reply:
     else:
         text = t.gettext("You don't organize any program yet.")
     buttons = [
-        (Button(_short(program.name), ButtonAction(ProgramAction.OPEN, str(program.program_id))),)
+        (
+            Button(
+                short_label(program.name), ButtonAction(ProgramAction.OPEN, str(program.program_id))
+            ),
+        )
         for program in result.programs
     ]
     if result.may_create:
@@ -433,5 +437,6 @@ def _roles(roles: RolesList, t: Translator) -> Reply:
     return Reply("\n".join(lines), tuple(rows), replaces_pressed_message=True)
 
 
-def _short(label: str) -> str:
+def short_label(label: str) -> str:
+    """A name cut to fit on a button (Telegram shows little of a long one)."""
     return label if len(label) <= BUTTON_LABEL_LENGTH else label[: BUTTON_LABEL_LENGTH - 1] + "…"

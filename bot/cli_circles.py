@@ -227,7 +227,6 @@ def _circles(
     return Circles(
         dialogues,
         Authorizer(settings.admins),
-        settings.consent_version,
         system_clock,
         bot_username=username,
     )

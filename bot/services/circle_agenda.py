@@ -70,7 +70,6 @@ class CircleAgenda:
         self._dialogues = kit.dialogues
         self._views = kit.dialogues.views
         self._authorizer = kit.authorizer
-        self._consent_version = kit.consent_version
         self._clock = kit.clock
 
     async def check_timers(self) -> tuple[Outcome, ...]:

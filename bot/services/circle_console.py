@@ -84,7 +84,6 @@ class CircleConsole:
         self._actors = kit.dialogues.actors
         self._views = kit.dialogues.views
         self._authorizer = kit.authorizer
-        self._consent_version = kit.consent_version
         self._clock = kit.clock
         self._agenda = agenda
         self._moderation = moderation

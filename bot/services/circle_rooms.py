@@ -214,14 +214,12 @@ class CircleRooms:
         self,
         dialogues: Dialogues,
         authorizer: Authorizer,
-        consent_version: str,
         clock: Clock,
         bot_username: str | None = None,
     ) -> None:
         self.dialogues = self._dialogues = dialogues
         self.views: Views = dialogues.views
         self.authorizer = self._authorizer = authorizer
-        self.consent_version = self._consent_version = consent_version
         self.clock = self._clock = clock
         self.bot_username = bot_username or "palaver_bot"
 

@@ -66,21 +66,16 @@ class Circles:
         self,
         dialogues: Dialogues,
         authorizer: Authorizer,
-        consent_version: str,
         clock: Clock,
         bot_username: str | None = None,
     ) -> None:
-        self.kit = self._kit = CircleRooms(
-            dialogues, authorizer, consent_version, clock, bot_username
-        )
+        self.kit = self._kit = CircleRooms(dialogues, authorizer, clock, bot_username)
         self._dialogues = dialogues
         self._actors = dialogues.actors
         self._views = dialogues.views
         self._authorizer = authorizer
         self._clock = clock
-        statements = CircleStatements(
-            self._kit, CommonGroundDesk(dialogues, authorizer, consent_version)
-        )
+        statements = CircleStatements(self._kit, CommonGroundDesk(dialogues, authorizer))
         self.agenda = self._agenda = CircleAgenda(self._kit, statements)
         self.moderation = self._moderation = CircleModeration(self._kit, self._agenda)
         self.groups = CircleGroups(self._kit, self._agenda, self._moderation)

@@ -197,10 +197,9 @@ async def opinion_groups_of(uow: UnitOfWork, conversation: CommonGround) -> Opin
 class CommonGroundDesk:
     """Participants' votes and statements; facilitators' moderation; organizers' results."""
 
-    def __init__(self, dialogues: Dialogues, authorizer: Authorizer, consent_version: str):
+    def __init__(self, dialogues: Dialogues, authorizer: Authorizer):
         self._dialogues = dialogues
         self._authorizer = authorizer
-        self._consent_version = consent_version
         self._actors = dialogues.actors
         self._views = dialogues.views
 

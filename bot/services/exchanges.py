@@ -83,7 +83,7 @@ class Exchanges:
         consent_version: str,
         moderation: Moderation | None = None,
     ) -> None:
-        self._moderation = moderation or Moderation(dialogues, authorizer, consent_version)
+        self._moderation = moderation or Moderation(dialogues, authorizer)
         self._dialogues = dialogues
         self._views = dialogues.views
         self._authorizer = authorizer

@@ -81,11 +81,10 @@ OUTCOME_OF = {
 class Moderation:
     """Reports from participants; facilitators' answers to them."""
 
-    def __init__(self, dialogues: Dialogues, authorizer: Authorizer, consent_version: str):
+    def __init__(self, dialogues: Dialogues, authorizer: Authorizer):
         self._dialogues = dialogues
         self._views = dialogues.views
         self._authorizer = authorizer
-        self._consent_version = consent_version
 
     # --- the participant -----------------------------------------------------------------
 

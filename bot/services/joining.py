@@ -121,7 +121,7 @@ class Joining:
                 return Outcome()
             code, person.pending_invite = person.pending_invite, None
             t = self._translator_for(person)
-            joined_program_id: int | None = None
+            joined: Program | None = None
             work = self._work(person.telegram_id)
             try:
                 knocked = (
@@ -132,13 +132,11 @@ class Joining:
                 if knocked is not None:
                     replies = knocked
                 else:
-                    replies, joined_program_id = await self._redeem(uow, person, code, t)
+                    replies, joined = await self._redeem(uow, person, code, t)
             except PalaverError as error:
                 replies = (self._views.render(InviteRefused(error.message, error.params), t),)
-            if joined_program_id is not None:
-                program = await uow.programs.get(joined_program_id)
-                assert program is not None
-                replies = (*replies, *self._after_joining.after_joining(person, program))
+            if joined is not None:
+                replies = (*replies, *self._after_joining.after_joining(person, joined))
             for reply in replies:
                 work.say(reply)
             return await work.seal(uow, behind=behind)
@@ -216,7 +214,8 @@ class Joining:
 
     async def _redeem(
         self, uow: UnitOfWork, person: Person, code: str, t: Translator
-    ) -> tuple[tuple[Reply, ...], int | None]:
+    ) -> tuple[tuple[Reply, ...], Program | None]:
+        """The answer to a kept invite code, and the program it completed joining of."""
         invite = await uow.invites.by_code(code)
         if invite is None:
             raise InviteUnknown()
@@ -237,7 +236,7 @@ class Joining:
 
     async def _join(
         self, uow: UnitOfWork, person: Person, program: Program, invite: Invite, t: Translator
-    ) -> tuple[tuple[Reply, ...], int | None]:
+    ) -> tuple[tuple[Reply, ...], Program | None]:
         assert person.id is not None and program.id is not None
         membership = await uow.memberships.of(person.id, program.id)
         if membership is not None and membership.status is MembershipStatus.JOINED:
@@ -248,6 +247,8 @@ class Joining:
             return replies, None
         if not await uow.invites.use(invite):
             raise InviteUsedUp()
+        # Asked before the membership changes, so that it is written once, complete.
+        participant = await uow.roles.holds(person.id, RoleName.PARTICIPANT, program.id)
         if membership is None:
             membership = Membership(person_id=person.id, program_id=program.id)
             uow.memberships.add(membership)
@@ -259,7 +260,7 @@ class Joining:
         # Their own language is ticked already; they add the others they read.
         membership.languages = [person.language] if person.language in program.languages else []
         membership.languages_chosen = False
-        if not await uow.roles.holds(person.id, RoleName.PARTICIPANT, program.id):
+        if not participant:
             grant_role(
                 uow,
                 person,
@@ -278,7 +279,7 @@ class Joining:
         )
         welcome = self._views.render(JoiningStarted(program.name), t)
         replies, joined = await self._next_question(uow, t, person, program, membership)
-        return (welcome, *replies), program.id if joined else None
+        return (welcome, *replies), program if joined else None
 
     async def _take_role(
         self, uow: UnitOfWork, person: Person, program: Program, invite: Invite, t: Translator

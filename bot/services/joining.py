@@ -8,8 +8,10 @@ add what comes next (e.g. finding a partner).
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import logging
 from typing import Protocol
+
+from sqlalchemy.exc import DBAPIError
 
 from bot.i18n.catalogs import Catalogs
 from bot.i18n.translator import Translator
@@ -40,7 +42,8 @@ from bot.services.program_errors import (
     ProgramPaused,
 )
 from bot.services.programs import grant_role
-from bot.services.replies import Envelope, Outcome, Reply, Views
+from bot.services.replies import Outcome, Reply, Views
+from bot.storage.database import is_contention
 from bot.storage.tables import (
     Community,
     Invite,
@@ -60,6 +63,8 @@ ROLE_OF_INVITE: dict[InviteKind, RoleName] = {
     InviteKind.FACILITATOR: RoleName.FACILITATOR,
     InviteKind.ORGANIZER: RoleName.ORGANIZER,
 }
+
+log = logging.getLogger(__name__)
 
 
 class AfterJoining(Protocol):
@@ -106,40 +111,47 @@ class Joining:
         self._after_joining = after_joining or NothingMoreAfterJoining()
         self._postbox = postbox or Postbox(utc_now, OutboxPolicy(worker_name()))
 
-    async def redeem_pending_invite(
-        self, person_id: int, behind: Sequence[Envelope] = ()
-    ) -> Outcome:
-        """Use the invite code kept at /start, if any, and forget it whatever happens.
+    async def redeem_pending_invite(self, uow: UnitOfWork, work: Delivery, person: Person) -> None:
+        """Use the invite code kept at /start, if any, and forget it whatever happens; in the
+        caller's transaction (the consent, or /start), its messages after the caller's.
 
-        `behind`: what the same update already committed for this person and is sending;
-        these messages follow it."""
-        async with self._database.unit_of_work() as uow:
-            person = await uow.people.by_id(person_id)
-            if person is None or not person.pending_invite:
-                return Outcome()
-            if not person.has_consented(self._consent_version):
-                return Outcome()
-            code, person.pending_invite = person.pending_invite, None
-            t = self._translator_for(person)
-            joined: Program | None = None
-            work = self._work(person.telegram_id)
-            try:
-                knocked = (
-                    await self._circle_door.knock(uow, work, person, code)
-                    if self._circle_door is not None
-                    else None
-                )
-                if knocked is not None:
-                    replies = knocked
-                else:
-                    replies, joined = await self._redeem(uow, person, code, t)
-            except PalaverError as error:
-                replies = (self._views.render(InviteRefused(error.message, error.params), t),)
-            if joined is not None:
-                replies = (*replies, *self._after_joining.after_joining(person, joined))
-            for reply in replies:
-                work.say(reply)
-            return await work.seal(uow, behind=behind)
+        Inside a savepoint: should it fail unexpectedly, only the redemption is undone (the
+        code stays for the next /start), never the consent given with it."""
+        if not person.pending_invite or not person.has_consented(self._consent_version):
+            return
+        redeemed = self._work(person.telegram_id)
+        try:
+            async with uow.savepoint():
+                await self._redeem_kept_code(uow, redeemed, person)
+        except Exception as error:
+            if isinstance(error, DBAPIError) and is_contention(error):
+                raise  # the whole update is tried again
+            log.exception("a kept invite code could not be used; it is kept for the next /start")
+            await uow.people.refresh(person)
+            return
+        work.take_over(redeemed)
+
+    async def _redeem_kept_code(self, uow: UnitOfWork, work: Delivery, person: Person) -> None:
+        assert person.pending_invite is not None
+        code, person.pending_invite = person.pending_invite, None
+        t = self._translator_for(person)
+        joined: Program | None = None
+        try:
+            knocked = (
+                await self._circle_door.knock(uow, work, person, code)
+                if self._circle_door is not None
+                else None
+            )
+            if knocked is not None:
+                replies = knocked
+            else:
+                replies, joined = await self._redeem(uow, person, code, t)
+        except PalaverError as error:
+            replies = (self._views.render(InviteRefused(error.message, error.params), t),)
+        if joined is not None:
+            replies = (*replies, *self._after_joining.after_joining(person, joined))
+        for reply in replies:
+            work.say(reply)
 
     async def choose_community(self, sender: Sender, value: str) -> Outcome:
         """A community button (or "Prefer not to say") while joining."""

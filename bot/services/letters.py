@@ -76,21 +76,17 @@ class Postbox:
         postings: Sequence[Posting],
         *,
         claim: bool = True,
-        behind: Sequence[Envelope] = (),
     ) -> list[Envelope]:
         """Keep `postings` in the outbox; rows due now are claimed for this process (unless
         `claim` is False: then the dispatcher sends them, e.g. work no handler waits for).
 
         A chat that still has older messages owed (a paced sequence, a failed send) gets the
-        new ones after them, left to the dispatcher so the order holds. `behind`: rows this
-        process claimed earlier for the same update and sends before these, so they do not
-        count as older messages owed.
+        new ones after them, left to the dispatcher so the order holds.
         """
         now = self._clock()
         lease_until = now + self._policy.lease
         chats = list(dict.fromkeys(posting.chat_id for posting in postings))
-        ours = [envelope.outbox_id for envelope in behind if envelope.claimed]
-        latest = await uow.outbox.latest_pending_for(chats, excluding=ours) if chats else {}
+        latest = await uow.outbox.latest_pending_for(chats) if chats else {}
         next_at = {chat: max(now, latest[chat]) if chat in latest else now for chat in chats}
         may_claim = {chat: claim and chat not in latest for chat in chats}
         envelopes: list[Envelope] = []
@@ -332,6 +328,12 @@ class Delivery:
             )
         )
 
+    def take_over(self, other: Delivery) -> None:
+        """Everything `other` gathered (for the same change), after what this one has."""
+        self.postings.extend(other.postings)
+        self.trailing.extend(other.trailing)
+        self.direct.extend(other.direct)
+
     def outcome(self) -> Outcome:
         """What to show when nothing changed (no commit): sent straight away."""
         postings = [*self.postings, *self.trailing]
@@ -343,16 +345,11 @@ class Delivery:
         ]
         return Outcome(replies=(*replies, *self.direct), notice=self.notice, letters=tuple(letters))
 
-    async def seal(
-        self, uow: UnitOfWork, *, claim: bool = True, behind: Sequence[Envelope] = ()
-    ) -> Outcome:
+    async def seal(self, uow: UnitOfWork, *, claim: bool = True) -> Outcome:
         """Keep every message in the outbox, commit with the change, return the outcome.
 
-        `claim`: the caller sends what is due now itself (else the dispatcher does).
-        `behind`: what the same update committed before and the caller sends first."""
-        posted = await self.postbox.post(
-            uow, [*self.postings, *self.trailing], claim=claim, behind=behind
-        )
+        `claim`: the caller sends what is due now itself (else the dispatcher does)."""
+        posted = await self.postbox.post(uow, [*self.postings, *self.trailing], claim=claim)
         await uow.commit()
         return Outcome(replies=tuple(self.direct), notice=self.notice, posted=tuple(posted))
 

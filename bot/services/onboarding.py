@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 import re
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable
 from typing import Protocol
 
 from sqlalchemy.exc import IntegrityError
@@ -32,7 +32,7 @@ from bot.services.onboarding_results import (
     UnknownCommand,
 )
 from bot.services.pseudonyms import random_pseudonym
-from bot.services.replies import Envelope, Outcome, Reply, Views
+from bot.services.replies import Outcome, Reply, Views
 from bot.storage.tables import Person
 from bot.storage.types import utc_now
 from bot.storage.unit_of_work import Database, UnitOfWork
@@ -59,11 +59,9 @@ class ConsentAction:
 class InviteRedeemer(Protocol):
     """Uses the invite code kept in `pending_invite` once the person has consented."""
 
-    async def redeem_pending_invite(
-        self, person_id: int, behind: Sequence[Envelope] = ()
-    ) -> Outcome:
-        """Join, or take the role, the code stands for; clears the code either way (what it
-        says goes into the outbox with the change, sent after `behind`)."""
+    async def redeem_pending_invite(self, uow: UnitOfWork, work: Delivery, person: Person) -> None:
+        """Join, or take the role, the code stands for, in the caller's transaction; clears
+        the code either way (what it says goes into `work`, after what is there)."""
         ...
 
 
@@ -130,11 +128,11 @@ class Onboarding:
             if person.follow_ups_paused_at is not None:
                 person.follow_ups_paused_at = None  # /stop is undone by /start
                 work.say(self._views.render(FollowUpsResumed(), t))
+            await self._redeem_pending_invite(uow, work, person)
             welcomed = await work.seal(uow)
-        invited = await self._redeem_pending_invite(person, behind=welcomed.posted)
         # "/start: see where you are": also the way back after a lost message or a restart.
         resumed = await self._resumer.resume(person.id or 0) if self._resumer else ()
-        return welcomed + invited + Outcome(replies=resumed)
+        return welcomed + Outcome(replies=resumed)
 
     async def offer_languages(self, sender: Sender) -> Outcome:
         """/language: show the language choice."""
@@ -169,13 +167,11 @@ class Onboarding:
                 await self._record_consent(uow, person)
                 work.say(self._views.render(ConsentGiven(), t))
                 work.say(self._views.render(Home(person.pseudonym, returning=False), t))
+                await self._redeem_pending_invite(uow, work, person)
             else:
                 self._record_refusal(uow, person)
                 work.say(self._views.render(ConsentDeclined(), t))
-            agreed = await work.seal(uow)
-        if answer != ConsentAction.ACCEPT:
-            return agreed
-        return agreed + await self._redeem_pending_invite(person, behind=agreed.posted)
+            return await work.seal(uow)
 
     async def help(self, sender: Sender) -> Outcome:
         """/help: what Palaver is and what this person can do now."""
@@ -256,14 +252,9 @@ class Onboarding:
 
     # --- the steps -------------------------------------------------------------------
 
-    async def _redeem_pending_invite(
-        self, person: Person, behind: Sequence[Envelope] = ()
-    ) -> Outcome:
-        # After the consent is committed, in a transaction of its own: a failure here leaves
-        # the code in place for the next /start instead of undoing the consent.
-        if self._invite_redeemer is None or not person.pending_invite or person.id is None:
-            return Outcome()
-        return await self._invite_redeemer.redeem_pending_invite(person.id, behind)
+    async def _redeem_pending_invite(self, uow: UnitOfWork, work: Delivery, person: Person) -> None:
+        if self._invite_redeemer is not None and person.pending_invite:
+            await self._invite_redeemer.redeem_pending_invite(uow, work, person)
 
     async def _find_or_add(self, uow: UnitOfWork, sender: Sender) -> Person:
         # Before any consent: this is where they are asked for it.

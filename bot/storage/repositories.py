@@ -38,9 +38,6 @@ PENDING_FOR_CHATS = (
     .where(OUTBOX_TABLE.c.chat_id.in_(bindparam("chats", expanding=True)))
     .group_by(OUTBOX_TABLE.c.chat_id)
 )
-PENDING_FOR_CHATS_BUT = PENDING_FOR_CHATS.where(
-    OUTBOX_TABLE.c.id.not_in(bindparam("excluding", expanding=True))
-)
 JOURNAL_TABLE = ReceivedUpdate.metadata.tables["received_update"]
 SETTLE_UPDATES = delete(JOURNAL_TABLE).where(
     JOURNAL_TABLE.c.update_id.in_(bindparam("update_ids", expanding=True))
@@ -57,6 +54,10 @@ class PersonRepository:
         statement = PERSON_BY_TELEGRAM_ID_FOR_UPDATE if for_update else PERSON_BY_TELEGRAM_ID
         found = await self._session.exec(statement, params={"telegram_id": telegram_id})
         return found.first()
+
+    async def refresh(self, person: Person) -> None:
+        """Read the person again (after a savepoint was undone, their row may differ)."""
+        await self._session.refresh(person)
 
     async def by_id(self, person_id: int) -> Person | None:
         return await self._session.get(Person, person_id)
@@ -235,17 +236,10 @@ class Outbox:
         ]
         return sorted((await self._session.exec(KEEP_LETTERS, params=rows)).scalars())
 
-    async def latest_pending_for(
-        self, chat_ids: Sequence[int], excluding: Sequence[int] = ()
-    ) -> dict[int, datetime]:
+    async def latest_pending_for(self, chat_ids: Sequence[int]) -> dict[int, datetime]:
         """When the last message still owed to each of these chats may leave (chats owed
-        nothing are left out), not counting the rows `excluding`."""
-        if excluding:
-            statement = PENDING_FOR_CHATS_BUT
-            params: dict[str, Any] = {"chats": list(chat_ids), "excluding": list(excluding)}
-        else:
-            statement, params = PENDING_FOR_CHATS, {"chats": list(chat_ids)}
-        latest = await self._session.exec(statement, params=params)
+        nothing are left out)."""
+        latest = await self._session.exec(PENDING_FOR_CHATS, params={"chats": list(chat_ids)})
         return {chat_id: at for chat_id, at in latest}
 
     async def claim_due(

@@ -9,7 +9,7 @@ from types import TracebackType
 from typing import Self, TypeVar
 
 from sqlalchemy.exc import DBAPIError
-from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSessionTransaction, async_sessionmaker
 from sqlmodel import SQLModel
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -133,6 +133,12 @@ class UnitOfWork:
         """The session itself, for services that need a query no repository has (privacy)."""
         assert self._session is not None, "session outside `async with`"
         return self._session
+
+    def savepoint(self) -> AsyncSessionTransaction:
+        """A part of the transaction that may fail alone: leaving `async with` on an exception
+        undoes only what was done inside it (SAVEPOINT … ROLLBACK TO)."""
+        assert self._session is not None, "savepoint() outside `async with`"
+        return self._session.begin_nested()
 
     def add(self, row: SQLModel) -> None:
         """Keep a new row (an answer, a commitment…) in this unit of work."""

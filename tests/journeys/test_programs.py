@@ -6,6 +6,7 @@ from datetime import timedelta
 from pathlib import Path
 
 import pytest
+from sqlalchemy import text
 from sqlmodel import select
 
 from bot.config import Settings
@@ -157,6 +158,71 @@ async def test_joining_through_a_community_link_skips_the_community_question(
     membership = (await rows(palaver, select(Membership)))[0]
     east = next(c for c in await rows(palaver, select(Community)) if c.name == "east bank")
     assert membership.community_id == east.id and membership.community_chosen
+
+
+async def test_a_link_that_cannot_be_used_now_does_not_undo_the_consent_given_with_it(
+    fake_api: FakeBotApi, palaver: Palaver
+) -> None:
+    # The consent and the kept invite are used in one transaction; the invite inside a
+    # savepoint, so a failure there (here: the database refusing memberships) undoes only
+    # the joining, and the code waits for the next /start.
+    organizer = await onboarded(fake_api, "Mira", user_id=ADMIN_ID)
+    program_id = await create_program_from_the_phone(organizer)
+    code = code_of(await make_link(organizer, program_id, "Participant link for east bank"))
+    await _refuse_memberships(palaver, refuse=True)
+
+    lina = fake_api.user(first_name="Lina", language_code="en")
+    lina.send(f"/start {code}")
+    await lina.expect_message("Which language")
+    lina.press("English")
+    await lina.expect_message("what Palaver keeps")
+    lina.press("Accept")
+    await lina.expect_message("Welcome,")
+    await settle(fake_api, palaver)
+    person = await person_row(palaver, lina.id)
+    assert person is not None and person.consent_version is not None
+    assert person.pending_invite == code
+    assert await rows(palaver, select(Membership)) == []
+    assert not [m for m in lina.messages if "You are joining" in (m.text or "")]
+
+    await _refuse_memberships(palaver, refuse=False)
+    lina.send("/start")
+    await lina.expect_message("You are joining")
+    person = await person_row(palaver, lina.id)
+    assert person is not None and person.pending_invite is None
+    assert len(await rows(palaver, select(Membership))) == 1
+
+
+async def _refuse_memberships(palaver: Palaver, *, refuse: bool) -> None:
+    """A fault in the database itself: every new membership is refused while `refuse`."""
+    engine = palaver.database.engine
+    sqlite = engine.dialect.name == "sqlite"
+    if refuse:
+        statements = (
+            [
+                "CREATE TRIGGER refuse_membership BEFORE INSERT ON membership "
+                "BEGIN SELECT RAISE(ABORT, 'memberships refused'); END"
+            ]
+            if sqlite
+            else [
+                "CREATE FUNCTION refuse_membership() RETURNS trigger AS "
+                "$$ BEGIN RAISE EXCEPTION 'memberships refused'; END $$ LANGUAGE plpgsql",
+                "CREATE TRIGGER refuse_membership BEFORE INSERT ON membership "
+                "FOR EACH ROW EXECUTE FUNCTION refuse_membership()",
+            ]
+        )
+    else:
+        statements = (
+            ["DROP TRIGGER refuse_membership"]
+            if sqlite
+            else [
+                "DROP TRIGGER refuse_membership ON membership",
+                "DROP FUNCTION refuse_membership()",
+            ]
+        )
+    async with engine.begin() as connection:
+        for statement in statements:
+            await connection.execute(text(statement))
 
 
 async def test_prefer_not_to_say_keeps_no_community(fake_api: FakeBotApi, palaver: Palaver) -> None:

@@ -38,8 +38,8 @@ from bot.services.circle_console_results import (
 )
 from bot.services.circle_moderation import CircleModeration
 from bot.services.circle_rooms import (
+    CIRCLE_KINDS,
     INVITE_PREFIX,
-    KIND_LABELS,
     MORE_TIME,
     SIZES,
     STARTS,
@@ -210,7 +210,7 @@ class CircleConsole:
                 kind = ConversationKind(parts[2])
             except ValueError:
                 raise StaleButton() from None
-            if kind not in KIND_LABELS:
+            if kind not in CIRCLE_KINDS:
                 raise StaleButton()
             if len(parts) == 3:
                 step = ChooseCircleSize(prefix)
@@ -223,7 +223,7 @@ class CircleConsole:
                 return Outcome(replies=(self._views.render(step, actor.translator),))
             if parts[4] not in STARTS:
                 raise StaleButton()
-            delay = STARTS[parts[4]][1]
+            delay = STARTS[parts[4]]
             starts_at = quarter_hour(self._clock() + delay) if delay is not None else None
             risky = await exposes_communities(uow, program, kind)
             if risky and len(parts) == 5:

@@ -48,12 +48,12 @@ INVITE_PREFIX = "c"
 """Circle invite codes start with this, so /start tells them from program invites."""
 SIZES = (4, 6, 8, 10, 12)
 """The sizes the chat offers; the command line takes any from MIN_SIZE to MAX_SIZE."""
-STARTS: dict[str, tuple[str, timedelta | None]] = {
-    "now": (N_("When I begin it"), None),
-    "1h": (N_("In an hour"), timedelta(hours=1)),
-    "1d": (N_("Tomorrow at this time"), timedelta(days=1)),
-    "2d": (N_("In two days"), timedelta(days=2)),
-    "7d": (N_("In a week"), timedelta(days=7)),
+STARTS: dict[str, timedelta | None] = {
+    "now": None,
+    "1h": timedelta(hours=1),
+    "1d": timedelta(days=1),
+    "2d": timedelta(days=2),
+    "7d": timedelta(days=7),
 }
 """When a circle made in chat begins (the command line takes any time)."""
 DEFAULT_SIZE = 8
@@ -133,14 +133,8 @@ MODERATION_OUTCOMES = {
     Moderation.MUTE: ReportOutcome.MUTED,
     Moderation.REMOVE: ReportOutcome.REMOVED,
 }
-KIND_LABELS = {
-    ConversationKind.RELAYED_CIRCLE: N_("Relayed: each member in their private chat"),
-    ConversationKind.GROUP_CIRCLE: N_("In a Telegram group"),
-}
-KIND_NAMES = {
-    ConversationKind.RELAYED_CIRCLE: N_("relayed"),
-    ConversationKind.GROUP_CIRCLE: N_("in a group"),
-}
+CIRCLE_KINDS = (ConversationKind.RELAYED_CIRCLE, ConversationKind.GROUP_CIRCLE)
+"""The kinds of circle a facilitator may open."""
 
 
 def circle_flows(library: FlowLibrary) -> list[str]:

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import enum
 
-from bot.i18n.translator import N_
 from bot.services.actors import Sender
 from bot.services.authorization import Authorizer, Permission
 from bot.services.dialogues import Dialogues
@@ -54,13 +53,6 @@ class ReportReason(enum.StrEnum):
 
 
 REASON_VALUES = frozenset(reason.value for reason in ReportReason)
-REASON_LABELS = {
-    ReportReason.HURTFUL: N_("Disrespectful or hurtful"),
-    ReportReason.IDENTIFYING: N_("Shares who or where someone is"),
-    ReportReason.THREAT: N_("Threatens someone"),
-    ReportReason.SPAM: N_("Spam or advertising"),
-    ReportReason.OTHER: N_("Something else"),
-}
 
 
 class ModerationAction(enum.StrEnum):

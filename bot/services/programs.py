@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from bot.i18n.catalogs import Catalogs
-from bot.i18n.translator import N_, Translator
+from bot.i18n.translator import Translator
 from bot.services.actors import Actor, Actors, Sender
 from bot.services.authorization import Authorizer, Permission
 from bot.services.console_actions import StatusChange, button_id
@@ -62,7 +62,6 @@ from bot.services.program_settings import (
 )
 from bot.services.replies import Outcome, Reply, Views
 from bot.storage.tables import (
-    CircleState,
     Community,
     MembershipStatus,
     PendingInput,
@@ -78,16 +77,6 @@ from bot.storage.unit_of_work import Database, UnitOfWork
 # A wizard left alone this long no longer captures what the organizer types: by then the
 # text is far more likely meant for a dialogue.
 CONFIRM = "confirm"
-
-
-# Here rather than in services/circles.py, which imports this module: the People screen
-# counts circles per state, and the circle's own card names its state with the same words.
-CIRCLE_STATE = {
-    CircleState.FORMING: N_("forming"),
-    CircleState.RUNNING: N_("running"),
-    CircleState.PAUSED: N_("paused"),
-    CircleState.ENDED: N_("ended"),
-}
 
 
 @dataclass(frozen=True)

@@ -31,16 +31,13 @@ from bot.services.circle_console_results import (
 )
 from bot.services.circle_rooms import (
     CIRCLE_BUTTON,
-    KIND_LABELS,
-    KIND_NAMES,
     NEW_CIRCLE_BUTTON,
     SIZES,
-    STARTS,
     Verb,
 )
-from bot.services.programs import CIRCLE_STATE
 from bot.services.replies import Button, ButtonAction, Reply
 from bot.storage.tables import CircleState
+from bot.telegram.views.labels import CIRCLE_STATE, KIND_LABELS, KIND_NAMES, START_LABELS
 
 
 def render_circle_console(result: CircleConsoleResult, t: Translator) -> Reply:
@@ -81,7 +78,7 @@ def render_circle_console(result: CircleConsoleResult, t: Translator) -> Reply:
         case ChooseCircleStart(prefix=prefix):
             rows = tuple(
                 (Button(t.gettext(label), ButtonAction(NEW_CIRCLE_BUTTON, f"{prefix}.{code}")),)
-                for code, (label, _delay) in STARTS.items()
+                for code, label in START_LABELS.items()
             )
             question = t.gettext(
                 "When does it begin? Members get a reminder a day and an hour before."

@@ -19,8 +19,9 @@ from bot.services.circle_results import (
     RemovedFromCircle,
 )
 from bot.services.circle_rooms import CIRCLE_BUTTON, MEMBER_BUTTON, MemberVerb, Moderation, Verb
-from bot.services.moderation import REASON_LABELS, ReportReason
+from bot.services.moderation import ReportReason
 from bot.services.replies import Button, ButtonAction, Reply
+from bot.telegram.views.labels import REASON_LABELS
 
 MODERATION_LABELS = {
     Moderation.DISMISS: N_("Dismiss"),

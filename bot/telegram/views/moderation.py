@@ -6,7 +6,6 @@ from bot.i18n.translator import N_, Translator
 from bot.services.moderation import (
     CONTEXT_LENGTH,
     MODERATION_BUTTON,
-    REASON_LABELS,
     ModerationAction,
     ReportReason,
 )
@@ -23,6 +22,7 @@ from bot.services.moderation_results import (
     ReportReceived,
 )
 from bot.services.replies import Button, ButtonAction, Reply
+from bot.telegram.views.labels import REASON_LABELS
 
 ACTION_LABELS = {
     ModerationAction.DISMISS: N_("Dismiss"),

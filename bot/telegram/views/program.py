@@ -23,7 +23,6 @@ from bot.services.program_results import (
     StatusChanged,
 )
 from bot.services.program_settings import NO_QUIET_HOURS, SETTING_INPUT, Setting, SettingInput
-from bot.services.programs import CIRCLE_STATE
 from bot.services.replies import Button, ButtonAction, Reply
 from bot.storage.tables import (
     CircleState,
@@ -33,6 +32,7 @@ from bot.storage.tables import (
     ProgramStatus,
     RoleName,
 )
+from bot.telegram.views.labels import CIRCLE_STATE
 
 BUTTON_LABEL_LENGTH = 40
 

@@ -18,7 +18,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from sqlalchemy import event
+from sqlalchemy import Engine, event
 from telegram import Update
 from telegram.ext import Application, ContextTypes, MessageHandler, filters
 
@@ -41,10 +41,14 @@ class DatabaseWork:
     statements: int = 0
     transactions: int = 0
 
-    def attach(self, palaver: Palaver) -> None:
-        engine = palaver.database.engine.sync_engine
-        event.listen(engine, "before_cursor_execute", self._statement)
-        event.listen(engine, "begin", self._begin)
+    def attach(self) -> None:
+        # Every engine: the bookkeeping's quick writes have a connection of their own.
+        event.listen(Engine, "before_cursor_execute", self._statement)
+        event.listen(Engine, "begin", self._begin)
+
+    def detach(self) -> None:
+        event.remove(Engine, "before_cursor_execute", self._statement)
+        event.remove(Engine, "begin", self._begin)
 
     def _statement(self, *_args: object) -> None:
         self.statements += 1
@@ -129,15 +133,13 @@ async def hot_paths(api: LocalBotApi, palaver: Palaver) -> dict[str, DatabaseWor
         await api.wait_until_delivered()
         await palaver.application.update_queue.join()
         work = DatabaseWork()
-        work.attach(palaver)
+        work.attach()
         await action()
         await api.wait_until_delivered()
         await palaver.application.update_queue.join()
         await outbox_drained(palaver.database)  # the last rows' deletion counts too
         await asyncio.sleep(0.2)  # and the handler's own end (the journal is settled last)
-        engine = palaver.database.engine.sync_engine
-        event.remove(engine, "before_cursor_execute", work._statement)
-        event.remove(engine, "begin", work._begin)
+        work.detach()
         return work
 
     async def press_a_button() -> None:

@@ -199,7 +199,7 @@ class Database:
         self._turn = WriterTurn() if self.engine.dialect.name == "sqlite" else None
         self._kept_snapshots: set[str] = set()
         self._quick_write = QuickWrites(self.engine, self._turn)
-        self.bookkeeping = Bookkeeping(self._quick_write, self.engine.dialect.name)
+        self.bookkeeping = Bookkeeping(self._quick_write)
 
     def unit_of_work(self) -> UnitOfWork:
         return UnitOfWork(self._sessions, self._turn, self._kept_snapshots)

@@ -49,21 +49,9 @@ class FlowRunner:
         program_id: int | None,
         exchange_id: int | None = None,
     ) -> Run:
-        """Create a person's run of `flow`, not started yet (partners are created together)."""
-        assert person.id is not None
-        state = RunState.new(flow)
-        await uow.runs.keep_snapshot(state.flow_version, flow.id, canonical_json(flow))
-        return await uow.runs.add(
-            Run(
-                person_id=person.id,
-                program_id=program_id,
-                exchange_id=exchange_id,
-                flow_id=flow.id,
-                flow_version=state.flow_version,
-                status=RunStatus.NEW,
-                state=state.to_json(),
-            )
-        )
+        """Create a person's run of `flow`, not started yet."""
+        (run,) = await self._new_runs(uow, [person], flow, program_id, exchange_id)
+        return await uow.runs.add(run)
 
     async def create_exchange_runs(
         self,
@@ -76,11 +64,23 @@ class FlowRunner:
     ) -> list[Run]:
         """Create the runs of a conversation starting now, one per member, not started yet
         (so that each first message can name the others)."""
+        runs = await self._new_runs(uow, members, flow, program_id, exchange_id)
+        return await uow.runs.add_first_of_exchange(exchange_id, runs)
+
+    async def _new_runs(
+        self,
+        uow: UnitOfWork,
+        people: Sequence[Person],
+        flow: Flow,
+        program_id: int | None,
+        exchange_id: int | None,
+    ) -> list[Run]:
+        """Runs of `flow` at its start, one per person, with the flow's version kept."""
         state = RunState.new(flow)
         await uow.runs.keep_snapshot(state.flow_version, flow.id, canonical_json(flow))
-        runs = [
+        return [
             Run(
-                person_id=member.id or 0,
+                person_id=person.id or 0,
                 program_id=program_id,
                 exchange_id=exchange_id,
                 flow_id=flow.id,
@@ -88,9 +88,8 @@ class FlowRunner:
                 status=RunStatus.NEW,
                 state=state.to_json(),
             )
-            for member in members
+            for person in people
         ]
-        return await uow.runs.add_first_of_exchange(exchange_id, runs)
 
     async def start_run(
         self,

@@ -92,6 +92,24 @@ async def outbox_drained(database: Database, within: float = 10.0, due_only: boo
         await asyncio.sleep(0.02)
 
 
+async def sends_finished(database: Database, within: float = 10.0) -> None:
+    """Wait until no outbox row is being sent: every message a handler took to send itself
+    has been marked sent. (A test that then moves a manual clock past the claims' lease
+    would otherwise see the dispatcher take a row whose mark is still on its way, and send
+    it again: the documented window for a duplicate, stretched from milliseconds to a day.)"""
+    deadline = asyncio.get_running_loop().time() + within
+    claimed = select(func.count()).select_from(OutboxMessage)
+    claimed = claimed.where(col(OutboxMessage.claimed_by).is_not(None))
+    while True:
+        async with database.unit_of_work() as uow:
+            sending = (await uow.session.exec(claimed)).one()
+        if not sending:
+            return
+        if asyncio.get_running_loop().time() > deadline:
+            raise AssertionError(f"{sending} message(s) still being sent after {within}s")
+        await asyncio.sleep(0.02)
+
+
 async def invoke_cli(runner: CliRunner, args: list[str], **options: Any) -> Result:
     """Run a `palaver` command in a worker thread, so a FakeBotApi in this loop can answer it."""
     return await asyncio.to_thread(runner.invoke, main, args, **options)

@@ -48,6 +48,7 @@ from tests.support import (
     person_row,
     rows,
     run_job,
+    sends_finished,
     settle,
 )
 
@@ -409,11 +410,13 @@ async def test_a_timed_round_warns_in_its_last_minute_and_asks_the_facilitator_w
         assert "This round has 10 minutes." in (question.text or "")
     scene.members[0].send("My answer.")
     await scene.members[0].expect_message("Your answer will be shown")
+    await sends_finished(palaver.database)  # no leap past a send's lease
     clock.advance(timedelta(minutes=9, seconds=10))
     await run_job(palaver, "circle-timers")
     for member in scene.members[1:]:
         await member.expect_message("One minute left in this round")
     await scene.members[0].expect_no_message(within=0.2)  # they have answered
+    await sends_finished(palaver.database)  # no leap past a send's lease
     clock.advance(timedelta(minutes=1))
     await run_job(palaver, "circle-timers")
     asked = await scene.faro.expect_message("Time is up for round 1")
@@ -423,6 +426,7 @@ async def test_a_timed_round_warns_in_its_last_minute_and_asks_the_facilitator_w
     scene.faro.press("Two more minutes", asked)
     for member in scene.members:
         await member.expect_message("Two more minutes for this round")
+    await sends_finished(palaver.database)  # no leap past a send's lease
     clock.advance(timedelta(minutes=2, seconds=1))
     await run_job(palaver, "circle-timers")
     scene.faro.press("Close the round", await scene.faro.expect_message("Time is up for round 1"))
@@ -489,6 +493,7 @@ async def test_members_are_reminded_a_day_and_an_hour_before_and_a_facilitator_c
     ]
     assert len(owed) == 12
 
+    await sends_finished(palaver.database)  # no leap past a send's lease
     clock.advance(timedelta(days=1))
     await run_job(palaver, "follow-ups")
     for member in scene.members:
@@ -499,6 +504,7 @@ async def test_members_are_reminded_a_day_and_an_hour_before_and_a_facilitator_c
     listing = await scene.faro.expect_message(f"Circle {scene.circle_id}: 6 reminders")
     scene.faro.press(f"Cancel circle {scene.circle_id}'s reminders", listing)
     await scene.faro.expect_message("Cancelled: 6 reminders will not be sent.")
+    await sends_finished(palaver.database)  # no leap past a send's lease
     clock.advance(timedelta(hours=23))
     await run_job(palaver, "follow-ups")
     for member in scene.members:

@@ -35,7 +35,16 @@ from tests.journeys.test_exchange import (
     run_silence_check,
     yael_was_silent_for,
 )
-from tests.support import cli_env, invoke_cli, onboarded, person_row, rows, run_job, settle
+from tests.support import (
+    cli_env,
+    invoke_cli,
+    onboarded,
+    person_row,
+    rows,
+    run_job,
+    sends_finished,
+    settle,
+)
 
 START = datetime(2026, 3, 10, 10, 0, tzinfo=UTC)
 """A Tuesday morning in the past (so the outbox's own "due by now" checks see every row)."""
@@ -120,6 +129,7 @@ async def plans_a_step(user: FakeUser, program: Program, due: str) -> None:
 async def at(palaver: Palaver, clock: ManualClock, moment: datetime) -> None:
     """Move the clock to `moment` and let every job run, as the job queue would."""
     assert moment >= clock(), "the clock only moves forward"
+    await sends_finished(palaver.database)  # the job queue never leaps a day mid-send
     clock.advance(moment - clock())
     await run_job(palaver, "follow-ups")
     await run_job(palaver, "outbox")

@@ -31,6 +31,7 @@ from bot.services.joining_results import (
     RoleHeld,
 )
 from bot.services.letters import Delivery, OutboxPolicy, Postbox, worker_name
+from bot.services.onboarding_results import Apology
 from bot.services.program_errors import (
     InviteExpired,
     InviteRevoked,
@@ -128,6 +129,8 @@ class Joining:
                 raise  # the whole update is tried again
             log.exception("a kept invite code could not be used; it is kept for the next /start")
             await uow.people.refresh(person)
+            # Said, not swallowed: opening the link again (or /start) tries it once more.
+            work.say(self._views.render(Apology(), self._translator_for(person)))
             return
         work.take_over(redeemed)
 

@@ -8,7 +8,6 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import bindparam, delete, func, insert, or_, update
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import aliased
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -23,7 +22,6 @@ from bot.storage.tables import (
     Role,
     RoleName,
 )
-from bot.storage.types import utc_now
 
 # The statements of the hot paths, built once: building a statement and working out its
 # cache key costs about a third of a short query's CPU (measured with bench.crowd).
@@ -352,26 +350,10 @@ class Outbox:
 
 
 class UpdateJournal:
-    """Updates received but not yet handled to the end."""
+    """Updates received but not yet handled to the end (kept by Bookkeeping, as they come)."""
 
     def __init__(self, session: AsyncSession) -> None:
         self._session = session
-
-    async def record(self, updates: Sequence[tuple[int, dict[str, Any]]]) -> None:
-        """Keep updates (update id, payload); one already kept (a replay) stays as it is."""
-        if not updates:
-            return
-        dialect = self._session.bind.dialect.name
-        insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
-        statement = insert(ReceivedUpdate).on_conflict_do_nothing(index_elements=["update_id"])
-        now = utc_now()
-        await self._session.exec(
-            statement,
-            params=[
-                {"update_id": update_id, "payload": payload, "received_at": now}
-                for update_id, payload in updates
-            ],
-        )
 
     async def settle(self, update_ids: Sequence[int]) -> None:
         await self._session.exec(SETTLE_UPDATES, params={"update_ids": list(update_ids)})

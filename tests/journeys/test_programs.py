@@ -178,6 +178,7 @@ async def test_a_link_that_cannot_be_used_now_does_not_undo_the_consent_given_wi
     await lina.expect_message("what Palaver keeps")
     lina.press("Accept")
     await lina.expect_message("Welcome,")
+    await lina.expect_message("Sorry, something went wrong on my side")  # said, not swallowed
     await settle(fake_api, palaver)
     person = await person_row(palaver, lina.id)
     assert person is not None and person.consent_version is not None

@@ -37,25 +37,23 @@ async def test_an_update_cut_short_by_a_crash_is_handled_at_start_up(
         await first.stop()
 
     # The state a crash leaves: Amal's answer journaled, never handled.
-    async with first.database.unit_of_work() as uow:
-        await uow.journal.record(
-            [
-                (
-                    990_001,
-                    {
-                        "update_id": 990_001,
-                        "message": {
-                            "message_id": 4242,
-                            "date": 1_795_000_000,
-                            "chat": {"id": amal.id, "type": "private", "first_name": "Amal"},
-                            "from": amal.user_json,
-                            "text": "70",
-                        },
+    await first.database.bookkeeping.keep_updates(
+        [
+            (
+                990_001,
+                {
+                    "update_id": 990_001,
+                    "message": {
+                        "message_id": 4242,
+                        "date": 1_795_000_000,
+                        "chat": {"id": amal.id, "type": "private", "first_name": "Amal"},
+                        "from": amal.user_json,
+                        "text": "70",
                     },
-                )
-            ]
-        )
-        await uow.commit()
+                },
+            )
+        ]
+    )
 
     second = build_palaver(settings)
     await second.start()

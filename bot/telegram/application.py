@@ -41,6 +41,7 @@ from bot.telegram.flood_guard import FLOOD_GROUP, FloodGuard
 from bot.telegram.follow_up_handlers import POLL_SECONDS as FOLLOW_UP_POLL_SECONDS
 from bot.telegram.follow_up_handlers import FollowUpFeature
 from bot.telegram.handlers import ButtonRouter, Feature, OnboardingFeature, Responder
+from bot.telegram.palaver_bot import PalaverBot
 from bot.telegram.postman import POLL_SECONDS, Postman
 from bot.telegram.privacy_handlers import PrivacyFeature
 from bot.telegram.program_handlers import JoiningFeature, ProgramsFeature
@@ -294,36 +295,38 @@ def build_palaver(
         log.info("database connections closed")
 
     api = settings.bot_api_url
-    builder = ApplicationBuilder()
-    if settings.max_messages_per_second:
-        # The builder keeps what it is given (the returned builder is the same object).
-        builder.rate_limiter(
-            PalaverRateLimiter(
-                overall_max_rate=settings.max_messages_per_second,
-                max_retries=RATE_LIMIT_RETRIES,
-                private_chat_rate=settings.private_chat_messages_per_second,
-                group_rate_per_minute=settings.group_messages_per_minute,
-            )
+    rate_limiter = (
+        PalaverRateLimiter(
+            overall_max_rate=settings.max_messages_per_second,
+            max_retries=RATE_LIMIT_RETRIES,
+            private_chat_rate=settings.private_chat_messages_per_second,
+            group_rate_per_minute=settings.group_messages_per_minute,
         )
-    application = (
-        builder.token(settings.require_token())
-        .base_url(f"{api}/bot")
-        .base_file_url(f"{api}/file/bot")
-        .concurrent_updates(PerSenderUpdateProcessor(MAX_CONCURRENT_UPDATES))
+        if settings.max_messages_per_second
+        else None
+    )
+    bot = PalaverBot(
+        settings.require_token(),
+        base_url=f"{api}/bot",
+        base_file_url=f"{api}/file/bot",
         # aiohttp rather than PTB's default httpx: a fraction of the CPU per Bot API call.
-        .request(
-            AiohttpRequest(
-                connection_pool_size=CONNECTION_POOL_SIZE,
-                pool_timeout=10,
-                connect_timeout=10,
-                read_timeout=settings.bot_api_timeout,
-                write_timeout=settings.bot_api_timeout,
-            )
-        )
+        request=AiohttpRequest(
+            connection_pool_size=CONNECTION_POOL_SIZE,
+            pool_timeout=10,
+            connect_timeout=10,
+            read_timeout=settings.bot_api_timeout,
+            write_timeout=settings.bot_api_timeout,
+        ),
         # One connection for the long poll, as PTB's builder gives it.
-        .get_updates_request(
-            AiohttpRequest(connection_pool_size=1, read_timeout=LONG_POLL_SECONDS + 10)
-        )
+        get_updates_request=AiohttpRequest(
+            connection_pool_size=1, read_timeout=LONG_POLL_SECONDS + 10
+        ),
+        rate_limiter=rate_limiter,
+    )
+    application = (
+        ApplicationBuilder()
+        .bot(bot)
+        .concurrent_updates(PerSenderUpdateProcessor(MAX_CONCURRENT_UPDATES))
         .post_init(on_startup)
         .post_shutdown(on_shutdown)
         .build()

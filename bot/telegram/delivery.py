@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Awaitable, Callable, Sequence
+from typing import Any
 
-from telegram import Chat, InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
+from telegram import Bot, Chat, InlineKeyboardMarkup, Message, Update
 from telegram.error import BadRequest, Forbidden
-from telegram.ext import ExtBot
 
 from bot.services.replies import Envelope, Letter, Outcome, Reply
 from bot.telegram.callback_data import encode
+from bot.telegram.palaver_bot import PalaverBot
 
 log = logging.getLogger(__name__)
 
@@ -19,13 +20,13 @@ MAX_NOTICE_LENGTH = 200
 MAX_CAPTION_LENGTH = 1024
 
 OnBlocked = Callable[[int], Awaitable[None]]
-SendPosted = Callable[[ExtBot[None], Sequence[Envelope]], Awaitable[None]]
+SendPosted = Callable[[PalaverBot, Sequence[Envelope]], Awaitable[None]]
 
 
 async def deliver(
     outcome: Outcome,
     update: Update,
-    bot: ExtBot[None],
+    bot: Bot,
     on_blocked: OnBlocked,
     send_posted: SendPosted | None = None,
 ) -> None:
@@ -35,6 +36,7 @@ async def deliver(
     What the change posted to the outbox leaves through `send_posted`; the rest (answers
     that changed nothing, files) is sent straight away.
     """
+    assert isinstance(bot, PalaverBot)  # as build_palaver makes it
     query = update.callback_query
     if query is not None:
         notice = outcome.notice[:MAX_NOTICE_LENGTH] if outcome.notice else None
@@ -71,7 +73,7 @@ def actor_first(envelopes: Sequence[Envelope], chat: Chat | None) -> list[Envelo
     return sorted(envelopes, key=lambda envelope: envelope.chat_id != chat.id)
 
 
-async def send_letters(letters: Sequence[Letter], bot: ExtBot[None], on_blocked: OnBlocked) -> None:
+async def send_letters(letters: Sequence[Letter], bot: PalaverBot, on_blocked: OnBlocked) -> None:
     """Send messages to other people that no change stands behind (nothing to keep)."""
     for letter in letters:
         try:
@@ -83,7 +85,7 @@ async def send_letters(letters: Sequence[Letter], bot: ExtBot[None], on_blocked:
             log.warning("a letter could not be delivered: %s", error.message)
 
 
-async def _send_copies(outcome: Outcome, bot: ExtBot[None], on_blocked: OnBlocked) -> None:
+async def _send_copies(outcome: Outcome, bot: PalaverBot, on_blocked: OnBlocked) -> None:
     for copy in outcome.copies:
         try:
             await send(bot, copy.telegram_id, copy.heading)
@@ -94,7 +96,7 @@ async def _send_copies(outcome: Outcome, bot: ExtBot[None], on_blocked: OnBlocke
             log.warning("a media copy could not be delivered: %s", error.message)
 
 
-async def send(bot: ExtBot[None], chat_id: int, reply: Reply) -> list[int]:
+async def send(bot: PalaverBot, chat_id: int, reply: Reply) -> list[int]:
     """Send a reply, split into several messages if it is longer than Telegram allows;
     the ids of the messages sent."""
     reply = reply.as_sent()
@@ -105,20 +107,18 @@ async def send(bot: ExtBot[None], chat_id: int, reply: Reply) -> list[int]:
     sent: list[int] = []
     for index, part in enumerate(parts):
         is_last = index == len(parts) - 1
-        message = await bot.send_message(
-            chat_id, part, reply_markup=_keyboard(reply) if is_last else None
-        )
-        sent.append(message.message_id)
+        sent.append(await bot.send_text(chat_id, part, _keyboard(reply) if is_last else None))
     return sent
 
 
-async def _send_file(bot: ExtBot[None], chat_id: int, reply: Reply) -> None:
+async def _send_file(bot: PalaverBot, chat_id: int, reply: Reply) -> None:
     # A caption holds at most 1024 characters; longer text goes first as its own message.
     caption: str | None = reply.text
     if caption is not None and len(caption) > MAX_CAPTION_LENGTH:
         await send(bot, chat_id, Reply(caption))
         caption = None
-    markup = _keyboard(reply)
+    keyboard = _keyboard(reply)
+    markup = InlineKeyboardMarkup.de_json(keyboard, bot) if keyboard else None
     if reply.photo is not None:
         await bot.send_photo(chat_id, reply.photo, caption=caption or None, reply_markup=markup)
     elif reply.document is not None:
@@ -131,18 +131,16 @@ async def _send_file(bot: ExtBot[None], chat_id: int, reply: Reply) -> None:
         )
 
 
-async def copy(bot: ExtBot[None], chat_id: int, from_chat_id: int, message_id: int) -> None:
+async def copy(bot: PalaverBot, chat_id: int, from_chat_id: int, message_id: int) -> None:
     """Copy (never forward) a message: the copy carries no trace of who sent it."""
     await bot.copy_message(chat_id, from_chat_id, message_id)
 
 
-async def replace(bot: ExtBot[None], chat_id: int, message_id: int, reply: Reply) -> None:
+async def replace(bot: PalaverBot, chat_id: int, message_id: int, reply: Reply) -> None:
     """Edit a message the bot sent (its buttons only, or text and buttons)."""
     if reply.buttons_only:
         try:
-            await bot.edit_message_reply_markup(
-                chat_id=chat_id, message_id=message_id, reply_markup=_keyboard(reply)
-            )
+            await bot.edit_keyboard(chat_id, message_id, _keyboard(reply))
         except BadRequest as error:
             if "not modified" not in error.message:
                 log.info("could not update buttons: %s", error.message)
@@ -151,9 +149,7 @@ async def replace(bot: ExtBot[None], chat_id: int, message_id: int, reply: Reply
         await send(bot, chat_id, reply)
         return
     try:
-        await bot.edit_message_text(
-            reply.text, chat_id=chat_id, message_id=message_id, reply_markup=_keyboard(reply)
-        )
+        await bot.edit_text(chat_id, message_id, reply.text, _keyboard(reply))
     except BadRequest as error:
         if "not modified" in error.message:
             return
@@ -162,18 +158,16 @@ async def replace(bot: ExtBot[None], chat_id: int, message_id: int, reply: Reply
         await send(bot, chat_id, reply)
 
 
-def _keyboard(reply: Reply) -> InlineKeyboardMarkup | None:
+def _keyboard(reply: Reply) -> dict[str, Any] | None:
+    """The inline keyboard as Telegram reads it."""
     if not reply.buttons:
         return None
-    return InlineKeyboardMarkup(
-        [
-            [
-                InlineKeyboardButton(button.label, callback_data=encode(button.action))
-                for button in row
-            ]
+    return {
+        "inline_keyboard": [
+            [{"text": button.label, "callback_data": encode(button.action)} for button in row]
             for row in reply.buttons
         ]
-    )
+    }
 
 
 def split_text(text: str, limit: int = MAX_MESSAGE_LENGTH) -> list[str]:

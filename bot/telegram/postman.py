@@ -16,13 +16,14 @@ from datetime import UTC, datetime, timedelta
 from sqlalchemy.exc import DBAPIError
 from telegram import Bot, ChatPermissions
 from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TimedOut
-from telegram.ext import ExtBot, JobQueue
+from telegram.ext import JobQueue
 
 from bot.clock import Clock
 from bot.services.letters import LetterBox
 from bot.services.replies import Envelope, Reply
 from bot.storage.tables import OutboxOp
 from bot.telegram.delivery import copy, replace, send
+from bot.telegram.palaver_bot import PalaverBot
 from bot.telegram.wake_ups import WakeUps
 
 log = logging.getLogger(__name__)
@@ -80,7 +81,7 @@ class Postman:
 
     async def send_posted(self, bot: Bot, envelopes: Sequence[Envelope]) -> None:
         """Send the rows a handler just committed and claimed; wake the dispatcher for the rest."""
-        assert isinstance(bot, ExtBot)
+        assert isinstance(bot, PalaverBot)
         started = self._clock()
         waiting_chats: set[int] = set()
         left_behind: list[int] = []
@@ -105,7 +106,7 @@ class Postman:
 
     async def dispatch(self, bot: Bot) -> int:
         """Send every due row (each chat's oldest first, chats in parallel); how many were sent."""
-        assert isinstance(bot, ExtBot)
+        assert isinstance(bot, PalaverBot)
         sent = 0
         while not self._wake.closing and (batch := await self._letterbox.claim_due(BATCH)):
             results = await asyncio.gather(*(self._send_one(bot, row) for row in batch))
@@ -126,7 +127,7 @@ class Postman:
 
     async def _send_one(
         self,
-        bot: ExtBot[None],
+        bot: PalaverBot,
         envelope: Envelope,
         marking: list[asyncio.Task[None]] | None = None,
     ) -> bool:
@@ -178,7 +179,7 @@ class Postman:
             log.error("a sent message could not be marked sent: %s", type(error.orig).__name__)
 
 
-async def perform(bot: ExtBot[None], envelope: Envelope) -> list[int]:
+async def perform(bot: PalaverBot, envelope: Envelope) -> list[int]:
     """Do on Telegram what one outbox row says; the ids of the messages it sent."""
     op = OutboxOp(envelope.op)
     chat_id, message_id = envelope.chat_id, envelope.message_id

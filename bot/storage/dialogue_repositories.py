@@ -5,11 +5,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import bindparam, case, delete, literal, update
+from sqlalchemy import bindparam, case, delete, update
 from sqlalchemy.orm.attributes import set_committed_value
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from bot.storage.program_repositories import MEMBERSHIP_OF
 from bot.storage.tables import (
     ConversationKind,
     Exchange,
@@ -70,6 +71,63 @@ TOUCH_MEMBER = (
         MEMBER_TABLE.c.person_id == bindparam("b_person_id"),
     )
     .values(last_active_at=bindparam("now"), nudged_at=None)
+)
+CURRENT_PAIR_OF = (
+    select(Exchange)
+    .join(ExchangeMember, col(ExchangeMember.exchange_id) == col(Exchange.id))
+    .where(
+        col(ExchangeMember.person_id) == bindparam("person_id"),
+        col(Exchange.kind) == ConversationKind.PAIR,
+        col(Exchange.status).in_((ExchangeStatus.WAITING, ExchangeStatus.ACTIVE)),
+    )
+    .order_by(col(Exchange.id).desc())
+)
+_FILLS = col(Exchange.member_count) + 1 >= col(Exchange.capacity)
+TAKE_SEAT = (
+    update(Exchange)
+    .where(
+        col(Exchange.id) == bindparam("exchange_id"),
+        col(Exchange.status) == ExchangeStatus.WAITING,
+        col(Exchange.member_count) < col(Exchange.capacity),
+    )
+    .values(
+        member_count=col(Exchange.member_count) + 1,
+        status=case((_FILLS, ExchangeStatus.ACTIVE.value), else_=col(Exchange.status)),
+        started_at=case(
+            (_FILLS, bindparam("now", type_=UTCDateTime())), else_=col(Exchange.started_at)
+        ),
+    )
+    .returning(col(Exchange.member_count), col(Exchange.status), col(Exchange.started_at))
+    .execution_options(synchronize_session=False)
+)
+WAITING_IN = (
+    select(Exchange, Person, Membership)
+    .join(ExchangeMember, col(ExchangeMember.exchange_id) == col(Exchange.id))
+    .join(Person, col(Person.id) == col(ExchangeMember.person_id))
+    .outerjoin(
+        Membership,
+        (col(Membership.person_id) == col(Person.id))
+        & (col(Membership.program_id) == bindparam("program_id")),
+    )
+    .where(
+        col(Exchange.program_id) == bindparam("program_id"),
+        col(Exchange.status) == ExchangeStatus.WAITING,
+        col(Exchange.kind) == ConversationKind.PAIR,
+    )
+    .order_by(col(Exchange.started_at))
+)
+PAST_PARTNERS = select(ExchangeMember.person_id).where(
+    col(ExchangeMember.exchange_id).in_(
+        select(ExchangeMember.exchange_id).where(
+            col(ExchangeMember.person_id) == bindparam("person_id")
+        )
+    ),
+    col(ExchangeMember.person_id) != bindparam("person_id"),
+)
+MEMBERSHIPS_OF = (
+    select(Membership)
+    .where(col(Membership.person_id) == bindparam("person_id"))
+    .order_by(col(Membership.joined_at).desc())
 )
 PROGRAM_TABLE = Program.metadata.tables["program"]
 TAKE_MATCHING_TURN = (
@@ -221,28 +279,8 @@ class ExchangeRepository:
         database's CHECK (member_count <= capacity) stands behind it.
         """
         assert exchange.id is not None
-        fills = col(Exchange.member_count) + 1 >= col(Exchange.capacity)
-        taken = (
-            await self._session.exec(
-                update(Exchange)
-                .where(
-                    col(Exchange.id) == exchange.id,
-                    col(Exchange.status) == ExchangeStatus.WAITING,
-                    col(Exchange.member_count) < col(Exchange.capacity),
-                )
-                .values(
-                    member_count=col(Exchange.member_count) + 1,
-                    status=case((fills, ExchangeStatus.ACTIVE.value), else_=col(Exchange.status)),
-                    started_at=case(
-                        (fills, literal(now, UTCDateTime())), else_=col(Exchange.started_at)
-                    ),
-                )
-                .returning(
-                    col(Exchange.member_count), col(Exchange.status), col(Exchange.started_at)
-                )
-                .execution_options(synchronize_session=False)
-            )
-        ).first()
+        params = {"exchange_id": exchange.id, "now": now}
+        taken = (await self._session.exec(TAKE_SEAT, params=params)).first()
         if taken is None:
             return False
         # What the update made of the row, without reading it again.
@@ -265,17 +303,8 @@ class ExchangeRepository:
 
     async def current_of(self, person_id: int) -> Exchange | None:
         """The person's exchange that is waiting for a partner or under way."""
-        statement = (
-            select(Exchange)
-            .join(ExchangeMember, col(ExchangeMember.exchange_id) == col(Exchange.id))
-            .where(
-                ExchangeMember.person_id == person_id,
-                col(Exchange.kind) == ConversationKind.PAIR,
-                col(Exchange.status).in_((ExchangeStatus.WAITING, ExchangeStatus.ACTIVE)),
-            )
-            .order_by(col(Exchange.id).desc())
-        )
-        return (await self._session.exec(statement)).first()
+        found = await self._session.exec(CURRENT_PAIR_OF, params={"person_id": person_id})
+        return found.first()
 
     async def touch(self, exchange_id: int, person_id: int, now: datetime) -> None:
         """Note that a member did something, so they are not taken for silent."""
@@ -300,23 +329,8 @@ class ExchangeRepository:
     async def waiting_in(self, program_id: int) -> list[Waiting]:
         """Exchanges of a program in which one person waits for a partner, with who waits
         and their membership of the program (one query, however many wait)."""
-        statement = (
-            select(Exchange, Person, Membership)
-            .join(ExchangeMember, col(ExchangeMember.exchange_id) == col(Exchange.id))
-            .join(Person, col(Person.id) == col(ExchangeMember.person_id))
-            .outerjoin(
-                Membership,
-                (col(Membership.person_id) == col(Person.id))
-                & (col(Membership.program_id) == program_id),
-            )
-            .where(
-                Exchange.program_id == program_id,
-                Exchange.status == ExchangeStatus.WAITING,
-                col(Exchange.kind) == ConversationKind.PAIR,
-            )
-            .order_by(col(Exchange.started_at))
-        )
-        return [Waiting(*row) for row in await self._session.exec(statement)]
+        waiting = await self._session.exec(WAITING_IN, params={"program_id": program_id})
+        return [Waiting(*row) for row in waiting]
 
     async def exchange_ids_of(self, person_id: int) -> list[int]:
         statement = select(ExchangeMember.exchange_id).where(ExchangeMember.person_id == person_id)
@@ -324,11 +338,7 @@ class ExchangeRepository:
 
     async def past_partners(self, person_id: int) -> set[int]:
         """Everyone who was ever in an exchange with this person."""
-        mine = select(ExchangeMember.exchange_id).where(ExchangeMember.person_id == person_id)
-        statement = select(ExchangeMember.person_id).where(
-            col(ExchangeMember.exchange_id).in_(mine), ExchangeMember.person_id != person_id
-        )
-        return set((await self._session.exec(statement)).all())
+        return set(await self._session.exec(PAST_PARTNERS, params={"person_id": person_id}))
 
     async def active(self) -> list[Exchange]:
         statement = select(Exchange).where(
@@ -363,18 +373,12 @@ class ExchangeRepository:
         )
 
     async def membership(self, person_id: int, program_id: int) -> Membership | None:
-        statement = select(Membership).where(
-            Membership.person_id == person_id, Membership.program_id == program_id
-        )
-        return (await self._session.exec(statement)).first()
+        params = {"person_id": person_id, "program_id": program_id}
+        return (await self._session.exec(MEMBERSHIP_OF, params=params)).first()
 
     async def memberships_of(self, person_id: int) -> list[Membership]:
-        statement = (
-            select(Membership)
-            .where(Membership.person_id == person_id)
-            .order_by(col(Membership.joined_at).desc())
-        )
-        return list((await self._session.exec(statement)).all())
+        found = await self._session.exec(MEMBERSHIPS_OF, params={"person_id": person_id})
+        return list(found.all())
 
     async def facilitators_of(self, program_id: int) -> list[Person]:
         statement = (

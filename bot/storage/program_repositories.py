@@ -6,7 +6,7 @@ from collections import Counter
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import delete, func, insert, or_, update
+from sqlalchemy import bindparam, delete, func, insert, or_, update
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -28,6 +28,22 @@ from bot.storage.tables import (
     RunStatus,
 )
 from bot.storage.types import utc_now
+
+# The statements of the hot paths, built once (see repositories.PERSON_BY_TELEGRAM_ID).
+INVITE_BY_CODE = select(Invite).where(col(Invite.code) == bindparam("code"))
+USE_INVITE = (
+    update(Invite)
+    .where(
+        col(Invite.id) == bindparam("invite_id"),
+        or_(col(Invite.max_uses).is_(None), col(Invite.uses) < col(Invite.max_uses)),
+    )
+    .values(uses=col(Invite.uses) + 1)
+)
+MEMBERSHIP_OF = select(Membership).where(
+    col(Membership.person_id) == bindparam("person_id"),
+    col(Membership.program_id) == bindparam("program_id"),
+)
+PENDING_INPUT_OF = select(PendingInput).where(col(PendingInput.person_id) == bindparam("person_id"))
 
 
 class CommunityRepository:
@@ -61,8 +77,7 @@ class InviteRepository:
         self._session = session
 
     async def by_code(self, code: str) -> Invite | None:
-        statement = select(Invite).where(Invite.code == code)
-        return (await self._session.exec(statement)).first()
+        return (await self._session.exec(INVITE_BY_CODE, params={"code": code})).first()
 
     async def get(self, invite_id: int) -> Invite | None:
         return await self._session.get(Invite, invite_id)
@@ -93,15 +108,7 @@ class InviteRepository:
         A single conditional UPDATE, so two people opening a one-time link at the same moment
         cannot both get through.
         """
-        statement = (
-            update(Invite)
-            .where(
-                col(Invite.id) == invite.id,
-                or_(col(Invite.max_uses).is_(None), col(Invite.uses) < col(Invite.max_uses)),
-            )
-            .values(uses=col(Invite.uses) + 1)
-        )
-        result = await self._session.exec(statement)
+        result = await self._session.exec(USE_INVITE, params={"invite_id": invite.id})
         return bool(result.rowcount)
 
 
@@ -112,10 +119,8 @@ class MembershipRepository:
         self._session = session
 
     async def of(self, person_id: int, program_id: int) -> Membership | None:
-        statement = select(Membership).where(
-            Membership.person_id == person_id, Membership.program_id == program_id
-        )
-        return (await self._session.exec(statement)).first()
+        params = {"person_id": person_id, "program_id": program_id}
+        return (await self._session.exec(MEMBERSHIP_OF, params=params)).first()
 
     def add(self, membership: Membership) -> None:
         self._session.add(membership)
@@ -225,7 +230,8 @@ class PendingInputRepository:
         self._session = session
 
     async def of(self, person_id: int) -> PendingInput | None:
-        return await self._session.get(PendingInput, person_id)
+        found = await self._session.exec(PENDING_INPUT_OF, params={"person_id": person_id})
+        return found.first()
 
     async def waiting_since(self, person_id: int, since: datetime) -> bool:
         """Whether a question asked at or after `since` still waits for this person."""

@@ -31,13 +31,16 @@ from bot.storage.types import utc_now
 
 # The statements of the hot paths, built once (see repositories.PERSON_BY_TELEGRAM_ID).
 INVITE_BY_CODE = select(Invite).where(col(Invite.code) == bindparam("code"))
+# On the table, not through the ORM's bulk update (which works out what to change in the
+# session: most of the statement's cost). Nothing reads an invite's count after using it.
+INVITE_TABLE = Invite.metadata.tables["invite"]
 USE_INVITE = (
-    update(Invite)
+    update(INVITE_TABLE)
     .where(
-        col(Invite.id) == bindparam("invite_id"),
-        or_(col(Invite.max_uses).is_(None), col(Invite.uses) < col(Invite.max_uses)),
+        INVITE_TABLE.c.id == bindparam("invite_id"),
+        or_(INVITE_TABLE.c.max_uses.is_(None), INVITE_TABLE.c.uses < INVITE_TABLE.c.max_uses),
     )
-    .values(uses=col(Invite.uses) + 1)
+    .values(uses=INVITE_TABLE.c.uses + 1)
 )
 MEMBERSHIP_OF = select(Membership).where(
     col(Membership.person_id) == bindparam("person_id"),

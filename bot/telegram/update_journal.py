@@ -18,6 +18,7 @@ from telegram.ext import Application, TypeHandler
 from bot.storage.group_commit import GroupCommit
 from bot.storage.unit_of_work import HANDLING_UPDATE, Database
 from bot.telegram.handlers import Context, Handler
+from bot.telegram.palaver_bot import PalaverBot
 
 log = logging.getLogger(__name__)
 
@@ -45,7 +46,9 @@ class UpdateJournal:
         ]
 
     async def record(self, update: Update, context: Context) -> None:
-        await self._recording((update.update_id, update.to_dict()))
+        bot = context.bot
+        received = bot.as_received(update.update_id) if isinstance(bot, PalaverBot) else None
+        await self._recording((update.update_id, received or update.to_dict()))
         # From here on, the first commit of this update's handling also settles it.
         HANDLING_UPDATE.set(update.update_id)
 

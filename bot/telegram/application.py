@@ -323,6 +323,7 @@ def build_palaver(
         ),
         rate_limiter=rate_limiter,
     )
+    bot.keep_received_with(journal.keep_received)
     application = (
         ApplicationBuilder()
         .bot(bot)
@@ -332,7 +333,8 @@ def build_palaver(
         .build()
     )
     application.add_handler(
-        FloodGuard(onboarding, allowed=settings.flood_limit).handler(), group=FLOOD_GROUP
+        FloodGuard(onboarding, journal.set_aside, allowed=settings.flood_limit).handler(),
+        group=FLOOD_GROUP,
     )
     for handler, group in journal.handlers():
         application.add_handler(handler, group=group)

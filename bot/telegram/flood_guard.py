@@ -6,7 +6,7 @@ import contextlib
 import logging
 import time
 from collections import deque
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 
 from telegram import Update
 from telegram.error import BadRequest
@@ -20,8 +20,10 @@ log = logging.getLogger(__name__)
 
 # Generous for a person on a phone (answers take a minute each), tight for a script.
 ALLOWED_UPDATES = 20
-# Before anything else, the update journal included: an update set aside is not kept.
+# Before anything else, the update journal included: an update set aside is not handled,
+# and is taken out of the journal (SetAside), so a restart does not handle it either.
 FLOOD_GROUP = -2
+SetAside = Callable[[Update], Awaitable[None]]
 WINDOW_SECONDS = 10.0
 
 
@@ -36,11 +38,13 @@ class FloodGuard:
     def __init__(
         self,
         onboarding: Onboarding,
+        set_aside: SetAside,
         allowed: int = ALLOWED_UPDATES,
         window_seconds: float = WINDOW_SECONDS,
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
         self._onboarding = onboarding
+        self._set_aside = set_aside
         self._allowed = allowed
         self._window = window_seconds
         self._clock = clock
@@ -71,6 +75,7 @@ class FloodGuard:
             # Stop the button's spinner; an expired query is no reason to fail.
             with contextlib.suppress(BadRequest):
                 await update.callback_query.answer()
+        await self._set_aside(update)
         raise ApplicationHandlerStop
 
     def _forget_idle(self, now: float) -> None:

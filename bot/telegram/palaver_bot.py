@@ -3,15 +3,19 @@ objects, and the updates it received kept as Telegram sent them."""
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable, Sequence
 from typing import Any
 
 from telegram.ext import ExtBot
 
 JSONDict = dict[str, Any]
 
-KEPT_UPDATES = 1000
-"""How many received updates are kept as sent, for the journal (the newest; an update the
-journal asks for later than that is turned back into JSON)."""
+KeepReceived = Callable[[Sequence[JSONDict]], Awaitable[None]]
+"""Keeps updates, as Telegram sent them, before anyone may act on them (the journal)."""
+
+REMEMBERED_UPDATES = 1000
+"""How many kept update ids are remembered for `was_kept` (the newest: an update handled
+later than that is simply kept again, which changes nothing)."""
 
 
 class PalaverBot(ExtBot[Any]):
@@ -24,26 +28,35 @@ class PalaverBot(ExtBot[Any]):
     method: the defaults, the rate limiter, the timeouts and the errors (Forbidden,
     BadRequest, RetryAfter…) are PTB's own.
 
-    It also keeps the updates getUpdates brought, as Telegram sent them, for the update journal
-    (`as_received`): turning an Update back into JSON cost a twentieth of the CPU under a crowd.
+    Every answer of getUpdates is kept (`keep_received_with`) before PTB reads it, in one
+    write for the lot: before PTB asks for the next ones, which confirms these to Telegram.
     """
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self._received: dict[int, JSONDict] = {}
+        self._keep_received: KeepReceived | None = None
+        self._kept: dict[int, None] = {}  # ids, oldest first
 
-    def as_received(self, update_id: int) -> JSONDict | None:
-        """The update as getUpdates brought it (once; None if it is no longer kept)."""
-        return self._received.pop(update_id, None)
+    def keep_received_with(self, keep: KeepReceived) -> None:
+        """Have every update getUpdates brings kept by `keep` first (a failure to keep them
+        fails the getUpdates, which PTB then asks again: the updates are not confirmed)."""
+        self._keep_received = keep
+
+    def was_kept(self, update_id: int) -> bool:
+        """Whether this update was kept as it arrived (asked once per update)."""
+        if update_id not in self._kept:
+            return False
+        del self._kept[update_id]
+        return True
 
     async def _post(self, endpoint: str, data: JSONDict | None = None, **kwargs: Any) -> Any:
         result = await super()._post(endpoint, data, **kwargs)
-        if endpoint == "getUpdates" and isinstance(result, list):
-            for update in result:
-                self._received[update["update_id"]] = update
-            # Updates set aside unhandled (flood control) are never asked for: keep the newest.
-            for oldest in list(self._received)[: max(0, len(self._received) - KEPT_UPDATES)]:
-                del self._received[oldest]
+        if endpoint == "getUpdates" and result and self._keep_received is not None:
+            await self._keep_received(result)
+            self._kept.update(dict.fromkeys(update["update_id"] for update in result))
+            # Updates set aside unhandled (flood control) are never asked about.
+            for oldest in list(self._kept)[: max(0, len(self._kept) - REMEMBERED_UPDATES)]:
+                del self._kept[oldest]
         return result
 
     async def send_text(self, chat_id: int, text: str, keyboard: JSONDict | None = None) -> int:

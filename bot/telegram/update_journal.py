@@ -1,9 +1,10 @@
 """The update journal: an update cut short by a crash is handled again at start-up.
 
-python-telegram-bot confirms a batch of updates to Telegram before handling them, so a
-crash in the middle of handling would lose the update. Each update is therefore written to
-the database first, and deleted in the same transaction as the first change it makes (see
-UnitOfWork.commit) or when its handling ends.
+python-telegram-bot confirms a batch of updates to Telegram (by asking for the next) before
+handling them, so a crash in the middle of handling would lose the update. Each batch is
+therefore written to the database as it arrives, before PTB reads it (PalaverBot), and each
+update deleted in the same transaction as the first change it makes (see UnitOfWork.commit)
+or when its handling ends.
 """
 
 from __future__ import annotations
@@ -45,12 +46,23 @@ class UpdateJournal:
             (TypeHandler(Update, self.settle), SETTLE_GROUP),
         ]
 
+    async def keep_received(self, updates: Sequence[dict[str, Any]]) -> None:
+        """Keep a getUpdates answer, as Telegram sent it, in one write (see PalaverBot)."""
+        await self._database.bookkeeping.keep_updates(
+            [(update["update_id"], update) for update in updates]
+        )
+
     async def record(self, update: Update, context: Context) -> None:
         bot = context.bot
-        received = bot.as_received(update.update_id) if isinstance(bot, PalaverBot) else None
-        await self._recording((update.update_id, received or update.to_dict()))
+        if not (isinstance(bot, PalaverBot) and bot.was_kept(update.update_id)):
+            # Not from getUpdates (a replay, a test's own update): keep it now.
+            await self._recording((update.update_id, update.to_dict()))
         # From here on, the first commit of this update's handling also settles it.
         HANDLING_UPDATE.set(update.update_id)
+
+    async def set_aside(self, update: Update) -> None:
+        """Flood control set it aside unhandled: it is not to be handled after a restart."""
+        await self._settling(update.update_id)
 
     async def settle(self, update: Update, context: Context) -> None:
         if HANDLING_UPDATE.get() == update.update_id:

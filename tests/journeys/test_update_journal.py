@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+
 from sqlmodel import select
 
 from bot.config import Settings
@@ -64,3 +66,39 @@ async def test_an_update_cut_short_by_a_crash_is_handled_at_start_up(
         assert await rows(second, select(ReceivedUpdate)) == []
     finally:
         await second.stop()
+
+
+async def test_updates_are_journaled_as_they_arrive_not_when_their_turn_comes(
+    fake_api: FakeBotApi, palaver: Palaver
+) -> None:
+    # PTB confirms a batch to Telegram as soon as it asks for the next one; an update waiting
+    # behind its sender's earlier one must already be kept by then, or a crash loses it.
+    amal = fake_api.user(first_name="Amal", language_code="en")
+    fake_api.delay_next("sendMessage", 5, chat_id=amal.chat_id)  # the first answer hangs
+    amal.send("/help")
+    amal.send("/help")
+    await fake_api.wait_until_delivered()
+    for _ in range(80):  # well within the 5 s the first update's handling is held
+        if len(await rows(palaver, select(ReceivedUpdate))) == 2:
+            break
+        await asyncio.sleep(0.05)
+    assert len(await rows(palaver, select(ReceivedUpdate))) == 2
+    await amal.expect_message("Palaver helps people", timeout=10)
+    await settle(fake_api, palaver)
+    assert await rows(palaver, select(ReceivedUpdate)) == []
+
+
+async def test_updates_flood_control_set_aside_are_not_handled_after_a_restart(
+    fake_api: FakeBotApi, palaver: Palaver
+) -> None:
+    flooder = fake_api.user(first_name="Fast", language_code="en")
+    for number in range(30):
+        flooder.send(f"/help {number}")
+    await settle(fake_api, palaver)
+    answered = [m for m in flooder.messages if "Palaver helps people" in (m.text or "")]
+    assert len(answered) == 20
+    for _ in range(40):
+        if not await rows(palaver, select(ReceivedUpdate)):
+            break
+        await asyncio.sleep(0.05)
+    assert await rows(palaver, select(ReceivedUpdate)) == []

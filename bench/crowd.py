@@ -11,6 +11,9 @@ bot process's CPU per action. Run from the repository root:
 
 The load generator (the fake Bot API and the simulated people) runs in this process; Palaver
 runs as a real `palaver run` child process, so the CPU figure is Palaver's own.
+
+`--busy-cores N` keeps N more processes spinning during the crowd, as a slower or shared
+machine would: with 2 on this 2-core machine, Palaver gets about half a core.
 """
 
 from __future__ import annotations
@@ -156,6 +159,12 @@ def arguments() -> argparse.Namespace:
         "(default: a fresh SQLite file)",
     )
     parser.add_argument("--profile", help="write a cProfile of Palaver to this file")
+    parser.add_argument(
+        "--busy-cores",
+        type=int,
+        default=0,
+        help="processes that spin during the crowd, taking CPU from Palaver and the crowd",
+    )
     return parser.parse_args()
 
 
@@ -186,8 +195,13 @@ async def crowd(database: str, workdir: Path, args: argparse.Namespace) -> None:
             stdout=asyncio.subprocess.DEVNULL,
             stderr=log_file,
         )
+        spinners: list[asyncio.subprocess.Process] = []
         try:
             await api.wait_until_polling(timeout=30)
+            for _ in range(args.busy_cores):
+                spinners.append(
+                    await asyncio.create_subprocess_exec(sys.executable, "-c", "while True: pass")
+                )
             people = [
                 api.user(first_name=f"P{n}", language_code="en") for n in range(args.pairs * 2)
             ]
@@ -205,6 +219,9 @@ async def crowd(database: str, workdir: Path, args: argparse.Namespace) -> None:
             repeats = len(sent) - len({(c.params["chat_id"], c.params["text"]) for c in sent})
             cpu = cpu_seconds(bot.pid) - cpu_before
         finally:
+            for spinner in spinners:
+                spinner.kill()
+                await spinner.wait()
             if bot.returncode is None:
                 bot.terminate()
             await bot.wait()

@@ -6,7 +6,7 @@ import asyncio
 from typing import Any
 
 from click.testing import CliRunner, Result
-from sqlalchemy import func
+from sqlalchemy import func, text
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 from sqlmodel.sql.expression import SelectOfScalar
@@ -135,3 +135,32 @@ def stored(database_url: str, statement: SelectOfScalar[Any]) -> list[Any]:
             await engine.dispose()
 
     return asyncio.run(read())
+
+
+async def refuse_inserts(palaver: Palaver, table: str, *, refuse: bool) -> None:
+    """A fault in the database itself: every new row of `table` is refused while `refuse`."""
+    engine = palaver.database.engine
+    trigger = f"refuse_{table}"
+    if engine.dialect.name == "sqlite":
+        statements = (
+            [
+                f"CREATE TRIGGER {trigger} BEFORE INSERT ON {table} "
+                f"BEGIN SELECT RAISE(ABORT, '{table} refused'); END"
+            ]
+            if refuse
+            else [f"DROP TRIGGER {trigger}"]
+        )
+    else:
+        statements = (
+            [
+                f"CREATE FUNCTION {trigger}() RETURNS trigger AS "
+                f"$$ BEGIN RAISE EXCEPTION '{table} refused'; END $$ LANGUAGE plpgsql",
+                f"CREATE TRIGGER {trigger} BEFORE INSERT ON {table} "
+                f"FOR EACH ROW EXECUTE FUNCTION {trigger}()",
+            ]
+            if refuse
+            else [f"DROP TRIGGER {trigger} ON {table}", f"DROP FUNCTION {trigger}()"]
+        )
+    async with engine.begin() as connection:
+        for statement in statements:
+            await connection.execute(text(statement))

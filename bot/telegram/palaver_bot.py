@@ -3,10 +3,14 @@ objects, and the updates it received kept as Telegram sent them."""
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Awaitable, Callable, Sequence
 from typing import Any
 
+from telegram.error import TelegramError
 from telegram.ext import ExtBot
+
+log = logging.getLogger(__name__)
 
 JSONDict = dict[str, Any]
 
@@ -16,6 +20,13 @@ KeepReceived = Callable[[Sequence[JSONDict]], Awaitable[None]]
 REMEMBERED_UPDATES = 1000
 """How many kept update ids are remembered for `was_kept` (the newest: an update handled
 later than that is simply kept again, which changes nothing)."""
+
+
+class UpdatesNotKept(TelegramError):
+    """The journal could not keep a getUpdates answer; the updates stay unconfirmed."""
+
+    def __init__(self) -> None:
+        super().__init__("The updates received could not be kept; asking for them again.")
 
 
 class PalaverBot(ExtBot[Any]):
@@ -52,7 +63,14 @@ class PalaverBot(ExtBot[Any]):
     async def _post(self, endpoint: str, data: JSONDict | None = None, **kwargs: Any) -> Any:
         result = await super()._post(endpoint, data, **kwargs)
         if endpoint == "getUpdates" and result and self._keep_received is not None:
-            await self._keep_received(result)
+            try:
+                await self._keep_received(result)
+            except Exception as error:
+                # As a failed getUpdates: PTB logs it and asks again after a growing pause
+                # (1 s, 1.5 s, … 30 s). Anything else it would log as data it could not read and
+                # ask again at once, over and over while the database is down.
+                log.error("could not keep the updates received: %s", type(error).__name__)
+                raise UpdatesNotKept() from None
             self._kept.update(dict.fromkeys(update["update_id"] for update in result))
             # Updates set aside unhandled (flood control) are never asked about.
             for oldest in list(self._kept)[: max(0, len(self._kept) - REMEMBERED_UPDATES)]:

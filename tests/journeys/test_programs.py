@@ -6,7 +6,6 @@ from datetime import timedelta
 from pathlib import Path
 
 import pytest
-from sqlalchemy import text
 from sqlmodel import select
 
 from bot.config import Settings
@@ -26,7 +25,7 @@ from bot.storage.types import utc_now
 from bot.telegram.application import Palaver
 from tests.conftest import ADMIN_ID
 from tests.fakebot import FakeBotApi, FakeUser, SentMessage
-from tests.support import onboarded, person_row, rows, settle
+from tests.support import onboarded, person_row, refuse_inserts, rows, settle
 
 BOT_LINK = "https://t.me/palaver_test_bot?start="
 REFUSAL = "Sorry, you can't do that here."
@@ -169,7 +168,7 @@ async def test_a_link_that_cannot_be_used_now_does_not_undo_the_consent_given_wi
     organizer = await onboarded(fake_api, "Mira", user_id=ADMIN_ID)
     program_id = await create_program_from_the_phone(organizer)
     code = code_of(await make_link(organizer, program_id, "Participant link for east bank"))
-    await _refuse_memberships(palaver, refuse=True)
+    await refuse_inserts(palaver, "membership", refuse=True)
 
     lina = fake_api.user(first_name="Lina", language_code="en")
     lina.send(f"/start {code}")
@@ -186,44 +185,12 @@ async def test_a_link_that_cannot_be_used_now_does_not_undo_the_consent_given_wi
     assert await rows(palaver, select(Membership)) == []
     assert not [m for m in lina.messages if "You are joining" in (m.text or "")]
 
-    await _refuse_memberships(palaver, refuse=False)
+    await refuse_inserts(palaver, "membership", refuse=False)
     lina.send("/start")
     await lina.expect_message("You are joining")
     person = await person_row(palaver, lina.id)
     assert person is not None and person.pending_invite is None
     assert len(await rows(palaver, select(Membership))) == 1
-
-
-async def _refuse_memberships(palaver: Palaver, *, refuse: bool) -> None:
-    """A fault in the database itself: every new membership is refused while `refuse`."""
-    engine = palaver.database.engine
-    sqlite = engine.dialect.name == "sqlite"
-    if refuse:
-        statements = (
-            [
-                "CREATE TRIGGER refuse_membership BEFORE INSERT ON membership "
-                "BEGIN SELECT RAISE(ABORT, 'memberships refused'); END"
-            ]
-            if sqlite
-            else [
-                "CREATE FUNCTION refuse_membership() RETURNS trigger AS "
-                "$$ BEGIN RAISE EXCEPTION 'memberships refused'; END $$ LANGUAGE plpgsql",
-                "CREATE TRIGGER refuse_membership BEFORE INSERT ON membership "
-                "FOR EACH ROW EXECUTE FUNCTION refuse_membership()",
-            ]
-        )
-    else:
-        statements = (
-            ["DROP TRIGGER refuse_membership"]
-            if sqlite
-            else [
-                "DROP TRIGGER refuse_membership ON membership",
-                "DROP FUNCTION refuse_membership()",
-            ]
-        )
-    async with engine.begin() as connection:
-        for statement in statements:
-            await connection.execute(text(statement))
 
 
 async def test_prefer_not_to_say_keeps_no_community(fake_api: FakeBotApi, palaver: Palaver) -> None:

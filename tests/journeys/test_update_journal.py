@@ -11,7 +11,7 @@ from bot.storage.tables import Answer, ReceivedUpdate
 from bot.telegram.application import Palaver, build_palaver
 from tests.fakebot import FakeBotApi
 from tests.journeys.test_exchange import paired
-from tests.support import rows, settle
+from tests.support import refuse_inserts, rows, settle
 
 
 async def test_handled_updates_leave_nothing_in_the_journal(
@@ -101,4 +101,24 @@ async def test_updates_flood_control_set_aside_are_not_handled_after_a_restart(
         if not await rows(palaver, select(ReceivedUpdate)):
             break
         await asyncio.sleep(0.05)
+    assert await rows(palaver, select(ReceivedUpdate)) == []
+
+
+async def test_updates_the_journal_cannot_keep_are_asked_for_again_and_handled_once(
+    fake_api: FakeBotApi, palaver: Palaver
+) -> None:
+    # Not confirmed to Telegram until kept: a database that refuses them for a while delays
+    # the updates, and loses or repeats none.
+    await refuse_inserts(palaver, "received_update", refuse=True)
+    amal = fake_api.user(first_name="Amal", language_code="en")
+    polls_before = len(fake_api.calls_to("getUpdates"))
+    amal.send("/help")
+    await asyncio.sleep(1.5)
+    assert not amal.messages
+    # Asked again after a pause, as after a failed getUpdates, not over and over at once.
+    assert len(fake_api.calls_to("getUpdates")) - polls_before <= 4
+    await refuse_inserts(palaver, "received_update", refuse=False)
+    await amal.expect_message("Palaver helps people", timeout=15)
+    await settle(fake_api, palaver)
+    assert len([m for m in amal.messages if "Palaver helps people" in (m.text or "")]) == 1
     assert await rows(palaver, select(ReceivedUpdate)) == []

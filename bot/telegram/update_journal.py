@@ -13,7 +13,8 @@ import logging
 from collections.abc import Sequence
 from typing import Any
 
-from telegram import Update
+from telegram import Bot, Update
+from telegram.error import TelegramError
 from telegram.ext import Application, TypeHandler
 
 from bot.storage.group_commit import GroupCommit
@@ -76,6 +77,17 @@ class UpdateJournal:
             pending = await uow.journal.pending()
         if pending:
             log.info("handling again %d update(s) cut short by a restart", len(pending))
+            await _confirm_up_to(application.bot, max(r.update_id for r in pending))
         for received in pending:
             update = Update.de_json(received.payload, application.bot)
             await application.process_update(update)
+
+
+async def _confirm_up_to(bot: Bot, last_update_id: int) -> None:
+    """Tell Telegram every update up to `last_update_id` is taken, before handling again
+    those kept in the journal: kept as they arrived, they may not have been confirmed yet (a
+    crash at once, or a stop whose last getUpdates brought them), and would come again."""
+    try:
+        await bot.get_updates(offset=last_update_id + 1, timeout=0, limit=1)
+    except TelegramError as error:
+        log.warning("could not confirm the updates handled again: %s", type(error).__name__)

@@ -122,3 +122,50 @@ async def test_updates_the_journal_cannot_keep_are_asked_for_again_and_handled_o
     await settle(fake_api, palaver)
     assert len([m for m in amal.messages if "Palaver helps people" in (m.text or "")]) == 1
     assert await rows(palaver, select(ReceivedUpdate)) == []
+
+
+async def test_an_update_kept_but_not_yet_confirmed_is_handled_once_after_a_restart(
+    fake_api: FakeBotApi, settings: Settings
+) -> None:
+    first = build_palaver(settings)
+    await first.start()
+    try:
+        amal, _yael = await paired(fake_api, first)
+        await amal.expect_message("How warm or cold")
+    finally:
+        await first.stop()
+
+    # The state a crash right after receiving leaves (or a stop whose last getUpdates brought
+    # it): Amal's answer kept in the journal, and still unconfirmed, so Telegram has it too.
+    update_id = amal.send("70")
+    await first.database.bookkeeping.keep_updates(
+        [
+            (
+                update_id,
+                {
+                    "update_id": update_id,
+                    "message": {
+                        "message_id": 4343,
+                        "date": 1_795_000_000,
+                        "chat": {"id": amal.id, "type": "private", "first_name": "Amal"},
+                        "from": amal.user_json,
+                        "text": "70",
+                    },
+                },
+            )
+        ]
+    )
+    seen_before = len(amal.messages)
+
+    second = build_palaver(settings)
+    await second.start()
+    try:
+        await amal.expect_message("I can trust")
+        await settle(fake_api, second)
+        values = [a.value for a in await rows(second, select(Answer)) if a.measure == "thermometer"]
+        assert values == [70]
+        assert len(amal.messages) == seen_before + 1  # the next question, and nothing more
+        assert fake_api.pending_updates() == 0
+        assert await rows(second, select(ReceivedUpdate)) == []
+    finally:
+        await second.stop()

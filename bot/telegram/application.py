@@ -31,6 +31,7 @@ from bot.services.program_settings import SettingChoices, offered_flows
 from bot.services.programs import ProgramConsole
 from bot.storage.unit_of_work import Database
 from bot.telegram.aiohttp_request import AiohttpRequest
+from bot.telegram.bot_identity import bot_api_urls
 from bot.telegram.circle_handlers import TIMER_SECONDS as CIRCLE_TIMER_SECONDS
 from bot.telegram.circle_handlers import CircleFeature
 from bot.telegram.commands import register_commands, register_organizer_commands
@@ -297,7 +298,6 @@ def build_palaver(
         await database.dispose()
         log.info("database connections closed")
 
-    api = settings.bot_api_url
     rate_limiter = (
         PalaverRateLimiter(
             overall_max_rate=settings.max_messages_per_second,
@@ -308,10 +308,11 @@ def build_palaver(
         if settings.max_messages_per_second
         else None
     )
+    base_url, base_file_url = bot_api_urls(settings)
     bot = PalaverBot(
         settings.require_token(),
-        base_url=f"{api}/bot",
-        base_file_url=f"{api}/file/bot",
+        base_url=base_url,
+        base_file_url=base_file_url,
         # aiohttp rather than PTB's default httpx: a fraction of the CPU per Bot API call.
         request=AiohttpRequest(
             connection_pool_size=CONNECTION_POOL_SIZE,

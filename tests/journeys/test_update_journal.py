@@ -9,7 +9,7 @@ from sqlmodel import select
 from bot.config import Settings
 from bot.storage.tables import Answer, ReceivedUpdate
 from bot.telegram.application import Palaver, build_palaver
-from tests.fakebot import FakeBotApi
+from tests.fakebot import FakeBotApi, FakeUser
 from tests.journeys.test_exchange import paired
 from tests.support import refuse_inserts, rows, settle
 
@@ -39,23 +39,7 @@ async def test_an_update_cut_short_by_a_crash_is_handled_at_start_up(
         await first.stop()
 
     # The state a crash leaves: Amal's answer journaled, never handled.
-    await first.database.bookkeeping.keep_updates(
-        [
-            (
-                990_001,
-                {
-                    "update_id": 990_001,
-                    "message": {
-                        "message_id": 4242,
-                        "date": 1_795_000_000,
-                        "chat": {"id": amal.id, "type": "private", "first_name": "Amal"},
-                        "from": amal.user_json,
-                        "text": "70",
-                    },
-                },
-            )
-        ]
-    )
+    await keep_as_received(first, amal, 990_001, "70")
 
     second = build_palaver(settings)
     await second.start()
@@ -137,24 +121,7 @@ async def test_an_update_kept_but_not_yet_confirmed_is_handled_once_after_a_rest
 
     # The state a crash right after receiving leaves (or a stop whose last getUpdates brought
     # it): Amal's answer kept in the journal, and still unconfirmed, so Telegram has it too.
-    update_id = amal.send("70")
-    await first.database.bookkeeping.keep_updates(
-        [
-            (
-                update_id,
-                {
-                    "update_id": update_id,
-                    "message": {
-                        "message_id": 4343,
-                        "date": 1_795_000_000,
-                        "chat": {"id": amal.id, "type": "private", "first_name": "Amal"},
-                        "from": amal.user_json,
-                        "text": "70",
-                    },
-                },
-            )
-        ]
-    )
+    await keep_as_received(first, amal, amal.send("70"), "70")
     seen_before = len(amal.messages)
 
     second = build_palaver(settings)
@@ -169,3 +136,17 @@ async def test_an_update_kept_but_not_yet_confirmed_is_handled_once_after_a_rest
         assert await rows(second, select(ReceivedUpdate)) == []
     finally:
         await second.stop()
+
+
+async def keep_as_received(palaver: Palaver, user: FakeUser, update_id: int, text: str) -> None:
+    """Put in the journal, as it would arrive, a message `user` sent (not handled)."""
+    message = {
+        "message_id": 4000 + update_id % 1000,
+        "date": 1_795_000_000,
+        "chat": {"id": user.id, "type": "private", "first_name": user.first_name},
+        "from": user.user_json,
+        "text": text,
+    }
+    await palaver.database.bookkeeping.keep_updates(
+        [(update_id, {"update_id": update_id, "message": message})]
+    )

@@ -30,13 +30,7 @@ async def test_handled_updates_leave_nothing_in_the_journal(
 async def test_an_update_cut_short_by_a_crash_is_handled_at_start_up(
     fake_api: FakeBotApi, settings: Settings
 ) -> None:
-    first = build_palaver(settings)
-    await first.start()
-    try:
-        amal, _yael = await paired(fake_api, first)
-        await amal.expect_message("How warm or cold")
-    finally:
-        await first.stop()
+    first, amal = await asked_the_thermometer_then_stopped(fake_api, settings)
 
     # The state a crash leaves: Amal's answer journaled, never handled.
     await keep_as_received(first, amal, 990_001, "70")
@@ -111,13 +105,7 @@ async def test_updates_the_journal_cannot_keep_are_asked_for_again_and_handled_o
 async def test_an_update_kept_but_not_yet_confirmed_is_handled_once_after_a_restart(
     fake_api: FakeBotApi, settings: Settings
 ) -> None:
-    first = build_palaver(settings)
-    await first.start()
-    try:
-        amal, _yael = await paired(fake_api, first)
-        await amal.expect_message("How warm or cold")
-    finally:
-        await first.stop()
+    first, amal = await asked_the_thermometer_then_stopped(fake_api, settings)
 
     # The state a crash right after receiving leaves (or a stop whose last getUpdates brought
     # it): Amal's answer kept in the journal, and still unconfirmed, so Telegram has it too.
@@ -150,3 +138,17 @@ async def keep_as_received(palaver: Palaver, user: FakeUser, update_id: int, tex
     await palaver.database.bookkeeping.keep_updates(
         [(update_id, {"update_id": update_id, "message": message})]
     )
+
+
+async def asked_the_thermometer_then_stopped(
+    fake_api: FakeBotApi, settings: Settings
+) -> tuple[Palaver, FakeUser]:
+    """A Palaver that paired Amal, asked her the first question, and stopped."""
+    first = build_palaver(settings)
+    await first.start()
+    try:
+        amal, _yael = await paired(fake_api, first)
+        await amal.expect_message("How warm or cold")
+    finally:
+        await first.stop()
+    return first, amal

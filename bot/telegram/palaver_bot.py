@@ -35,9 +35,9 @@ class PalaverBot(ExtBot[Any]):
     Of a sent message Palaver keeps only its id, but PTB's `send_message` and `edit_message_*`
     turn every answer into a Message, with its chat, sender and keyboard, and take the
     keyboard as objects only to turn it back into JSON. Under a crowd that was 6–7% of
-    Palaver's CPU (bench.crowd: 4.57 → 4.27 ms per action). These methods go through the same `_post` as every PTB
-    method: the defaults, the rate limiter, the timeouts and the errors (Forbidden,
-    BadRequest, RetryAfter…) are PTB's own.
+    Palaver's CPU (bench.crowd: 4.57 → 4.27 ms per action). These methods go through the
+    same `_post` as every PTB method: the defaults, the rate limiter, the timeouts and the
+    errors (Forbidden, BadRequest, RetryAfter…) are PTB's own.
 
     Every answer of getUpdates is kept (`keep_received_with`) before PTB reads it, in one
     write for the lot: before PTB asks for the next ones, which confirms these to Telegram.
